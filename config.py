@@ -1,0 +1,133 @@
+"""Configuration classes: every setting comes from an environment variable with an embedded default.
+
+The embedded default needs nothing installed beyond pip: a SQLite file and local storage under
+`instance/`, mail written to an outbox folder. Production (`CONTEST_ENV=production`) must be told
+its secret key and should be given PostgreSQL, S3 and Redis.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application; the message says what to set."""
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def _local_secret_key(instance_dir):
+    """Return the demo's secret key, generating it once and keeping it in the instance folder."""
+    path = Path(instance_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Embedded defaults, each overridable by the environment variable of the same name."""
+
+    INSTANCE_DIR = INSTANCE_DIR
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'contest.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{INSTANCE_DIR / 'media'}")
+    REDIS_URL = os.environ.get("REDIS_URL")
+    # "outbox" writes each message to INSTANCE_DIR/outbox and the log; otherwise
+    # smtp://user:password@host:port, smtp+starttls://... or smtps://...
+    MAIL_URL = os.environ.get("MAIL_URL", "outbox")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "PSA Contest <no-reply@psa-contest.local>")
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = (
+        None  # tied to the session instead: long judging sessions must not lose work
+    )
+
+    # Request bodies through the app (forms, consent files); video goes by chunked upload.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+
+    # Failed sign-ins per email address within the window before even the right password waits.
+    LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5)
+    LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600)
+    PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+
+    @classmethod
+    def init_app(cls, app):
+        """Finish settings that depend on the filesystem; raise ConfigError when unusable."""
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _local_secret_key(app.config["INSTANCE_DIR"])
+
+
+class ProductionConfig(Config):
+    """Shared-nothing app processes: the secret key must come from the environment."""
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def init_app(cls, app):
+        key = app.config.get("SECRET_KEY")
+        if not key:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production every app process must share one secret "
+                "key: set the SECRET_KEY environment variable (e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`)."
+            )
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+
+
+class TestingConfig(Config):
+    """The test suite: a throwaway database (TEST_DATABASE_URL, SQLite by default)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MAIL_URL = "outbox"
+    SERVER_NAME = "localhost"
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def config_from_env():
+    """Pick the configuration class named by CONTEST_ENV (development by default)."""
+    name = os.environ.get("CONTEST_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(
+            f"CONTEST_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from exc

@@ -1,0 +1,58 @@
+"""PSA Contest: run a student PSA video contest from call for entries to published winners."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import config_from_env
+from contest.extensions import csrf, db, login_manager, migrate
+
+FEATURES = ("auth", "admin", "contests", "submissions", "judging", "voting", "results", "gallery")
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_class=None, **settings):
+    """Build the application from a config class (CONTEST_ENV's by default) plus overrides."""
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_class)
+    app.config.update(settings)
+    config_class.init_app(app)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_hooks(app)
+    configure_logging(app)
+    return app
+
+
+def configure_extensions(app):
+    from contest import models  # noqa: F401  (every table, for the metadata and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def configure_blueprints(app):
+    from importlib import import_module
+
+    for feature in FEATURES:
+        app.register_blueprint(import_module(f"contest.{feature}").bp)
+
+
+def configure_hooks(app):
+    from contest import cli, errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+
+def configure_logging(app):
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)

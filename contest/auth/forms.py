@@ -1,0 +1,62 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from contest.auth.services import MIN_PASSWORD_LENGTH
+
+_new_password = [
+    DataRequired(message="Choose a password."),
+    Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+]
+_confirm = [
+    DataRequired(message="Type the password again."),
+    EqualTo("password", "The two passwords differ."),
+]
+_email = [
+    DataRequired(message="Enter your email address."),
+    Email("Enter a valid email address."),
+    Length(max=254),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=_email)
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
+    submit = SubmitField("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password.")]
+    )
+    password = PasswordField("New password", validators=_new_password)
+    confirm = PasswordField("New password again", validators=_confirm)
+    submit = SubmitField("Change password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=_email)
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=_new_password)
+    confirm = PasswordField("New password again", validators=_confirm)
+    submit = SubmitField("Set password")
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField("Your name", validators=[Optional(), Length(max=120)])
+    password = PasswordField("Password", validators=[DataRequired(message="Enter a password.")])
+    confirm = PasswordField("Password again", validators=[Optional()])
+    submit = SubmitField("Accept invitation")
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField("Email address", validators=_email)
+    role = SelectField(
+        "Role",
+        choices=[("teacher", "Teacher"), ("judge", "Judge"), ("organizer", "Organizer")],
+    )
+    school = SelectField("School (for a teacher)", coerce=int, validators=[Optional()])
+    submit = SubmitField("Send invitation")

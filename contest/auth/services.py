@@ -1,0 +1,231 @@
+"""Accounts, passwords, sign-in throttling, invitations and password resets.
+
+Plain functions: values and a SQLAlchemy session in, users or domain errors out. Tokens are signed
+with itsdangerous; single use comes from the database (an invitation's accepted_at, a reset token's
+fingerprint of the password hash it was issued for).
+"""
+
+import hashlib
+import math
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
+from contest.dbtypes import utcnow
+from contest.errors import Throttled, ValidationError
+
+MIN_PASSWORD_LENGTH = 10
+# Checked when the email is unknown, so a wrong email costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def hash_password(password):
+    """A memory-hard scrypt hash (werkzeug's default parameters: n=2**15, r=8, p=1)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password, email=""):
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Use at least {MIN_PASSWORD_LENGTH} characters for your password.", field="password"
+        )
+    if email and password.lower() == normalise_email(email):
+        raise ValidationError("Your password must not be your email address.", field="password")
+
+
+def create_user(session, email, password=None, name="", roles=()):
+    """Make an account; `roles` holds (role, school_id) pairs. Raises if the email is taken."""
+    email = normalise_email(email)
+    if session.scalar(select(User).where(User.email == email)):
+        raise ValidationError(f"An account for {email} already exists.", field="email")
+    user = User(email=email, name=name.strip())
+    if password is not None:
+        check_password_strength(password, email)
+        user.password_hash = hash_password(password)
+    for role, school_id in roles:
+        user.grants.append(RoleGrant(role=role, school_id=school_id))
+    session.add(user)
+    return user
+
+
+def grant_role(user, role, school_id=None, contest_id=None):
+    """Give `user` a role unless they already hold exactly it."""
+    for grant in user.grants:
+        if (grant.role, grant.school_id, grant.contest_id) == (role, school_id, contest_id):
+            return grant
+    grant = RoleGrant(role=role, school_id=school_id, contest_id=contest_id)
+    user.grants.append(grant)
+    return grant
+
+
+# --- sign-in and throttling -------------------------------------------------------------------
+
+
+def retry_after_seconds(session, email, limit, window_seconds, now=None):
+    """Seconds until `email` may try again, or 0 if fewer than `limit` recent failures."""
+    now = now or utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    times = session.scalars(
+        select(LoginFailure.at)
+        .where(LoginFailure.email == email, LoginFailure.at > since)
+        .order_by(LoginFailure.at)
+    ).all()
+    if len(times) < limit:
+        return 0
+    # The window must drop enough of the oldest failures to leave fewer than `limit`.
+    free_at = times[len(times) - limit] + timedelta(seconds=window_seconds)
+    return max(1, math.ceil((free_at - now).total_seconds()))
+
+
+def authenticate(session, email, password, limit, window_seconds, now=None):
+    """Return the active user with this email and password.
+
+    Raises Throttled after `limit` failures within the window (even for the right password),
+    ValidationError for a wrong email or password. The caller commits: failures are recorded.
+    """
+    now = now or utcnow()
+    email = normalise_email(email)
+    wait = retry_after_seconds(session, email, limit, window_seconds, now)
+    if wait:
+        minutes = math.ceil(wait / 60)
+        raise Throttled(
+            f"Too many failed sign-ins for this address. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}, or reset your password.",
+            retry_after=wait,
+        )
+    user = session.scalar(select(User).where(User.email == email))
+    stored_hash = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    if check_password_hash(stored_hash, password) and user and user.password_hash and user.active:
+        session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        user.last_login_at = now
+        return user
+    session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email,
+            LoginFailure.at <= now - timedelta(seconds=window_seconds),
+        )
+    )
+    session.add(LoginFailure(email=email, at=now))
+    raise ValidationError("Wrong email address or password.", field="password")
+
+
+def change_password(user, current_password, new_password):
+    if not user.password_hash or not check_password_hash(user.password_hash, current_password):
+        raise ValidationError("Your current password is not right.", field="current_password")
+    if current_password == new_password:
+        raise ValidationError("Choose a password you have not used here.", field="password")
+    check_password_strength(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+
+
+# --- signed tokens ------------------------------------------------------------------------------
+
+
+def _serializer(secret_key, purpose):
+    return URLSafeTimedSerializer(secret_key, salt=f"psa-contest.{purpose}")
+
+
+def _load_token(secret_key, purpose, token, max_age):
+    try:
+        return _serializer(secret_key, purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValidationError("This link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise ValidationError("This link is not valid. Check that you copied all of it.") from exc
+
+
+def invite(
+    session, secret_key, email, role, invited_by, max_age_seconds, school_id=None, contest_id=None
+):
+    """Record an invitation and return (invitation, token) for the link sent by mail."""
+    email = normalise_email(email)
+    if role == "teacher" and school_id is None:
+        raise ValidationError("Choose the school this teacher submits for.", field="school")
+    now = utcnow()
+    invitation = Invitation(
+        email=email,
+        role=role,
+        school_id=school_id if role == "teacher" else None,
+        contest_id=contest_id,
+        invited_by_id=getattr(invited_by, "id", None),
+        created_at=now,
+        expires_at=now + timedelta(seconds=max_age_seconds),
+    )
+    session.add(invitation)
+    session.flush()
+    token = _serializer(secret_key, "invitation").dumps({"id": invitation.id, "email": email})
+    return invitation, token
+
+
+def read_invitation(session, secret_key, token, max_age_seconds, now=None):
+    """The open invitation a token names; ValidationError if forged, expired or already used."""
+    data = _load_token(secret_key, "invitation", token, max_age_seconds)
+    invitation = session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
+    if invitation is None or invitation.email != data.get("email"):
+        raise ValidationError("This link is not valid. Check that you copied all of it.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used. Sign in instead.")
+    if invitation.expires_at <= (now or utcnow()):
+        raise ValidationError("This link has expired. Ask for a new one.")
+    return invitation
+
+
+def accept_invitation(session, invitation, password, name=""):
+    """Create the invited account (or add the role to an existing one) and use up the invitation.
+
+    For an existing account `password` must be its current password, so a leaked link can't
+    take it over.
+    """
+    user = session.scalar(select(User).where(User.email == invitation.email))
+    if user is None:
+        user = create_user(session, invitation.email, password=password, name=name)
+    elif user.password_hash is None:
+        check_password_strength(password, user.email)
+        user.password_hash = hash_password(password)
+        user.name = name.strip() or user.name
+    elif not check_password_hash(user.password_hash, password):
+        raise ValidationError(
+            "You already have an account: enter its password to add this role to it.",
+            field="password",
+        )
+    grant_role(user, invitation.role, invitation.school_id, invitation.contest_id)
+    invitation.accepted_at = utcnow()
+    session.flush()
+    invitation.accepted_by_id = user.id
+    return user
+
+
+def _password_fingerprint(user):
+    # Changes whenever the password does, which makes a used reset token worthless.
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:20]
+
+
+def password_reset_token(secret_key, user):
+    return _serializer(secret_key, "reset").dumps(
+        {"id": user.id, "fp": _password_fingerprint(user)}
+    )
+
+
+def read_password_reset_token(session, secret_key, token, max_age_seconds):
+    """The user a reset token was issued for; ValidationError if forged, expired or used."""
+    data = _load_token(secret_key, "reset", token, max_age_seconds)
+    user = session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or not user.active:
+        raise ValidationError("This link is not valid. Check that you copied all of it.")
+    if data.get("fp") != _password_fingerprint(user):
+        raise ValidationError("This link has already been used. Ask for a new one.")
+    return user
+
+
+def reset_password(session, user, new_password):
+    check_password_strength(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    # A forgotten password proves the email address: let the person straight back in.
+    session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))

@@ -1,0 +1,146 @@
+"""The demo contest: the Internet Safety Awards at the scale of the real thing."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from contest.auth.services import create_user, grant_role, hash_password
+from contest.contests.models import Contest
+from contest.contests.services import ContestDraft, create_contest
+from contest.dbtypes import utcnow
+from contest.judging.models import Criterion, Rubric
+from contest.submissions.models import Entry, School
+
+DEMO_SLUG = "internet-safety-awards"
+DEMO_PASSWORD = "demo-password-2026"
+ORGANIZER = "organizer@demo.psa-contest.org"
+JUDGES = [f"judge{n}@demo.psa-contest.org" for n in range(1, 6)]
+SCHOOL_COUNT = 18
+ENTRY_COUNT = 60
+
+DISTRICTS = ("Northside", "Riverside", "Lakeshore")
+SCHOOL_NAMES = (
+    "Adams", "Baker", "Carver", "Dewey", "Edison", "Franklin", "Garfield", "Hamilton",
+    "Irving", "Jefferson", "Kennedy", "Lincoln", "Madison", "Nightingale", "Oakwood",
+    "Parks", "Quincy", "Roosevelt",
+)  # fmt: skip
+TITLE_WORDS = {
+    "Cyberbullying": ("Words Hurt", "Stand Up", "Screenshot It", "Block and Tell", "Be Kind"),
+    "Privacy, Plagiarism & Copyright": (
+        "Think Before You Post", "Credit the Creator", "Your Data, Your Call", "Copy Wrong",
+        "Lock It Down",
+    ),
+    "Online Predators": (
+        "Stranger Danger 2.0", "Not Who They Say", "Tell a Trusted Adult", "Red Flags",
+        "The Fake Friend",
+    ),
+}  # fmt: skip
+DEFAULT_RUBRIC = (
+    ("Message accuracy", 3, "Is the safety advice correct, clear and age-appropriate?"),
+    ("Creativity", 2, "Is the idea original and memorable?"),
+    ("Audience impact", 3, "Would it change what a student does online?"),
+    ("Production quality", 1, "Sound, picture and editing serve the message."),
+    ("Call to action", 1, "Does it tell the viewer what to do next?"),
+)
+LEVELS = ("Poor", "Weak", "Adequate", "Strong", "Outstanding")
+
+
+def default_rubric(contest_id):
+    """The PSA rubric every new contest starts with: five weighted criteria on a 1-5 scale."""
+    rubric = Rubric(contest_id=contest_id, version=1)
+    rubric.criteria = [
+        Criterion(
+            name=name,
+            weight=weight,
+            guidance=guidance,
+            min_points=1,
+            max_points=5,
+            level_descriptors=list(LEVELS),
+            sort_order=order,
+        )
+        for order, (name, weight, guidance) in enumerate(DEFAULT_RUBRIC)
+    ]
+    return rubric
+
+
+def demo_logins():
+    return [
+        ("organizer", ORGANIZER),
+        ("teacher (Adams Middle School)", "teacher1@demo.psa-contest.org"),
+        ("judge", JUDGES[0]),
+        ("judge who also teaches (Roosevelt)", JUDGES[4]),
+    ]
+
+
+def seed_demo(session, seed=2026):
+    """Create the demo contest and its people; return False if it already exists."""
+    if session.scalar(select(Contest.id).where(Contest.slug == DEMO_SLUG)):
+        return False
+    rng = random.Random(seed)
+    now = utcnow().replace(second=0, microsecond=0)
+    contest = create_contest(
+        session,
+        ContestDraft(
+            name="Internet Safety Awards 2026",
+            slug=DEMO_SLUG,
+            timezone="America/New_York",
+            description=(
+                "Students make a short public-service announcement about staying safe online. "
+                "Judges pick 1st, 2nd and 3rd in each category; the public picks People's Choice."
+            ),
+        ),
+    )
+    contest.submissions_open_at = now - timedelta(days=40)
+    contest.submissions_close_at = now - timedelta(days=5)
+    contest.judging_close_at = now + timedelta(days=10)
+    contest.voting_open_at = now - timedelta(days=1)
+    contest.voting_close_at = now + timedelta(days=14)
+    session.add(default_rubric(contest.id))
+
+    password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow by design
+    organizer = create_user(session, ORGANIZER, name="Olivia Organizer")
+    organizer.password_hash = password_hash
+    grant_role(organizer, "organizer")
+
+    schools = []
+    for number, name in enumerate(SCHOOL_NAMES, start=1):
+        school = School(
+            name=f"{name} Middle School",
+            district=DISTRICTS[number % len(DISTRICTS)],
+            contact_name=f"Teacher {number}",
+            contact_email=f"teacher{number}@demo.psa-contest.org",
+        )
+        session.add(school)
+        session.flush()
+        teacher = create_user(session, school.contact_email, name=f"Teacher {number}")
+        teacher.password_hash = password_hash
+        grant_role(teacher, "teacher", school_id=school.id)
+        schools.append((school, teacher))
+
+    for number, email in enumerate(JUDGES, start=1):
+        judge = create_user(session, email, name=f"Judge {number}")
+        judge.password_hash = password_hash
+        grant_role(judge, "judge", contest_id=contest.id)
+        if number == len(JUDGES):
+            grant_role(judge, "teacher", school_id=schools[-1][0].id)
+
+    for number in range(ENTRY_COUNT):
+        category = contest.categories[number % len(contest.categories)]
+        school, teacher = schools[number % SCHOOL_COUNT]
+        title = rng.choice(TITLE_WORDS[category.name])
+        session.add(
+            Entry(
+                category_id=category.id,
+                school_id=school.id,
+                submitted_by_id=teacher.id,
+                title=f"{title} ({school.name.split()[0]} #{number // SCHOOL_COUNT + 1})",
+                description=f"A {category.name.lower()} PSA made by students at {school.name}.",
+                credit_line=rng.choice(("Team Pixel", "Maya, Leo and Sam", "Room 12 Media Club")),
+                status="submitted",
+                consent_status="pending",
+                submitted_at=contest.submissions_close_at - timedelta(days=rng.randint(1, 30)),
+            )
+        )
+    session.flush()
+    return True

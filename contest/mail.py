@@ -1,0 +1,111 @@
+"""Outgoing mail: SMTP when MAIL_URL names a server, else an outbox folder and the log.
+
+MAIL_URL forms: `outbox` (the embedded default, for the demo and offline use),
+`smtp://[user:password@]host[:port]` (plain, for a local relay), `smtp+starttls://...`
+and `smtps://...` (TLS from the start).
+"""
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail server."""
+
+
+@dataclass(frozen=True)
+class MailServer:
+    scheme: str
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+
+def parse_mail_url(url):
+    """Return a MailServer for an SMTP URL, or None for the outbox; ValueError if malformed."""
+    if url in (None, "", "outbox"):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise ValueError(f"MAIL_URL scheme must be one of outbox, {', '.join(SCHEMES)}: {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"MAIL_URL has no host: {url!r}")
+    return MailServer(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=parts.port or SCHEMES[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def build_message(to, subject, body, sender):
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    message["Message-ID"] = make_msgid(domain="psa-contest.local")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to, subject, body):
+    """Send a plain-text message to one address; raise MailError if the server refuses it."""
+    config = current_app.config
+    message = build_message(to, subject, body, config["MAIL_SENDER"])
+    server = parse_mail_url(config["MAIL_URL"])
+    if server is None:
+        return _write_to_outbox(message, Path(config["INSTANCE_DIR"]) / "outbox")
+    try:
+        _send_smtp(server, message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("mail to %s failed: %s", to, exc)
+        raise MailError(f"The mail server did not accept the message: {exc}") from exc
+    log.info("mail sent to %s: %s", to, subject)
+    return message
+
+
+def _send_smtp(server, message):
+    timeout = 20
+    if server.scheme == "smtps":
+        client = smtplib.SMTP_SSL(
+            server.host, server.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(server.host, server.port, timeout=timeout)
+    with client:
+        if server.scheme == "smtp+starttls":
+            client.starttls(context=ssl.create_default_context())
+        if server.username:
+            client.login(server.username, server.password or "")
+        client.send_message(message)
+
+
+def _write_to_outbox(message, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}.eml"
+    path.write_bytes(bytes(message))
+    log.info(
+        "mail to %s written to %s\nSubject: %s\n\n%s",
+        message["To"],
+        path,
+        message["Subject"],
+        message.get_content(),
+    )
+    return message

@@ -1,0 +1,33 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees all tables."""
+
+from contest.audit import AuditEvent
+from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
+from contest.contests.models import Category, Contest
+from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
+from contest.results.models import Result
+from contest.storage.models import Asset
+from contest.submissions.models import Entry, School
+from contest.voting.models import Vote, VoteCode, Voter
+
+__all__ = [
+    "Asset",
+    "Assignment",
+    "AuditEvent",
+    "Category",
+    "Conflict",
+    "Contest",
+    "Criterion",
+    "Entry",
+    "Invitation",
+    "LoginFailure",
+    "Result",
+    "RoleGrant",
+    "Rubric",
+    "School",
+    "Score",
+    "ScoreSheet",
+    "User",
+    "Vote",
+    "VoteCode",
+    "Voter",
+]

@@ -1,0 +1,113 @@
+"""Schools and their entries."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contest.dbtypes import UTCDateTime, one_of, utcnow
+from contest.extensions import db
+
+ENTRY_STATUSES = (
+    "draft",
+    "submitted",
+    "processing",
+    "ready",
+    "rejected",
+    "withdrawn",
+    "disqualified",
+)
+CONSENT_STATUSES = ("missing", "pending", "approved", "returned")
+
+
+class School(db.Model):
+    __tablename__ = "schools"
+    __table_args__ = (
+        UniqueConstraint("name", "district"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Empty when the school belongs to no district; conflicts of interest key on it.
+    district: Mapped[str] = mapped_column(String(200), default="")
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self):
+        return f"<School {self.name}>"
+
+
+class Entry(db.Model):
+    """A PSA video a teacher submits for a school in one category.
+
+    Hiding (a takedown) is kept apart from the status so that un-hiding restores the entry as it
+    was; `hidden_at` set means hidden everywhere public.
+    """
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        one_of("status", ENTRY_STATUSES),
+        one_of("consent_status", CONSENT_STATUSES),
+        CheckConstraint("title <> ''", name="title_not_empty"),
+        CheckConstraint(
+            "duration_seconds IS NULL OR duration_seconds >= 0", name="duration_not_negative"
+        ),
+        CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_with_reason"),
+        CheckConstraint(
+            "status NOT IN ('rejected', 'disqualified') OR status_reason IS NOT NULL",
+            name="refusal_has_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="RESTRICT"), index=True
+    )
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # First names or a team name only, unless the consent form allows full names of minors.
+    credit_line: Mapped[str] = mapped_column(String(300), default="")
+    full_names_allowed: Mapped[bool] = mapped_column(default=False)
+
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    consent_status: Mapped[str] = mapped_column(String(20), default="missing")
+    consent_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+
+    video_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    pending_video_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    original_video_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    poster_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    captions_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    consent_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL")
+    )
+    duration_seconds: Mapped[float | None] = mapped_column()
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category = relationship("Category")
+    school: Mapped[School] = relationship()
+    video = relationship("Asset", foreign_keys=[video_asset_id])
+    poster = relationship("Asset", foreign_keys=[poster_asset_id])
+
+    def __repr__(self):
+        return f"<Entry {self.id} {self.title!r}>"

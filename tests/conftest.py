@@ -1,0 +1,112 @@
+"""Fixtures: one migrated database per test session (per xdist worker), emptied after every test.
+
+TEST_DATABASE_URL picks the backend (SQLite in a temporary file by default, or PostgreSQL).
+Tests never hold an app context while they make requests: Flask-Login keeps the current user in
+`g`, which lives as long as the app context, so a shared context would leak users between clients.
+"""
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+
+from config import TestingConfig
+from contest import create_app
+from contest.extensions import db
+from tests import factories
+from tests.helpers import SmtpSink, fresh_postgres_database
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    """A database for this worker, reachable as a URL (apps made in tests can share it)."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        return fresh_postgres_database(base, worker_id)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url, tmp_path_factory):
+    """Build an app on the test database; settings override TestingConfig."""
+
+    built = []
+
+    def build(**settings):
+        settings.setdefault("SQLALCHEMY_DATABASE_URI", database_url)
+        settings.setdefault("INSTANCE_DIR", tmp_path_factory.mktemp("instance"))
+        built.append(create_app(TestingConfig, **settings))
+        return built[-1]
+
+    yield build
+    for app in built:  # close pooled connections, or the driver warns at exit
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request):
+    """Each test starts with an empty database (only for tests that use the app)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        # DELETE beats TRUNCATE on tables this small; ids are not reset, so tests never assume them.
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def session(app):
+    """The database session inside an app context, for service-level tests (no requests)."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def people(app):
+    """The five roles the permission matrix checks, with their schools."""
+    return factories.make_people(app)
+
+
+@pytest.fixture
+def login_as(app, people):
+    """A test client signed in as one of `people` (organizer, teacher_a, teacher_b, judge)."""
+
+    def sign_in(role):
+        client = app.test_client()
+        factories.sign_in(client, people[role].email)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that keeps the messages it receives."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
