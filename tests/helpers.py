@@ -85,7 +85,10 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 
     url = make_url(base_url)
     name = f"{url.database}_psa_{purpose}_{re.sub(r'[^a-z0-9]', '', worker_id)}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    # The maintenance database, so the base database named in the URL need not exist.
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
