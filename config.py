@@ -24,25 +24,32 @@ def _env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name, default):
+def _env_int(name, default, minimum=None):
+    """The whole number in environment variable `name` (`default` if unset); ConfigError if not."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def _local_secret_key(instance_dir):
     """Return the demo's secret key, generating it once and keeping it in the instance folder."""
     path = Path(instance_dir) / "secret_key"
-    if path.exists():
+    if path.exists() and path.read_text().strip():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created readable by the owner only: never, even for a moment, by everyone.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    path.chmod(0o600)  # a file left from before keeps its mode through O_TRUNC
     return key
 
 
@@ -75,13 +82,13 @@ class Config:
     )
 
     # Request bodies through the app (forms, consent files); video goes by chunked upload.
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024, minimum=1)
 
     # Failed sign-ins per email address within the window before even the right password waits.
-    LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5)
-    LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
-    INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600)
-    PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600)
+    LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
+    INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=1)
+    PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600, minimum=1)
 
     @classmethod
     def init_app(cls, app):

@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -14,31 +16,60 @@ from contest.extensions import db
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create the database or upgrade it to the newest schema."""
     upgrade()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
+def _checked_email(email):
+    email = accounts.normalise_email(email)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(
+            f"{email or '(nothing)'} is not an email address: {error}"
+        ) from error
+    return email
+
+
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="", help="The organizer's name.")
-@click.password_option(help="The password (asked for when not given).")
+@click.option(
+    "--password",
+    help="A new account's password (asked for when not given); for an existing account, "
+    "a new password (kept as it is when not given).",
+)
+@with_appcontext
 def create_admin_command(email, name, password):
     """Create an organizer account, or give an existing account the organizer role."""
-    user = db.session.scalar(select(User).where(User.email == accounts.normalise_email(email)))
+    email = _checked_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    new_password = password is not None and user is not None
     try:
         if user is None:
+            if password is None:
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
             user = accounts.create_user(db.session, email, password=password, name=name)
+        else:
+            if new_password:
+                accounts.check_password_strength(password, email)
+                user.password_hash = accounts.hash_password(password)
+            user.name = name.strip() or user.name
         accounts.grant_role(user, "organizer")
     except ValidationError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"{user.email} is an organizer.")
+    if new_password:
+        click.echo("Its password is changed.")
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Seed the demo contest (3 categories, 18 schools, 5 judges, 60 entries) and print logins."""
     from contest.demo import DEMO_PASSWORD, demo_logins, seed_demo

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from contest.auth.models import User
 from contest.auth.services import create_user, grant_role, hash_password
 from contest.contests.models import Contest
 from contest.contests.services import ContestDraft, create_contest
@@ -47,7 +48,7 @@ LEVELS = ("Poor", "Weak", "Adequate", "Strong", "Outstanding")
 
 
 def default_rubric(contest_id):
-    """The PSA rubric every new contest starts with: five weighted criteria on a 1-5 scale."""
+    """The demo's PSA rubric: five weighted criteria on a 1-5 scale."""
     rubric = Rubric(contest_id=contest_id, version=1)
     rubric.criteria = [
         Criterion(
@@ -65,12 +66,33 @@ def default_rubric(contest_id):
 
 
 def demo_logins():
+    """(role, email) of the accounts worth trying, as the demo command prints them."""
     return [
         ("organizer", ORGANIZER),
-        ("teacher (Adams Middle School)", "teacher1@demo.psa-contest.org"),
+        (f"teacher ({SCHOOL_NAMES[0]} Middle School)", "teacher1@demo.psa-contest.org"),
         ("judge", JUDGES[0]),
-        ("judge who also teaches (Roosevelt)", JUDGES[4]),
+        (f"judge who also teaches ({SCHOOL_NAMES[-1]})", JUDGES[-1]),
     ]
+
+
+def _person(session, email, name, password_hash):
+    """The demo account for `email`; an account already there is kept as it is."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = create_user(session, email, name=name)
+        user.password_hash = password_hash
+    return user
+
+
+def _school(session, name, district, contact_name, contact_email):
+    school = session.scalar(select(School).where(School.name == name, School.district == district))
+    if school is None:
+        school = School(
+            name=name, district=district, contact_name=contact_name, contact_email=contact_email
+        )
+        session.add(school)
+        session.flush()
+    return school
 
 
 def seed_demo(session, seed=2026):
@@ -99,31 +121,29 @@ def seed_demo(session, seed=2026):
     session.add(default_rubric(contest.id))
 
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow by design
-    organizer = create_user(session, ORGANIZER, name="Olivia Organizer")
-    organizer.password_hash = password_hash
+    organizer = _person(session, ORGANIZER, "Olivia Organizer", password_hash)
     grant_role(organizer, "organizer")
 
     schools = []
     for number, name in enumerate(SCHOOL_NAMES, start=1):
-        school = School(
-            name=f"{name} Middle School",
-            district=DISTRICTS[number % len(DISTRICTS)],
-            contact_name=f"Teacher {number}",
-            contact_email=f"teacher{number}@demo.psa-contest.org",
+        email = f"teacher{number}@demo.psa-contest.org"
+        school = _school(
+            session,
+            f"{name} Middle School",
+            DISTRICTS[number % len(DISTRICTS)],
+            f"Teacher {number}",
+            email,
         )
-        session.add(school)
-        session.flush()
-        teacher = create_user(session, school.contact_email, name=f"Teacher {number}")
-        teacher.password_hash = password_hash
+        teacher = _person(session, email, f"Teacher {number}", password_hash)
         grant_role(teacher, "teacher", school_id=school.id)
         schools.append((school, teacher))
 
     for number, email in enumerate(JUDGES, start=1):
-        judge = create_user(session, email, name=f"Judge {number}")
-        judge.password_hash = password_hash
+        judge = _person(session, email, f"Judge {number}", password_hash)
         grant_role(judge, "judge", contest_id=contest.id)
         if number == len(JUDGES):
             grant_role(judge, "teacher", school_id=schools[-1][0].id)
+    session.flush()  # every account has its id before the entries name them
 
     for number in range(ENTRY_COUNT):
         category = contest.categories[number % len(contest.categories)]

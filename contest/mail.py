@@ -6,6 +6,7 @@ and `smtps://...` (TLS from the start).
 """
 
 import logging
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -44,10 +45,14 @@ def parse_mail_url(url):
         raise ValueError(f"MAIL_URL scheme must be one of outbox, {', '.join(SCHEMES)}: {url!r}")
     if not parts.hostname:
         raise ValueError(f"MAIL_URL has no host: {url!r}")
+    try:
+        port = parts.port
+    except ValueError as exc:  # not a number, or out of range
+        raise ValueError(f"MAIL_URL has a bad port ({exc}): {url!r}") from exc
     return MailServer(
         scheme=parts.scheme,
         host=parts.hostname,
-        port=parts.port or SCHEMES[parts.scheme],
+        port=port or SCHEMES[parts.scheme],
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
@@ -65,12 +70,16 @@ def build_message(to, subject, body, sender):
 
 
 def send_mail(to, subject, body):
-    """Send a plain-text message to one address; raise MailError if the server refuses it."""
+    """Send a plain-text message to one address; raise MailError if it cannot be delivered."""
     config = current_app.config
     message = build_message(to, subject, body, config["MAIL_SENDER"])
     server = parse_mail_url(config["MAIL_URL"])
     if server is None:
-        return _write_to_outbox(message, Path(config["INSTANCE_DIR"]) / "outbox")
+        try:
+            return _write_to_outbox(message, Path(config["INSTANCE_DIR"]) / "outbox")
+        except OSError as exc:
+            log.error("mail to %s not written to the outbox: %s", to, exc)
+            raise MailError(f"The message could not be written to the outbox: {exc}") from exc
     try:
         _send_smtp(server, message)
     except (OSError, smtplib.SMTPException) as exc:
@@ -99,8 +108,10 @@ def _send_smtp(server, message):
 def _write_to_outbox(message, folder):
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = folder / f"{stamp}.eml"
-    path.write_bytes(bytes(message))
+    # The random part keeps two processes writing in the same microsecond apart.
+    path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
+    with path.open("xb") as file:
+        file.write(bytes(message))
     log.info(
         "mail to %s written to %s\nSubject: %s\n\n%s",
         message["To"],

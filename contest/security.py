@@ -1,5 +1,7 @@
 """Security headers on every response."""
 
+from flask import current_app
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -25,10 +27,16 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+# Sent only when cookies are Secure, i.e. the site is served over HTTPS: a year, subdomains too.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
 
 def add_security_headers(response):
+    """Set the headers above (a view may override one) on `response`, whatever its status."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if response.mimetype == "text/html":
         # Pages can show personal data (minors' entries, judges' scores): never cache them shared.
         response.headers.setdefault("Cache-Control", "no-store")

@@ -2,15 +2,18 @@
 
 from itertools import count
 
+from sqlalchemy import select
+
+from contest.auth import services as accounts
 from contest.auth.models import RoleGrant, User
-from contest.auth.services import hash_password
 from contest.contests.services import ContestDraft, create_contest
 from contest.extensions import db
+from contest.judging.models import Criterion, Rubric
 from contest.submissions.models import Entry, School
 from tests.helpers import submit
 
 PASSWORD = "correct horse battery staple"
-_PASSWORD_HASH = hash_password(PASSWORD)  # once: scrypt is slow on purpose
+_PASSWORD_HASH = accounts.hash_password(PASSWORD)  # once: scrypt is slow on purpose
 _numbers = count(1)
 
 
@@ -32,17 +35,31 @@ def make_school(app, **fields):
         return _saved(School(**fields))
 
 
-def make_user(app, roles=(), **fields):
-    """A user with a known password; `roles` holds role names or (role, school) pairs."""
+def user_row(roles=(), **fields):
+    """An unsaved user with a known password; `roles` holds role names or (role, school) pairs."""
     number = next(_numbers)
     fields.setdefault("email", f"person{number}@example.org")
     fields.setdefault("name", f"Person {number}")
     fields.setdefault("password_hash", _PASSWORD_HASH)
+    user = User(**fields)
+    for role in roles:
+        name, school = role if isinstance(role, tuple) else (role, None)
+        user.grants.append(RoleGrant(role=name, school_id=getattr(school, "id", school)))
+    return user
+
+
+def add_user(session, roles=(), **fields):
+    """A user added to `session` and flushed, not committed (for service tests)."""
+    user = user_row(roles, **fields)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_user(app, roles=(), **fields):
+    """A saved user with a known password; `roles` holds role names or (role, school) pairs."""
     with app.app_context():
-        user = User(**fields)
-        for role in roles:
-            name, school = role if isinstance(role, tuple) else (role, None)
-            user.grants.append(RoleGrant(role=name, school_id=getattr(school, "id", school)))
+        user = user_row(roles, **fields)
         db.session.add(user)
         db.session.commit()
         db.session.refresh(user)
@@ -89,3 +106,93 @@ def sign_in(client, email, password=PASSWORD):
     response = submit(client, "/auth/login", {"email": email, "password": password})
     assert response.status_code == 302, f"sign-in as {email} failed: {response.status_code}"
     return response
+
+
+def sign_out(client):
+    """Sign out the way the page does: POST with the CSRF token of the layout's form."""
+    response = submit(client, "/auth/logout", {}, page="/auth/account")
+    assert response.status_code == 302, f"sign-out failed: {response.status_code}"
+    return response
+
+
+def fetch_user(app, email):
+    """The saved user with `email` and their role grants, detached (None if there is none)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            db.session.expunge_all()
+        return user
+
+
+def make_invitation(app, email, role="teacher", school=None, invited_by=None, now=None):
+    """An invitation made through the service; returns (invitation, the path of its link)."""
+    with app.app_context():
+        invitation, token = accounts.invite(
+            db.session,
+            app.config["SECRET_KEY"],
+            email,
+            role,
+            invited_by=invited_by,
+            max_age_seconds=app.config["INVITATION_MAX_AGE_SECONDS"],
+            school_id=getattr(school, "id", school),
+            now=now,
+        )
+        db.session.commit()
+        db.session.refresh(invitation)
+        db.session.expunge(invitation)
+        return invitation, f"/auth/invitation/{token}"
+
+
+def signed_token(secret_key, purpose, payload):
+    """A token signed the way the app signs its links ("invitation" or "reset"), for forgeries."""
+    return accounts._serializer(secret_key, purpose).dumps(payload)
+
+
+def reset_link_path(app, email, now=None):
+    """The path of a password reset link for the user with `email`, issued at `now`."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        token = accounts.password_reset_token(app.config["SECRET_KEY"], user, now=now)
+    return f"/auth/reset/{token}"
+
+
+INVALID_TOKEN = "not-a-valid-token"
+
+
+def make_route_values(app):
+    """A value for every URL argument the routes take, from real rows (tokens are invalid)."""
+    return {"contest_id": make_contest(app).id, "token": INVALID_TOKEN}
+
+
+def make_rubric(app, contest, category=None, version=1, criteria=None):
+    """A rubric for `contest` (or a `category` override) with its criteria.
+
+    `criteria` holds dicts of Criterion fields; by default two criteria on a 1-5 scale whose names
+    carry the version, so tests can tell versions apart.
+    """
+    if criteria is None:
+        criteria = [
+            {
+                "name": f"Message v{version}",
+                "guidance": "Is the advice right?",
+                "weight": 3.0,
+                "level_descriptors": ["Poor", "Weak", "Adequate", "Strong", "Outstanding"],
+            },
+            {"name": f"Craft v{version}", "weight": 1.5, "min_points": 0, "max_points": 3},
+        ]
+    with app.app_context():
+        rubric = Rubric(
+            contest_id=contest.id,
+            category_id=getattr(category, "id", None),
+            version=version,
+            criteria=[
+                Criterion(sort_order=order, **fields) for order, fields in enumerate(criteria)
+            ],
+        )
+        db.session.add(rubric)
+        db.session.commit()
+        db.session.refresh(rubric)
+        for criterion in rubric.criteria:
+            db.session.refresh(criterion)
+        db.session.expunge_all()
+        return rubric

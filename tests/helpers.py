@@ -1,8 +1,10 @@
-"""Test helpers: CSRF-aware form posts and a real SMTP server."""
+"""Test helpers: CSRF-aware form posts, reading mail (outbox or a real SMTP server)."""
 
 import re
 import socket
 from email import message_from_bytes, policy
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import make_url
@@ -31,9 +33,46 @@ def page_text(response):
     return response.get_data(as_text=True)
 
 
+def tamper(token):
+    """`token` (or a link ending in one) with one signature character changed. Not the last one:
+    its low bits are base64 padding, so changing it may leave the signature as it was."""
+    spot = len(token) - 5
+    return token[:spot] + ("B" if token[spot] == "A" else "A") + token[spot + 1 :]
+
+
+def session_cookie(client):
+    """The value of the client's session cookie, or None."""
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+def link_path(body, path_part):
+    """The path (and query) of the first link in a mail `body` that contains `path_part`."""
+    match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", body)
+    assert match, f"no link with {path_part!r} in:\n{body}"
+    parts = urlsplit(match.group(0))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def outbox_messages(app):
+    """The messages an app in outbox mode wrote to INSTANCE_DIR/outbox, oldest first."""
+    folder = Path(app.config["INSTANCE_DIR"]) / "outbox"
+    return [
+        message_from_bytes(path.read_bytes(), policy=policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
 class _Handler:
-    def __init__(self):
+    def __init__(self, refuse_recipients=False):
         self.messages = []
+        self.refuse_recipients = refuse_recipients
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_recipients:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -41,18 +80,22 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def _free_port():
+def free_port():
+    """A local port nothing listens on (until someone binds it)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 class SmtpSink:
-    """aiosmtpd on a free local port; `messages` holds (recipients, EmailMessage) pairs."""
+    """aiosmtpd on a free local port; `messages` holds (recipients, EmailMessage) pairs.
 
-    def __init__(self):
-        self.handler = _Handler()
-        self.port = _free_port()
+    With `refuse_recipients` it answers every RCPT TO with 550, as a server refusing mail does.
+    """
+
+    def __init__(self, refuse_recipients=False):
+        self.handler = _Handler(refuse_recipients)
+        self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property
@@ -74,9 +117,8 @@ class SmtpSink:
         return self.messages[-1][1].get_content()
 
     def link_in_last(self, path_part):
-        match = re.search(r"https?://\S*" + re.escape(path_part) + r"\S*", self.last_body())
-        assert match, f"no link with {path_part!r} in the last message"
-        return match.group(0)
+        """The path of the link containing `path_part` in the last message received."""
+        return link_path(self.last_body(), path_part)
 
 
 def fresh_postgres_database(base_url, worker_id, purpose="tests"):
@@ -93,3 +135,68 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+# --- the route matrix (permissions, security headers, CSRF) -------------------------------------
+
+ROLES = ("anonymous", "teacher_a", "teacher_b", "judge", "organizer")
+MATRIX_METHODS = ("GET", "POST")
+# Routes that end the session run last, so one sign-in per role serves a whole sweep.
+SESSION_ENDING = {("auth.logout", "POST")}
+
+
+def app_routes(app):
+    """Every (endpoint, method, rule) the app serves, static files aside, in sweep order."""
+    found = [
+        (rule.endpoint, method, rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in MATRIX_METHODS
+        if method in rule.methods
+    ]
+    return sorted(found, key=lambda row: ((row[0], row[1]) in SESSION_ENDING, row[0], row[1]))
+
+
+def route_url(app, rule, values):
+    """The path of `rule` with its arguments taken from `values` (no app context needed)."""
+    missing = sorted(set(rule.arguments) - set(values))
+    assert not missing, f"no value for {missing} of {rule.endpoint} ({rule.rule}): add one"
+    adapter = app.url_map.bind(app.config["SERVER_NAME"] or "localhost")
+    return adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
+
+
+def role_client(app, login_as, role):
+    """A test client for one of ROLES: signed out for "anonymous", else signed in once."""
+    return app.test_client() if role == "anonymous" else login_as(role)
+
+
+# --- error pages ---------------------------------------------------------------------------------
+
+FAILURE_DETAIL = "test-only failure: internal detail"
+
+
+def add_failing_route(app, path="/test-only/fail"):
+    """Give a fresh app (before its first request) a route that raises; returns its path."""
+
+    def fail():
+        raise RuntimeError(FAILURE_DETAIL)
+
+    app.add_url_rule(path, "test_only_fail", fail)
+    return path
+
+
+def fail_sign_ins(client, email, times, path="/auth/login"):
+    """Post a wrong password for `email` `times` times to the sign-in form at `path` (or another
+    form that asks for an account's password, such as an invitation's); each must be refused."""
+    token = csrf_token(client, path)
+    data = {"email": email, "password": "wrong password", "csrf_token": token}
+    for attempt in range(times):
+        response = client.post(path, data=data)
+        assert response.status_code == 200, f"failure {attempt + 1} gave {response.status_code}"
+    return data
+
+
+def exceed_sign_in_limit(app, client, email, password="not the password"):
+    """Fail to sign in LOGIN_FAILURE_LIMIT times as `email`, then try once more; that response."""
+    data = fail_sign_ins(client, email, app.config["LOGIN_FAILURE_LIMIT"])
+    return client.post("/auth/login", data={**data, "password": password})

@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
@@ -56,7 +63,11 @@ class InvitationForm(FlaskForm):
     email = EmailField("Email address", validators=_email)
     role = SelectField(
         "Role",
-        choices=[("teacher", "Teacher"), ("judge", "Judge"), ("organizer", "Organizer")],
+        choices=[
+            SelectChoice("teacher", "Teacher"),
+            SelectChoice("judge", "Judge"),
+            SelectChoice("organizer", "Organizer"),
+        ],
     )
     school = SelectField("School (for a teacher)", coerce=int, validators=[Optional()])
     submit = SubmitField("Send invitation")

@@ -1,5 +1,6 @@
 """People, the roles they hold, invitations and failed sign-ins."""
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -32,6 +33,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    @property
+    def password_fingerprint(self):
+        """Changes whenever the password does: a used reset link and older sessions stop working."""
+        return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:20]
+
+    def get_id(self):
+        # What the session keeps: the id bound to the password, so changing the password signs
+        # out every other session (cookie sessions can't be revoked one by one).
+        return f"{self.id}:{self.password_fingerprint}"
 
     def has_role(self, *roles, school_id=None):
         """True if the user holds any of `roles` (for a teacher, at `school_id` when given)."""

@@ -5,12 +5,11 @@ with itsdangerous; single use comes from the database (an invitation's accepted_
 fingerprint of the password hash it was issued for).
 """
 
-import hashlib
 import math
 from datetime import timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
@@ -128,13 +127,29 @@ def change_password(user, current_password, new_password):
 # --- signed tokens ------------------------------------------------------------------------------
 
 
-def _serializer(secret_key, purpose):
-    return URLSafeTimedSerializer(secret_key, salt=f"psa-contest.{purpose}")
+class _ClockSigner(TimestampSigner):
+    """A TimestampSigner that reads the time from `now` when given, like the other services."""
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+
+    def get_timestamp(self):
+        return int(self.now.timestamp()) if self.now else super().get_timestamp()
 
 
-def _load_token(secret_key, purpose, token, max_age):
+def _serializer(secret_key, purpose, now=None):
+    return URLSafeTimedSerializer(
+        secret_key,
+        salt=f"psa-contest.{purpose}",
+        signer=_ClockSigner,
+        signer_kwargs={"now": now},
+    )
+
+
+def _load_token(secret_key, purpose, token, max_age, now=None):
     try:
-        return _serializer(secret_key, purpose).loads(token, max_age=max_age)
+        return _serializer(secret_key, purpose, now).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise ValidationError("This link has expired. Ask for a new one.") from exc
     except BadSignature as exc:
@@ -142,13 +157,21 @@ def _load_token(secret_key, purpose, token, max_age):
 
 
 def invite(
-    session, secret_key, email, role, invited_by, max_age_seconds, school_id=None, contest_id=None
+    session,
+    secret_key,
+    email,
+    role,
+    invited_by,
+    max_age_seconds,
+    school_id=None,
+    contest_id=None,
+    now=None,
 ):
     """Record an invitation and return (invitation, token) for the link sent by mail."""
     email = normalise_email(email)
     if role == "teacher" and school_id is None:
         raise ValidationError("Choose the school this teacher submits for.", field="school")
-    now = utcnow()
+    now = now or utcnow()
     invitation = Invitation(
         email=email,
         role=role,
@@ -160,13 +183,13 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    token = _serializer(secret_key, "invitation").dumps({"id": invitation.id, "email": email})
+    token = _serializer(secret_key, "invitation", now).dumps({"id": invitation.id, "email": email})
     return invitation, token
 
 
 def read_invitation(session, secret_key, token, max_age_seconds, now=None):
     """The open invitation a token names; ValidationError if forged, expired or already used."""
-    data = _load_token(secret_key, "invitation", token, max_age_seconds)
+    data = _load_token(secret_key, "invitation", token, max_age_seconds, now)
     invitation = session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
     if invitation is None or invitation.email != data.get("email"):
         raise ValidationError("This link is not valid. Check that you copied all of it.")
@@ -177,49 +200,70 @@ def read_invitation(session, secret_key, token, max_age_seconds, now=None):
     return invitation
 
 
-def accept_invitation(session, invitation, password, name=""):
+def accept_invitation(session, invitation, password, name="", *, limit, window_seconds, now=None):
     """Create the invited account (or add the role to an existing one) and use up the invitation.
 
-    For an existing account `password` must be its current password, so a leaked link can't
-    take it over.
+    For an existing account `password` must be its current password, checked and throttled like a
+    sign-in (`limit` failures per `window_seconds`), so a leaked link can neither take the account
+    over nor serve to guess its password. Raises Throttled or ValidationError; after a
+    ValidationError the caller commits, to keep a failed attempt (nothing the refusal should undo
+    is pending then).
     """
+    now = now or utcnow()
     user = session.scalar(select(User).where(User.email == invitation.email))
     if user is None:
         user = create_user(session, invitation.email, password=password, name=name)
+        _use_up(session, invitation, now)
+    elif not user.active:
+        raise ValidationError("This account is switched off. Ask the contest organizers.")
     elif user.password_hash is None:
         check_password_strength(password, user.email)
+        _use_up(session, invitation, now)
         user.password_hash = hash_password(password)
         user.name = name.strip() or user.name
-    elif not check_password_hash(user.password_hash, password):
-        raise ValidationError(
-            "You already have an account: enter its password to add this role to it.",
-            field="password",
-        )
+    else:
+        try:
+            authenticate(session, user.email, password, limit, window_seconds, now)
+        except ValidationError as error:
+            raise ValidationError(
+                "You already have an account: enter its password to add this role to it.",
+                field="password",
+            ) from error
+        _use_up(session, invitation, now)
     grant_role(user, invitation.role, invitation.school_id, invitation.contest_id)
-    invitation.accepted_at = utcnow()
     session.flush()
     invitation.accepted_by_id = user.id
     return user
 
 
-def _password_fingerprint(user):
-    # Changes whenever the password does, which makes a used reset token worthless.
-    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:20]
+def _use_up(session, invitation, now):
+    """Mark the invitation accepted in one conditional UPDATE, so of two processes accepting it
+    at once only one succeeds (a check on the loaded row would let both through)."""
+    claimed = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ValidationError("This invitation has already been used. Sign in instead.")
+    invitation.accepted_at = now
 
 
-def password_reset_token(secret_key, user):
-    return _serializer(secret_key, "reset").dumps(
-        {"id": user.id, "fp": _password_fingerprint(user)}
+def password_reset_token(secret_key, user, now=None):
+    """A signed link token for `user`, worthless once their password changes."""
+    return _serializer(secret_key, "reset", now).dumps(
+        {"id": user.id, "fp": user.password_fingerprint}
     )
 
 
-def read_password_reset_token(session, secret_key, token, max_age_seconds):
+def read_password_reset_token(session, secret_key, token, max_age_seconds, now=None):
     """The user a reset token was issued for; ValidationError if forged, expired or used."""
-    data = _load_token(secret_key, "reset", token, max_age_seconds)
+    data = _load_token(secret_key, "reset", token, max_age_seconds, now)
     user = session.get(User, data.get("id")) if isinstance(data, dict) else None
     if user is None or not user.active:
         raise ValidationError("This link is not valid. Check that you copied all of it.")
-    if data.get("fp") != _password_fingerprint(user):
+    if data.get("fp") != user.password_fingerprint:
         raise ValidationError("This link has already been used. Ask for a new one.")
     return user
 

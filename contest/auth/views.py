@@ -1,5 +1,7 @@
 """Sign in and out, passwords, invitations and resets. Thin: forms in, services, pages out."""
 
+import hmac
+import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -18,23 +20,41 @@ from contest.auth.forms import (
 from contest.auth.models import User
 from contest.errors import Throttled, ValidationError
 from contest.extensions import db, login_manager
-from contest.mail import send_mail
+from contest.mail import MailError, send_mail
+
+log = logging.getLogger(__name__)
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+def load_user(session_id):
+    """The user a session names (see User.get_id), unless switched off or the password changed."""
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active:
+        return None
+    return user if hmac.compare_digest(fingerprint, user.password_fingerprint) else None
 
 
 def _safe_next(target):
     """Only same-site paths: an open redirect after sign-in is a phishing aid."""
-    if not target:
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil.example" would leave the
+    # site; Werkzeug happens to percent-encode them in Location, but this does not rely on it.
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def _too_many_attempts(error, template, **context):
+    """The page again with status 429 and Retry-After, for a throttled sign-in."""
+    flash(error.message, "error")
+    response = current_app.make_response((render_template(template, **context), 429))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _home_for(user):
@@ -77,12 +97,7 @@ def login():
             )
         except Throttled as error:
             db.session.rollback()
-            flash(error.message, "error")
-            response = current_app.make_response(
-                (render_template("auth/login.html", form=form), 429)
-            )
-            response.headers["Retry-After"] = str(error.retry_after)
-            return response
+            return _too_many_attempts(error, "auth/login.html", form=form)
         except ValidationError as error:
             db.session.commit()  # keep the failure: throttling counts it
             _attach(form, error)
@@ -129,11 +144,15 @@ def forgot_password():
             token = accounts.password_reset_token(current_app.config["SECRET_KEY"], user)
             link = url_for("auth.reset_password", token=token, _external=True)
             hours = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 3600 or 1
-            send_mail(
-                user.email,
-                "Reset your PSA Contest password",
-                render_template("mail/password_reset.txt", user=user, link=link, hours=hours),
-            )
+            try:
+                send_mail(
+                    user.email,
+                    "Reset your PSA Contest password",
+                    render_template("mail/password_reset.txt", user=user, link=link, hours=hours),
+                )
+            except MailError:
+                # Logged by send_mail; a different answer here would tell who has an account.
+                log.warning("password reset link for user %s was not sent", user.id)
         # The same answer either way, so the form doesn't reveal who has an account.
         flash(
             "If an account uses that address, we have sent it a link to reset the password.",
@@ -184,10 +203,24 @@ def accept_invitation(token):
         else:
             try:
                 user = accounts.accept_invitation(
-                    db.session, invitation, form.password.data, form.name.data or ""
+                    db.session,
+                    invitation,
+                    form.password.data,
+                    form.name.data or "",
+                    limit=config["LOGIN_FAILURE_LIMIT"],
+                    window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
+                )
+            except Throttled as error:
+                db.session.rollback()
+                return _too_many_attempts(
+                    error,
+                    "auth/accept_invitation.html",
+                    form=form,
+                    invitation=invitation,
+                    has_password=has_password,
                 )
             except ValidationError as error:
-                db.session.rollback()
+                db.session.commit()  # keep a failed password: throttling counts it
                 _attach(form, error)
             else:
                 db.session.commit()

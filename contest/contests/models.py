@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.dbtypes import UTCDateTime, utcnow
@@ -58,7 +58,8 @@ class Contest(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     max_video_seconds: Mapped[int] = mapped_column(default=120)
-    max_bytes: Mapped[int] = mapped_column(default=500 * 1024 * 1024)
+    # Up to 10 GB, past a 32-bit integer.
+    max_bytes: Mapped[int] = mapped_column(BigInteger, default=500 * 1024 * 1024)
     entries_per_school_per_category: Mapped[int] = mapped_column(default=2)
     judges_per_entry: Mapped[int] = mapped_column(default=3)
     normalise_scores: Mapped[bool] = mapped_column(default=True)

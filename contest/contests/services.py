@@ -2,12 +2,13 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from contest.contests.models import DEFAULT_CATEGORIES, Category, Contest
+from contest.contests.models import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
 from contest.errors import ValidationError
 from contest.judging.models import Criterion, Rubric
 from contest.submissions.models import Entry
@@ -24,13 +25,27 @@ PHASE_ORDER = (
     ("submissions_close_at", "judging_close_at"),
     ("voting_open_at", "voting_close_at"),
 )
+MEGABYTE = 1024 * 1024
 RULE_LIMITS = {
     "max_video_seconds": (5, 3600, "Maximum video length (seconds)"),
-    "max_bytes": (1024 * 1024, 10 * 1024**3, "Maximum file size"),
+    "max_bytes": (MEGABYTE, 10 * 1024 * MEGABYTE, "Maximum file size"),
     "entries_per_school_per_category": (1, 50, "Entries per school per category"),
     "judges_per_entry": (1, 20, "Judges per entry"),
 }
+RETENTION_DAYS = (0, 3650)
+RETENTION_MESSAGE = (
+    f"Keep originals for {RETENTION_DAYS[0]} to {RETENTION_DAYS[1]} days after publication."
+)
+# Every setting a draft carries straight onto the contest.
+SETTINGS = (*RULE_LIMITS, "normalise_scores", "licence", "retention_days")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NAME_LENGTH = Contest.__table__.c.name.type.length
+SLUG_LENGTH = Contest.__table__.c.slug.type.length
+LICENCE_LENGTH = Contest.__table__.c.licence.type.length
+CATEGORY_LENGTH = Category.__table__.c.name.type.length
+NAME_TOO_LONG = f"Keep the name to {NAME_LENGTH} characters or fewer."
+SLUG_TOO_LONG = f"Keep the web address to {SLUG_LENGTH} characters or fewer."
+_DEFAULT_DESCRIPTIONS = dict(DEFAULT_CATEGORIES)
 
 
 @dataclass
@@ -43,110 +58,214 @@ class ContestDraft:
     description: str = ""
     phases: dict[str, datetime | None] = field(default_factory=dict)
     max_video_seconds: int = 120
-    max_bytes: int = 500 * 1024 * 1024
+    max_bytes: int = 500 * MEGABYTE
     entries_per_school_per_category: int = 2
     judges_per_entry: int = 3
     normalise_scores: bool = True
-    licence: str = "CC BY-NC-ND 4.0"
+    licence: str = DEFAULT_LICENCE
     retention_days: int | None = None
     categories: list[str] = field(default_factory=lambda: [c[0] for c in DEFAULT_CATEGORIES])
 
 
+@dataclass
+class _Checked:
+    name: str
+    slug: str
+    phases: dict[str, datetime | None]
+    categories: list[str]
+
+
+@cache
+def time_zones():
+    """The names of every time zone a contest may use (IANA names, as zoneinfo knows them)."""
+    return frozenset(available_timezones())
+
+
 def slugify(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100]
+    """A web address made from `text`: lower-case words joined by single hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:SLUG_LENGTH].strip("-")
+
+
+def rule_range(rule):
+    """(lowest, highest, message) for a rule as an organizer enters it (file sizes in MB)."""
+    low, high, label = RULE_LIMITS[rule]
+    if rule == "max_bytes":
+        low, high = low // MEGABYTE, high // MEGABYTE
+        return low, high, f"{label} must be between {low} MB and {high} MB."
+    return low, high, f"{label} must be between {low} and {high}."
+
+
+def _whole_number(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _zone(name):
-    if name not in available_timezones():
+    if name not in time_zones():
         raise ValidationError(f"{name!r} is not a time zone we know.", field="timezone")
-    try:
-        return ZoneInfo(name)
-    except ZoneInfoNotFoundError as exc:
-        raise ValidationError(f"{name!r} is not a time zone we know.", field="timezone") from exc
+    return ZoneInfo(name)
 
 
-def _to_utc(local, zone):
-    return None if local is None else local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+def _to_utc(local, zone, phase):
+    """A phase entered in the contest's zone, in UTC; a time the clocks skip is refused."""
+    if local is None:
+        return None
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    moment = local.replace(tzinfo=zone).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationError(
+            f"There is no {local:%H:%M} on {local.day} {local:%B %Y} in {zone.key}: the clocks "
+            "go forward then. Pick another time.",
+            field=phase,
+        )
+    return moment
 
 
-def _check(session, draft, contest=None):
-    name = draft.name.strip()
-    if not name:
-        raise ValidationError("Give the contest a name.", field="name")
-    slug = (draft.slug or slugify(name)).strip()
+def _check_slug(session, draft, name, contest):
+    slug = (draft.slug or "").strip() or slugify(name)
+    if not slug:
+        raise ValidationError(
+            "Give the contest a web address: its name has no letters or digits to make one from.",
+            field="slug",
+        )
     if not SLUG_PATTERN.match(slug):
         raise ValidationError(
             "Use lower-case letters, digits and single hyphens for the web address.", field="slug"
         )
+    if len(slug) > SLUG_LENGTH:
+        raise ValidationError(SLUG_TOO_LONG, field="slug")
     taken = session.scalar(select(Contest.id).where(Contest.slug == slug))
     if taken and (contest is None or taken != contest.id):
         raise ValidationError(f"Another contest already uses the address {slug!r}.", field="slug")
-    zone = _zone(draft.timezone)
-    for rule, (low, high, label) in RULE_LIMITS.items():
+    return slug
+
+
+def _check_rules(draft):
+    for rule, (low, high, _) in RULE_LIMITS.items():
         value = getattr(draft, rule)
-        if value is None or not low <= value <= high:
-            raise ValidationError(f"{label} must be between {low} and {high}.", field=rule)
-    if draft.retention_days is not None and not 0 <= draft.retention_days <= 3650:
+        if not _whole_number(value) or not low <= value <= high:
+            raise ValidationError(rule_range(rule)[2], field=rule)
+    days, (fewest, most) = draft.retention_days, RETENTION_DAYS
+    if days is not None and (not _whole_number(days) or not fewest <= days <= most):
+        raise ValidationError(RETENTION_MESSAGE, field="retention_days")
+    licence = (draft.licence or "").strip()
+    if not licence:
+        raise ValidationError("Name the licence published videos are shared under.", "licence")
+    if len(licence) > LICENCE_LENGTH:
         raise ValidationError(
-            "Keep originals for 0 to 3650 days after publication.", field="retention_days"
+            f"Keep the licence to {LICENCE_LENGTH} characters or fewer.", "licence"
         )
+
+
+def _check_phases(draft, zone):
+    phases = {phase: _to_utc(draft.phases.get(phase), zone, phase) for phase, _ in PHASES}
     labels = dict(PHASES)
     for earlier, later in PHASE_ORDER:
-        first, second = draft.phases.get(earlier), draft.phases.get(later)
+        first, second = phases[earlier], phases[later]
         if first and second and first >= second:
-            raise ValidationError(f"{labels[later]} must come after {labels[earlier]}.", later)
-    categories = [c.strip() for c in draft.categories if c.strip()]
+            raise ValidationError(
+                f"{labels[later]} must come after {labels[earlier].lower()}.", field=later
+            )
+    return phases
+
+
+def _check_categories(names):
+    categories = [c.strip() for c in names if c.strip()]
     if not categories:
         raise ValidationError("Add at least one category.", field="categories")
     lowered = [c.lower() for c in categories]
     duplicates = sorted({c for c in categories if lowered.count(c.lower()) > 1})
     if duplicates:
         raise ValidationError(
-            f"Categories are listed twice: {', '.join(duplicates)}.", "categories"
+            f"Categories are listed twice: {', '.join(duplicates)}.", field="categories"
         )
-    if any(len(c) > 120 for c in categories):
-        raise ValidationError("Keep each category name under 120 characters.", "categories")
-    return name, slug, zone, categories
+    if any(len(c) > CATEGORY_LENGTH for c in categories):
+        raise ValidationError(
+            f"Keep each category name to {CATEGORY_LENGTH} characters or fewer.",
+            field="categories",
+        )
+    return categories
 
 
-def _apply(contest, draft, name, slug, zone):
-    contest.name = name
-    contest.slug = slug
+def _check(session, draft, contest=None):
+    name = (draft.name or "").strip()
+    if not name:
+        raise ValidationError("Give the contest a name.", field="name")
+    if len(name) > NAME_LENGTH:
+        raise ValidationError(NAME_TOO_LONG, field="name")
+    slug = _check_slug(session, draft, name, contest)
+    zone = _zone(draft.timezone)
+    _check_rules(draft)
+    phases = _check_phases(draft, zone)
+    return _Checked(name, slug, phases, _check_categories(draft.categories))
+
+
+def _apply(contest, draft, checked):
+    contest.name = checked.name
+    contest.slug = checked.slug
     contest.timezone = draft.timezone
-    contest.description = draft.description.strip()
-    for phase, _ in PHASES:
-        setattr(contest, phase, _to_utc(draft.phases.get(phase), zone))
-    for rule in (*RULE_LIMITS, "normalise_scores", "licence", "retention_days"):
-        setattr(contest, rule, getattr(draft, rule))
+    contest.description = (draft.description or "").strip()
+    for phase, value in checked.phases.items():
+        setattr(contest, phase, value)
+    for setting in SETTINGS:
+        setattr(contest, setting, getattr(draft, setting))
+    contest.licence = draft.licence.strip()
+
+
+def _new_category(name, order):
+    return Category(name=name, sort_order=order, description=_DEFAULT_DESCRIPTIONS.get(name, ""))
 
 
 def create_contest(session, draft):
     """Make a contest with its categories; ValidationError names the field at fault."""
-    name, slug, zone, categories = _check(session, draft)
+    checked = _check(session, draft)
     contest = Contest()
-    _apply(contest, draft, name, slug, zone)
-    contest.categories = [Category(name=c, sort_order=i) for i, c in enumerate(categories)]
+    _apply(contest, draft, checked)
+    contest.categories = [_new_category(c, i) for i, c in enumerate(checked.categories)]
     session.add(contest)
     session.flush()
     return contest
 
 
+def _match_categories(contest, names):
+    """Pair each listed name with the category it keeps, and list the categories left over.
+
+    A name keeps the category of the same name (in any case); the other names take over, in
+    order, the categories no longer listed: that is a rename, which keeps the category's entries.
+    """
+    current = list(contest.categories)
+    same_name = {c.name.lower(): c for c in current}
+    kept = {name: same_name.get(name.lower()) for name in names}
+    taken = {id(c) for c in kept.values() if c is not None}
+    spare = iter([c for c in current if id(c) not in taken])
+    pairs = [(name, kept[name] or next(spare, None)) for name in names]
+    return pairs, list(spare)
+
+
 def update_contest(session, contest, draft):
-    """Change a contest's settings; categories are renamed, added or (if unused) removed."""
-    name, slug, zone, categories = _check(session, draft, contest)
-    _apply(contest, draft, name, slug, zone)
-    existing = {c.name.lower(): c for c in contest.categories}
-    kept = []
-    for order, category_name in enumerate(categories):
-        category = existing.pop(category_name.lower(), None) or Category(name=category_name)
-        category.name, category.sort_order = category_name, order
-        kept.append(category)
-    for removed in existing.values():
-        if removed.id and session.scalar(select(Entry.id).where(Entry.category_id == removed.id)):
-            raise ValidationError(
-                f"{removed.name!r} already has entries and can't be removed.", field="categories"
-            )
-    contest.categories = kept
+    """Change a contest's settings; categories are renamed, reordered, added or (if unused)
+    removed. Nothing changes when the draft is refused."""
+    checked = _check(session, draft, contest)
+    pairs, removed = _match_categories(contest, checked.categories)
+    used = [
+        c.name
+        for c in removed
+        if c.id and session.scalar(select(Entry.id).where(Entry.category_id == c.id).limit(1))
+    ]
+    if used:
+        raise ValidationError(
+            f"{', '.join(used)} already {'has' if len(used) == 1 else 'have'} entries and can't "
+            "be removed.",
+            field="categories",
+        )
+    _apply(contest, draft, checked)
+    categories = []
+    for order, (name, category) in enumerate(pairs):
+        if category is None:
+            category = _new_category(name, order)
+        category.name, category.sort_order = name, order
+        categories.append(category)
+    contest.categories = categories
     session.flush()
     return contest
 
@@ -164,10 +283,7 @@ def draft_from(contest):
         timezone=contest.timezone,
         description=contest.description,
         phases=phases,
-        **{
-            rule: getattr(contest, rule)
-            for rule in (*RULE_LIMITS, "normalise_scores", "licence", "retention_days")
-        },
+        **{setting: getattr(contest, setting) for setting in SETTINGS},
         categories=[c.name for c in contest.categories],
     )
 
@@ -178,10 +294,16 @@ def clone_contest(session, source, name, slug=""):
     draft.name, draft.slug, draft.phases = name, slug, {}
     contest = create_contest(session, draft)
     contest.cloned_from_id = source.id
+    for original, category in zip(source.categories, contest.categories, strict=True):
+        category.description = original.description
     by_name = {c.name: c for c in contest.categories}
     source_names = {c.id: c.name for c in source.categories}
     for rubric in latest_rubrics(session, source):
-        category = by_name.get(source_names.get(rubric.category_id)) if rubric.category_id else None
+        category = None
+        if rubric.category_id is not None:
+            category = by_name.get(source_names.get(rubric.category_id))
+            if category is None:
+                continue
         copy = Rubric(contest_id=contest.id, category_id=category.id if category else None)
         copy.criteria = [
             Criterion(

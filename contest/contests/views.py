@@ -13,7 +13,7 @@ from contest.contests.models import Contest
 from contest.errors import ValidationError
 from contest.extensions import db
 
-MEGABYTE = 1024 * 1024
+MEGABYTE = contests.MEGABYTE
 
 
 def _draft(form):
@@ -28,7 +28,7 @@ def _draft(form):
         entries_per_school_per_category=form.entries_per_school_per_category.data,
         judges_per_entry=form.judges_per_entry.data,
         normalise_scores=form.normalise_scores.data,
-        licence=form.licence.data.strip(),
+        licence=form.licence.data or "",
         retention_days=form.retention_days.data,
         categories=(form.categories.data or "").splitlines(),
     )

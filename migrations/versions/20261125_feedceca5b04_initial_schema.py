@@ -48,7 +48,7 @@ def upgrade():
     sa.Column('voting_close_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('published_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('max_video_seconds', sa.Integer(), nullable=False),
-    sa.Column('max_bytes', sa.Integer(), nullable=False),
+    sa.Column('max_bytes', sa.BigInteger(), nullable=False),
     sa.Column('entries_per_school_per_category', sa.Integer(), nullable=False),
     sa.Column('judges_per_entry', sa.Integer(), nullable=False),
     sa.Column('normalise_scores', sa.Boolean(), nullable=False),

@@ -1,0 +1,241 @@
+"""Outgoing mail: MAIL_URL parsing, the outbox, and a real SMTP server (aiosmtpd) end to end."""
+
+import logging
+import re
+from email.utils import parsedate_to_datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from contest.auth.models import Invitation
+from contest.extensions import db
+from contest.mail import MailError, MailServer, build_message, parse_mail_url, send_mail
+from tests import factories
+from tests.helpers import SmtpSink, free_port, outbox_messages, page_text, submit
+
+NEW_PASSWORD = "a brand new pass phrase"
+NOTICE = "If an account uses that address, we have sent it a link to reset the password."
+
+
+def closed_port_url():
+    return f"smtp://127.0.0.1:{free_port()}"
+
+
+def invitations(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Invitation))
+
+
+# --- MAIL_URL -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [None, "", "outbox"])
+def test_the_outbox_needs_no_server(url):
+    assert parse_mail_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "server"),
+    [
+        ("smtp://mail.example.org", MailServer("smtp", "mail.example.org", 25, None, None)),
+        ("smtp://127.0.0.1:1025", MailServer("smtp", "127.0.0.1", 1025, None, None)),
+        (
+            "smtp+starttls://contest%40example.org:p%40ss%3Aword@mail.example.org",
+            MailServer(
+                "smtp+starttls", "mail.example.org", 587, "contest@example.org", "p@ss:word"
+            ),
+        ),
+        (
+            "smtps://user:secret@Mail.Example.org:2465",
+            MailServer("smtps", "mail.example.org", 2465, "user", "secret"),
+        ),
+    ],
+)
+def test_smtp_urls_name_the_server_port_and_login(url, server):
+    assert parse_mail_url(url) == server
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://mail.example.org", "scheme must be one of outbox, smtp, smtp+starttls, smtps"),
+        ("sendmail", "scheme must be one of"),
+        ("outbox://", "scheme must be one of"),
+        ("smtp://", "has no host"),
+        ("smtp:///relay", "has no host"),
+        ("smtps://user:secret@:465", "has no host"),
+        ("smtp://mail.example.org:mail", "has a bad port"),
+        ("smtp://mail.example.org:70000", "has a bad port"),
+    ],
+)
+def test_malformed_mail_urls_are_refused_with_the_reason(url, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as caught:
+        parse_mail_url(url)
+    assert repr(url) in str(caught.value)
+
+
+def test_a_message_has_the_headers_a_mail_server_expects():
+    message = build_message(
+        "ada@example.org", "Hello", "Line one.\nLine two.\n", "PSA Contest <no-reply@example.org>"
+    )
+
+    assert message["From"] == "PSA Contest <no-reply@example.org>"
+    assert (message["To"], message["Subject"]) == ("ada@example.org", "Hello")
+    assert parsedate_to_datetime(message["Date"]).utcoffset().total_seconds() == 0
+    assert message["Message-ID"].endswith("@psa-contest.local>")
+    assert message.get_content() == "Line one.\nLine two.\n"
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def test_outbox_mode_writes_each_message_to_an_eml_file_and_the_log(make_app, caplog):
+    site = make_app()  # MAIL_URL="outbox", the default
+    caplog.set_level(logging.INFO, logger="contest.mail")
+
+    with site.app_context():
+        send_mail("ada@example.org", "First", "The first body.")
+        send_mail("bob@example.org", "Second", "The second body.")
+
+    first, second = outbox_messages(site)
+    assert (first["To"], first["Subject"], first.get_content().strip()) == (
+        "ada@example.org",
+        "First",
+        "The first body.",
+    )
+    assert first["From"] == site.config["MAIL_SENDER"]
+    assert (second["To"], second["Subject"]) == ("bob@example.org", "Second")
+    assert "The second body." in caplog.text
+    assert "written to" in caplog.text
+
+
+def test_an_outbox_that_cannot_be_written_raises_mail_error(make_app, tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "outbox").write_text("a file where the outbox folder should be")
+    site = make_app(INSTANCE_DIR=instance)
+
+    with site.app_context(), pytest.raises(MailError, match="could not be written"):
+        send_mail("ada@example.org", "Hello", "Body")
+
+
+# --- SMTP ---------------------------------------------------------------------------------------
+
+
+def test_send_mail_hands_the_message_to_the_smtp_server(make_app, smtp_server):
+    site = make_app(MAIL_URL=smtp_server.url, MAIL_SENDER="Contest <contest@example.org>")
+
+    with site.app_context():
+        send_mail("ada@example.org", "Hello Ada", "See you at the screening.")
+
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == ["ada@example.org"]
+    assert (message["From"], message["To"]) == ("Contest <contest@example.org>", "ada@example.org")
+    assert message["Subject"] == "Hello Ada"
+    assert message.get_content().strip() == "See you at the screening."
+
+
+def test_an_unreachable_smtp_server_raises_mail_error(make_app, caplog):
+    site = make_app(MAIL_URL=closed_port_url())
+
+    with site.app_context(), pytest.raises(MailError, match="did not accept the message"):
+        send_mail("ada@example.org", "Hello", "Body")
+    assert "mail to ada@example.org failed" in caplog.text
+
+
+def test_a_server_refusing_the_recipient_raises_mail_error(make_app):
+    refusing = SmtpSink(refuse_recipients=True)
+    refusing.start()
+    try:
+        site = make_app(MAIL_URL=refusing.url)
+        with site.app_context(), pytest.raises(MailError, match="No such mailbox"):
+            send_mail("nobody@example.org", "Hello", "Body")
+    finally:
+        refusing.stop()
+    assert refusing.messages == []
+
+
+# --- mail from the site, end to end -------------------------------------------------------------
+
+
+def test_an_invitation_sent_by_smtp_can_be_opened_and_accepted(app, make_app, smtp_server, people):
+    site = make_app(MAIL_URL=smtp_server.url)
+    organizer = site.test_client()
+    factories.sign_in(organizer, people["organizer"].email)
+    school = people["school_a"]
+
+    response = submit(
+        organizer,
+        "/admin/people",
+        {"email": "New.Teacher@example.org", "role": "teacher", "school": str(school.id)},
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/admin/people")
+    assert "Invitation sent to new.teacher@example.org." in page_text(
+        organizer.get("/admin/people")
+    )
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == ["new.teacher@example.org"]
+    assert message["Subject"] == "You are invited to PSA Contest"
+    assert people["organizer"].name in message.get_content()
+    link = smtp_server.link_in_last("/auth/invitation/")
+
+    teacher = site.test_client()
+    assert "You are invited as a teacher" in page_text(teacher.get(link))
+    accepted = submit(
+        teacher, link, {"name": "Tess", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+
+    assert (accepted.status_code, accepted.headers["Location"]) == (302, "/school/")
+    user = factories.fetch_user(site, "new.teacher@example.org")
+    assert [(grant.role, grant.school_id) for grant in user.grants] == [("teacher", school.id)]
+    assert teacher.get(link).status_code == 400  # used up
+
+
+def test_a_password_reset_link_sent_by_smtp_works(app, make_app, smtp_server, people):
+    site = make_app(MAIL_URL=smtp_server.url)
+    client = site.test_client()
+    email = people["teacher_a"].email
+
+    response = submit(client, "/auth/forgot", {"email": email})
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/auth/login")
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == [email]
+    assert message["Subject"] == "Reset your PSA Contest password"
+    link = smtp_server.link_in_last("/auth/reset/")
+    reset = submit(client, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+
+    assert (reset.status_code, reset.headers["Location"]) == (302, "/school/")
+    factories.sign_out(client)
+    factories.sign_in(client, email, NEW_PASSWORD)
+
+
+def test_an_invitation_the_server_refuses_is_not_saved_and_the_organizer_is_told(
+    app, make_app, people
+):
+    site = make_app(MAIL_URL=closed_port_url())
+    organizer = site.test_client()
+    factories.sign_in(organizer, people["organizer"].email)
+
+    response = submit(
+        organizer, "/admin/people", {"email": "judge2@example.org", "role": "judge", "school": "0"}
+    )
+
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "The invitation was not sent: The mail server did not accept the message" in text
+    assert invitations(site) == 0
+    assert "judge2@example.org" in text  # the form keeps what was typed
+
+
+def test_a_reset_request_with_the_server_down_answers_as_usual(app, make_app, people, caplog):
+    """The person is told what everyone is told: a different answer would reveal the account."""
+    site = make_app(MAIL_URL=closed_port_url())
+    client = site.test_client()
+
+    response = submit(client, "/auth/forgot", {"email": people["judge"].email})
+
+    assert (response.status_code, response.headers["Location"]) == (302, "/auth/login")
+    assert NOTICE in page_text(client.get("/auth/login"))
+    assert "password reset link for user" in caplog.text

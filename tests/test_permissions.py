@@ -1,0 +1,171 @@
+"""The permission matrix: every route x method x role against a hand-written expectation.
+
+EXPECTED is the contract. A new route fails `test_every_route_has_a_row` until someone decides,
+cell by cell, who may use it; a removed route fails it until its row goes. The sweep signs each
+role in once and sends GET, or POST with a valid CSRF token and an empty body: the question is
+access (sign in first, not allowed, or let through to the view), not what the form makes of it.
+
+A cell is a status code, or (status, path) for a redirect: where it sends the person matters.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.factories import make_route_values
+from tests.helpers import ROLES, app_routes, csrf_token, role_client, route_url
+
+TO_LOGIN = (302, "/auth/login")
+TO_HOME = (302, "/")
+
+# fmt: off
+EXPECTED = {
+    ("admin.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("admin.people", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("admin.people", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("auth.login", "GET"): {
+        "anonymous": 200, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
+        "judge": (302, "/judging/"), "organizer": (302, "/admin/"),
+    },
+    ("auth.login", "POST"): {
+        "anonymous": 200, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
+        "judge": (302, "/judging/"), "organizer": (302, "/admin/"),
+    },
+    ("auth.logout", "POST"): {
+        "anonymous": TO_HOME, "teacher_a": TO_HOME, "teacher_b": TO_HOME, "judge": TO_HOME,
+        "organizer": TO_HOME,
+    },
+    ("auth.change_password", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("auth.change_password", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("auth.forgot_password", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("auth.forgot_password", "POST"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("auth.reset_password", "GET"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "organizer": 400,
+    },
+    ("auth.reset_password", "POST"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "organizer": 400,
+    },
+    ("auth.accept_invitation", "GET"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "organizer": 400,
+    },
+    ("auth.accept_invitation", "POST"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "organizer": 400,
+    },
+    ("auth.account", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("contests.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.create", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.create", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.show", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.edit", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.edit", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.clone", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("contests.clone", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("gallery.index", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("judging.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 200, "organizer": 403,
+    },
+    ("results.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("submissions.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403, "organizer": 403,
+    },
+    ("voting.index", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+}
+# fmt: on
+
+
+def outcome(response):
+    """What a cell of EXPECTED records: the status, with the target path for a redirect."""
+    if 300 <= response.status_code < 400:
+        return response.status_code, urlsplit(response.headers["Location"]).path
+    return response.status_code
+
+
+def unmatched(app):
+    """(routes the app serves with no row in EXPECTED, rows for routes it no longer serves)."""
+    served = {(endpoint, method) for endpoint, method, _ in app_routes(app)}
+    return sorted(served - EXPECTED.keys()), sorted(EXPECTED.keys() - served)
+
+
+def test_every_route_has_a_row(app):
+    missing, stale = unmatched(app)
+    assert not missing, f"routes with no row in EXPECTED (decide who may use them): {missing}"
+    assert not stale, f"rows in EXPECTED for routes that no longer exist: {stale}"
+
+
+def test_a_new_route_without_a_row_is_caught(make_app):
+    grown = make_app()
+    grown.add_url_rule("/test-only/new", "test_only_new", lambda: "", methods=["GET", "POST"])
+    missing, _ = unmatched(grown)
+    assert {("test_only_new", "GET"), ("test_only_new", "POST")} <= set(missing)
+
+
+def test_every_row_decides_for_every_role():
+    undecided = {key: sorted(set(ROLES) ^ row.keys()) for key, row in EXPECTED.items()}
+    assert not {key: roles for key, roles in undecided.items() if roles}, undecided
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access(app, login_as, role):
+    values = make_route_values(app)
+    client = role_client(app, login_as, role)
+    token = csrf_token(client, "/auth/forgot")
+    wrong = []
+    for endpoint, method, rule in app_routes(app):
+        assert (endpoint, method) in EXPECTED, f"{method} {endpoint} ({rule.rule}) has no row"
+        url = route_url(app, rule, values)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token})
+        expected, got = EXPECTED[(endpoint, method)][role], outcome(response)
+        if got != expected:
+            wrong.append(f"{method} {url} ({endpoint}): expected {expected}, got {got}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_static_files_are_served_to_everyone(app, login_as, role):
+    client = role_client(app, login_as, role)
+    for path, mimetype in (("/static/css/site.css", "text/css"), ("/static/js/site.js", "text/")):
+        response = client.get(path)
+        assert response.status_code == 200, f"{path} as {role}: {response.status_code}"
+        assert response.mimetype.startswith(mimetype), f"{path}: {response.mimetype}"
+        response.close()
