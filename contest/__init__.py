@@ -45,8 +45,9 @@ def configure_blueprints(app):
 
 
 def configure_hooks(app):
-    from contest import cli, errors, security, templating
+    from contest import cli, errors, mail, security, templating
 
+    mail.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

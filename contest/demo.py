@@ -10,7 +10,6 @@ from contest.auth.services import create_user, grant_role, hash_password
 from contest.contests.models import Contest
 from contest.contests.services import ContestDraft, create_contest
 from contest.dbtypes import utcnow
-from contest.judging.models import Criterion, Rubric
 from contest.submissions.models import Entry, School
 
 DEMO_SLUG = "internet-safety-awards"
@@ -37,32 +36,6 @@ TITLE_WORDS = {
         "The Fake Friend",
     ),
 }  # fmt: skip
-DEFAULT_RUBRIC = (
-    ("Message accuracy", 3, "Is the safety advice correct, clear and age-appropriate?"),
-    ("Creativity", 2, "Is the idea original and memorable?"),
-    ("Audience impact", 3, "Would it change what a student does online?"),
-    ("Production quality", 1, "Sound, picture and editing serve the message."),
-    ("Call to action", 1, "Does it tell the viewer what to do next?"),
-)
-LEVELS = ("Poor", "Weak", "Adequate", "Strong", "Outstanding")
-
-
-def default_rubric(contest_id):
-    """The demo's PSA rubric: five weighted criteria on a 1-5 scale."""
-    rubric = Rubric(contest_id=contest_id, version=1)
-    rubric.criteria = [
-        Criterion(
-            name=name,
-            weight=weight,
-            guidance=guidance,
-            min_points=1,
-            max_points=5,
-            level_descriptors=list(LEVELS),
-            sort_order=order,
-        )
-        for order, (name, weight, guidance) in enumerate(DEFAULT_RUBRIC)
-    ]
-    return rubric
 
 
 def demo_logins():
@@ -118,7 +91,6 @@ def seed_demo(session, seed=2026):
     contest.judging_close_at = now + timedelta(days=10)
     contest.voting_open_at = now - timedelta(days=1)
     contest.voting_close_at = now + timedelta(days=14)
-    session.add(default_rubric(contest.id))
 
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow by design
     organizer = _person(session, ORGANIZER, "Olivia Organizer", password_hash)

@@ -4,6 +4,7 @@ import json
 
 from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -94,7 +95,16 @@ def page_title(code):
 
 def render_error(code, description):
     title = page_title(code)
-    return render_template("errors/error.html", code=code, title=title, description=description)
+    try:
+        return render_template("errors/error.html", code=code, title=title, description=description)
+    except Exception:
+        # The layout itself failed (the database is down, say, and the nav needs the user):
+        # a bare page still beats werkzeug's, and keeps the security headers.
+        current_app.logger.exception("the error page could not be rendered")
+        return (
+            f"<!doctype html><html lang=en><title>{escape(title)}</title>"
+            f"<main><h1>{escape(title)}</h1><p>{escape(description)}</p></main></html>"
+        )
 
 
 def wants_json():

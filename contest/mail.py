@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from config import ConfigError
+
 log = logging.getLogger(__name__)
 
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -36,11 +38,22 @@ class MailServer:
     password: str | None
 
 
+def _redacted(url):
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
 def parse_mail_url(url):
-    """Return a MailServer for an SMTP URL, or None for the outbox; ValueError if malformed."""
+    """Return a MailServer for an SMTP URL, or None for the outbox; ValueError if malformed.
+
+    Messages show the URL with its password hidden: they end up in logs.
+    """
     if url in (None, "", "outbox"):
         return None
     parts = urlsplit(url)
+    url = _redacted(url)
     if parts.scheme not in SCHEMES:
         raise ValueError(f"MAIL_URL scheme must be one of outbox, {', '.join(SCHEMES)}: {url!r}")
     if not parts.hostname:
@@ -120,3 +133,11 @@ def _write_to_outbox(message, folder):
         message.get_content(),
     )
     return message
+
+
+def init_app(app):
+    """Refuse to start with a malformed MAIL_URL rather than fail at the first message."""
+    try:
+        parse_mail_url(app.config["MAIL_URL"])
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc

@@ -10,6 +10,7 @@ from contest.auth.models import RoleGrant, User
 from contest.contests.models import Category, Contest
 from contest.extensions import db
 from contest.judging.models import Rubric
+from contest.judging.rubrics import DEFAULT_RUBRIC
 from contest.submissions.models import Entry, School
 from tests import factories
 
@@ -209,7 +210,7 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
         assert contest.voting_open_at < contest.voting_close_at
         [rubric] = db.session.scalars(select(Rubric)).all()
         assert (rubric.contest_id, rubric.category_id, rubric.version) == (contest.id, None, 1)
-        assert [c.name for c in rubric.criteria] == [name for name, _, _ in demo.DEFAULT_RUBRIC]
+        assert [c.name for c in rubric.criteria] == [row[0] for row in DEFAULT_RUBRIC]
         assert len(rubric.criteria) == 5
         assert all(
             len(c.level_descriptors) == c.max_points - c.min_points + 1 for c in rubric.criteria

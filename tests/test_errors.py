@@ -119,3 +119,24 @@ def test_a_refused_csrf_token_is_explained_to_api_clients(client):
     response = client.post("/auth/login", headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["message"].startswith("Your form expired or came from another site")
+
+
+def test_error_page_survives_a_broken_layout(make_app, caplog):
+    """When the layout can't render (the database is down, say), a bare page still goes out."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/broken-layout")
+    def broken_layout():
+        raise RuntimeError("boom")
+
+    @app.context_processor
+    def database_down():
+        raise RuntimeError("database unreachable")
+
+    response = app.test_client().get("/broken-layout")
+
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body and "boom" not in body
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "the error page could not be rendered" in caplog.text

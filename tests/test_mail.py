@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlalchemy import func, select
 
+from config import ConfigError
 from contest.auth.models import Invitation
 from contest.extensions import db
 from contest.mail import MailError, MailServer, build_message, parse_mail_url, send_mail
@@ -71,7 +72,7 @@ def test_smtp_urls_name_the_server_port_and_login(url, server):
 def test_malformed_mail_urls_are_refused_with_the_reason(url, message):
     with pytest.raises(ValueError, match=re.escape(message)) as caught:
         parse_mail_url(url)
-    assert repr(url) in str(caught.value)
+    assert repr(url.replace(":secret@", ":***@")) in str(caught.value)  # password hidden
 
 
 def test_a_message_has_the_headers_a_mail_server_expects():
@@ -239,3 +240,13 @@ def test_a_reset_request_with_the_server_down_answers_as_usual(app, make_app, pe
     assert (response.status_code, response.headers["Location"]) == (302, "/auth/login")
     assert NOTICE in page_text(client.get("/auth/login"))
     assert "password reset link for user" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url", ["smtp://", "pigeon://birds.example", "smtp://host:99999", "smtp://u:secret@:25"]
+)
+def test_a_malformed_mail_url_stops_the_app_at_start_up(make_app, url):
+    with pytest.raises(ConfigError) as caught:
+        make_app(MAIL_URL=url)
+    assert "MAIL_URL" in str(caught.value)
+    assert "secret" not in str(caught.value)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from contest.contests.models import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
 from contest.errors import ValidationError
 from contest.judging.models import Criterion, Rubric
+from contest.judging.rubrics import default_rubric
 from contest.submissions.models import Entry
 
 PHASES = (
@@ -20,11 +21,18 @@ PHASES = (
     ("voting_open_at", "Voting opens"),
     ("voting_close_at", "Voting closes"),
 )
+# (earlier, later): every pair is checked, so leaving a middle phase empty skips no check.
 PHASE_ORDER = (
     ("submissions_open_at", "submissions_close_at"),
+    ("submissions_open_at", "judging_close_at"),
     ("submissions_close_at", "judging_close_at"),
     ("voting_open_at", "voting_close_at"),
+    # The public votes on the finished field: no entry may still be arriving.
+    ("submissions_close_at", "voting_open_at"),
+    ("submissions_open_at", "voting_open_at"),
 )
+# Pairs that may fall at the same moment (voting may open as submissions close).
+SAME_MOMENT_ALLOWED = {("submissions_close_at", "voting_open_at")}
 MEGABYTE = 1024 * 1024
 RULE_LIMITS = {
     "max_video_seconds": (5, 3600, "Maximum video length (seconds)"),
@@ -162,7 +170,9 @@ def _check_phases(draft, zone):
     labels = dict(PHASES)
     for earlier, later in PHASE_ORDER:
         first, second = phases[earlier], phases[later]
-        if first and second and first >= second:
+        if first is None or second is None:
+            continue
+        if first > second or (first == second and (earlier, later) not in SAME_MOMENT_ALLOWED):
             raise ValidationError(
                 f"{labels[later]} must come after {labels[earlier].lower()}.", field=later
             )
@@ -216,14 +226,18 @@ def _new_category(name, order):
     return Category(name=name, sort_order=order, description=_DEFAULT_DESCRIPTIONS.get(name, ""))
 
 
-def create_contest(session, draft):
-    """Make a contest with its categories; ValidationError names the field at fault."""
+def create_contest(session, draft, with_default_rubric=True):
+    """Make a contest with its categories and the default PSA rubric; ValidationError names the
+    field at fault."""
     checked = _check(session, draft)
     contest = Contest()
     _apply(contest, draft, checked)
     contest.categories = [_new_category(c, i) for i, c in enumerate(checked.categories)]
     session.add(contest)
     session.flush()
+    if with_default_rubric:
+        session.add(default_rubric(contest.id))
+        session.flush()
     return contest
 
 
@@ -292,7 +306,9 @@ def clone_contest(session, source, name, slug=""):
     """A new contest with `source`'s categories, rules and latest rubrics, and no dates."""
     draft = draft_from(source)
     draft.name, draft.slug, draft.phases = name, slug, {}
-    contest = create_contest(session, draft)
+    contest = create_contest(
+        session, draft, with_default_rubric=not latest_rubrics(session, source)
+    )
     contest.cloned_from_id = source.id
     for original, category in zip(source.categories, contest.categories, strict=True):
         category.description = original.description

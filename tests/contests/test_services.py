@@ -10,14 +10,17 @@ from contest.contests.services import (
     PHASE_ORDER,
     PHASES,
     RULE_LIMITS,
+    SAME_MOMENT_ALLOWED,
     ContestDraft,
     clone_contest,
     create_contest,
     draft_from,
+    latest_rubrics,
     update_contest,
 )
 from contest.errors import ValidationError
 from contest.judging.models import Rubric
+from contest.judging.rubrics import DEFAULT_RUBRIC
 from contest.submissions.models import Entry
 from tests import factories
 
@@ -284,20 +287,45 @@ def test_licence_must_be_given_and_short(session, licence):
 
 @pytest.mark.parametrize(("earlier", "later"), PHASE_ORDER)
 def test_phases_out_of_order_name_the_later_field(session, earlier, later):
-    for first in (datetime(2026, 3, 10, 12, 0), datetime(2026, 3, 1, 12, 0)):
-        # After the later phase, and at the same moment: both refused.
-        phases = {earlier: first, later: datetime(2026, 3, 1, 12, 0)}
-        draft = ContestDraft(name="ISA", timezone="America/New_York", phases=phases)
-        refused(
-            lambda draft=draft: create_contest(session, draft),
-            later,
-            LABELS[later],
-            LABELS[earlier].lower(),
-        )
+    moment = datetime(2026, 3, 1, 12, 0)
+    draft = ContestDraft(
+        name="ISA",
+        timezone="America/New_York",
+        phases={earlier: datetime(2026, 3, 10), later: moment},
+    )
+    refused(lambda: create_contest(session, draft), later, LABELS[later], LABELS[earlier].lower())
+    same = ContestDraft(
+        name="ISA", timezone="America/New_York", phases={earlier: moment, later: moment}
+    )
+    if (earlier, later) in SAME_MOMENT_ALLOWED:
+        contest = create_contest(session, same)
+        assert getattr(contest, earlier) == getattr(contest, later)
+        session.rollback()
+    else:
+        refused(lambda: create_contest(session, same), later, LABELS[later])
     assert count(session, Contest) == 0
-    in_order = {earlier: datetime(2026, 3, 1, 12, 0), later: datetime(2026, 3, 1, 12, 1)}
+    in_order = {earlier: moment, later: datetime(2026, 3, 1, 12, 1)}
     contest = saved(session, ContestDraft(name="ISA", phases=in_order))
     assert getattr(contest, earlier) < getattr(contest, later)
+
+
+def test_a_middle_phase_left_empty_still_orders_the_others(session):
+    phases = {
+        "submissions_open_at": datetime(2026, 3, 10),
+        "judging_close_at": datetime(2026, 3, 1),
+    }
+    draft = ContestDraft(name="ISA", phases=phases)
+    refused(lambda: create_contest(session, draft), "judging_close_at", "Judging closes")
+
+
+def test_new_contest_starts_with_the_default_rubric(session):
+    contest = saved(session, ContestDraft(name="ISA"))
+    rubrics = latest_rubrics(session, contest)
+    assert len(rubrics) == 1 and rubrics[0].category_id is None
+    assert [c.name for c in rubrics[0].criteria] == [row[0] for row in DEFAULT_RUBRIC]
+    assert all(
+        len(c.level_descriptors) == c.max_points - c.min_points + 1 for c in rubrics[0].criteria
+    )
 
 
 def test_categories_are_required(session):
@@ -513,7 +541,7 @@ def source(app, session):
     contest.categories[2].description = "Staying safe in online games."
     session.commit()
     predators = contest.categories[1]
-    factories.make_rubric(app, contest, version=1)
+    # Version 1 is the default rubric every contest starts with.
     factories.make_rubric(app, contest, version=2)
     factories.make_rubric(app, contest, category=predators, version=1)
     factories.make_rubric(
@@ -611,13 +639,16 @@ def test_clone_maps_an_override_by_name_after_a_reorder(session, source):
     assert session.get(Category, overrides[0].category_id).contest_id == clone.id
 
 
-def test_clone_of_a_contest_without_rubrics_has_none(session):
-    plain = saved(session, ContestDraft(name="Plain"))
+def test_clone_of_a_contest_without_rubrics_gets_the_default(session):
+    plain = create_contest(session, ContestDraft(name="Plain"), with_default_rubric=False)
+    session.commit()
+    assert _rubrics(session, plain) == []
 
     clone = clone_contest(session, plain, "Plain again")
     session.commit()
 
-    assert _rubrics(session, clone) == []
+    [rubric] = _rubrics(session, clone)
+    assert [c.name for c in rubric.criteria] == [row[0] for row in DEFAULT_RUBRIC]
     assert [c.name for c in clone.categories] == DEFAULT_NAMES
 
 

@@ -386,7 +386,7 @@ def test_clone_without_a_contest_sends_you_to_create(app, organizer):
 
 
 def test_clone_copies_a_contest(app, organizer, contest, people):
-    factories.make_rubric(app, contest, version=1)
+    # Version 1 is the default rubric every contest starts with.
     factories.make_rubric(app, contest, version=2)
     form = organizer.get(CLONE)
     assert form.status_code == 200
