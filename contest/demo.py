@@ -118,8 +118,11 @@ def seed_demo(session, seed=2026):
     session.flush()  # every account has its id before the entries name them
 
     for number in range(ENTRY_COUNT):
-        category = contest.categories[number % len(contest.categories)]
-        school, teacher = schools[number % SCHOOL_COUNT]
+        # Round-robin over schools, each round shifting the category, so every school enters
+        # several categories and none exceeds the contest's two entries per category.
+        school_number, round_number = number % SCHOOL_COUNT, number // SCHOOL_COUNT
+        category = contest.categories[(school_number + round_number) % len(contest.categories)]
+        school, teacher = schools[school_number]
         title = rng.choice(TITLE_WORDS[category.name])
         session.add(
             Entry(

@@ -1,6 +1,7 @@
 """The flask commands: `init`, `create-admin` and `demo`, run through app.test_cli_runner()."""
 
 import re
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -218,6 +219,11 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
         entries = db.session.scalars(select(Entry)).all()
         assert {e.category.contest_id for e in entries} == {contest.id}
         assert all(e.submitted_by_id is not None for e in entries)
+        per_school_and_category = Counter((e.school_id, e.category_id) for e in entries)
+        assert max(per_school_and_category.values()) <= contest.entries_per_school_per_category
+        per_category = Counter(e.category_id for e in entries)
+        assert sorted(per_category.values()) == [20, 20, 20]
+        assert len({e.category_id for e in entries if e.school_id == entries[0].school_id}) > 1
     logins = printed_logins(result.output)
     assert [email for _, email in logins] == [email for _, email in demo.demo_logins()]
     assert {role.split()[0] for role, _ in logins} == {"organizer", "teacher", "judge"}
