@@ -11,7 +11,7 @@ from contest import create_app
 from contest.auth.models import Invitation
 from contest.contests.models import Contest
 from contest.extensions import db
-from tests.factories import make_route_values
+from tests.factories import contest_form, make_route_values
 from tests.helpers import (
     ROLES,
     add_failing_route,
@@ -221,20 +221,7 @@ def count(app, model):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-CONTEST_FORM = {
-    "name": "Safe Streets 2027",
-    "slug": "safe-streets-2027",
-    "timezone": "America/New_York",
-    "description": "",
-    "categories": "Cyberbullying\nOnline safety",
-    "max_video_seconds": "120",
-    "max_megabytes": "500",
-    "entries_per_school_per_category": "2",
-    "judges_per_entry": "3",
-    "normalise_scores": "y",
-    "licence": "CC BY-NC-ND 4.0",
-    "retention_days": "",
-}
+CONTEST_FORM = contest_form(name="Safe Streets 2027", slug="safe-streets-2027")
 
 
 def test_a_contest_form_without_csrf_token_saves_nothing(app, login_as):

@@ -12,35 +12,11 @@ from contest.contests.models import Contest
 from contest.extensions import db
 from contest.judging.models import Rubric
 from tests import factories
+from tests.factories import contest_form
 from tests.helpers import page_text, submit
 
 NEW = "/admin/contests/new"
 CLONE = "/admin/contests/clone"
-
-
-def contest_form(**changes):
-    """The create/edit form as a browser posts it, with `changes`."""
-    data = {
-        "name": "Internet Safety Awards 2026",
-        "slug": "",
-        "timezone": "America/New_York",
-        "description": "Make a PSA about staying safe online.",
-        "categories": "Cyberbullying\r\nPrivacy, Plagiarism & Copyright\r\nOnline Predators",
-        "submissions_open_at": "2026-03-01T17:00",
-        "submissions_close_at": "2026-04-01T17:00",
-        "judging_close_at": "",
-        "voting_open_at": "",
-        "voting_close_at": "",
-        "max_video_seconds": "120",
-        "max_megabytes": "500",
-        "entries_per_school_per_category": "2",
-        "judges_per_entry": "3",
-        "normalise_scores": "y",
-        "licence": "CC BY-NC-ND 4.0",
-        "retention_days": "",
-    }
-    data.update(changes)
-    return data
 
 
 def field_error(response, field):
