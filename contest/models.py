@@ -4,9 +4,11 @@ from contest.audit import AuditEvent
 from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
 from contest.contests.models import Category, Contest
 from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
+from contest.notices import Notice
 from contest.results.models import Result
 from contest.storage.models import Asset
-from contest.submissions.models import Entry, School
+from contest.submissions.models import Entry, School, SchoolExtension
+from contest.uploads.models import Upload
 from contest.voting.models import Vote, VoteCode, Voter
 
 __all__ = [
@@ -19,13 +21,16 @@ __all__ = [
     "Criterion",
     "Entry",
     "Invitation",
+    "Notice",
     "LoginFailure",
     "Result",
     "RoleGrant",
     "Rubric",
     "School",
+    "SchoolExtension",
     "Score",
     "ScoreSheet",
+    "Upload",
     "User",
     "Vote",
     "VoteCode",

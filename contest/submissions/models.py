@@ -39,6 +39,24 @@ class School(db.Model):
         return f"<School {self.name}>"
 
 
+class SchoolExtension(db.Model):
+    """A later submission deadline an organizer grants one school in one contest."""
+
+    __tablename__ = "school_extensions"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "school_id"),
+        CheckConstraint("reason <> ''", name="reason_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Entry(db.Model):
     """A PSA video a teacher submits for a school in one category.
 

@@ -1,0 +1,43 @@
+"""Uploads in progress: tus uploads through the app, or presigned multipart uploads to S3."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from contest.dbtypes import UTCDateTime, one_of, utcnow
+from contest.extensions import db
+
+UPLOAD_PURPOSES = ("video",)
+
+
+class Upload(db.Model):
+    """One resumable upload. Its id is a random token: it names the upload in URLs."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (
+        one_of("purpose", UPLOAD_PURPOSES),
+        one_of("backend", ("local", "s3")),
+        CheckConstraint("length > 0", name="length_positive"),
+        CheckConstraint("upload_offset >= 0 AND upload_offset <= length", name="offset_in_range"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20), default="video")
+    backend: Mapped[str] = mapped_column(String(20), default="local")
+    length: Mapped[int] = mapped_column(BigInteger)
+    upload_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The name the browser gave, for display only: never used as a path.
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    upload_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
+    staging_key: Mapped[str] = mapped_column(String(500))
+    multipart_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
