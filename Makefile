@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app contest
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint test-sqlite test-postgres services clean
+.PHONY: demo test lint test-sqlite test-postgres services browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed
 	$(FLASK) init
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: lint test-sqlite test-postgres
 
@@ -29,14 +29,18 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: $(VENV)/.installed
+test-sqlite: $(VENV)/.installed browser
 	TEST_DATABASE_URL= $(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: $(VENV)/.installed services
+test-postgres: $(VENV)/.installed services browser
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
 services:
 	scripts/ensure-postgres
+
+# The browser tests drive Debian's Chromium at /usr/bin/chromium (installed if missing).
+browser:
+	scripts/ensure-chromium
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -62,8 +62,30 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'contest.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    STORAGE_URL = os.environ.get("STORAGE_URL", f"file://{INSTANCE_DIR / 'media'}")
+    # file:///absolute/folder or s3://bucket/prefix; unset: the app's INSTANCE_DIR/media, filled
+    # in at start-up (contest/storage). A malformed one stops the app at start-up.
+    STORAGE_URL = os.environ.get("STORAGE_URL")
+    # Where files stored locally before a switch to S3 stay readable (default INSTANCE_DIR/media).
+    STORAGE_LOCAL_ROOT = os.environ.get("STORAGE_LOCAL_ROOT")
+    # For s3:// storage: an S3-compatible endpoint (unset: AWS) and keys (unset: boto3's own
+    # credential chain, e.g. AWS_* variables or an instance role).
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY")
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Background jobs (contest/jobs.py): a Redis queue when REDIS_URL is set, else a SQLite file
+    # (JOBS_SQLITE_PATH, default INSTANCE_DIR/jobs.sqlite3). JOBS_IMMEDIATE runs each job in the
+    # process that queues it. A failing job is retried JOB_RETRIES times, the delay apart.
+    JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "psa-contest")
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH")
+    JOB_RETRIES = _env_int("JOB_RETRIES", 3, minimum=0)
+    JOB_RETRY_DELAY_SECONDS = _env_int("JOB_RETRY_DELAY_SECONDS", 60, minimum=0)
+    TRANSCODE_TIMEOUT_SECONDS = _env_int("TRANSCODE_TIMEOUT_SECONDS", 900, minimum=1)
+    # The clips `flask demo` generates for its 60 entries (16:9 at this height; 0 s: no videos).
+    DEMO_VIDEO_SECONDS = _env_int("DEMO_VIDEO_SECONDS", 4, minimum=0)
+    DEMO_VIDEO_HEIGHT = _env_int("DEMO_VIDEO_HEIGHT", 360, minimum=90)
     # "outbox" writes each message to INSTANCE_DIR/outbox and the log; otherwise
     # smtp://user:password@host:port, smtp+starttls://... or smtps://...
     MAIL_URL = os.environ.get("MAIL_URL", "outbox")
@@ -83,6 +105,19 @@ class Config:
 
     # Request bodies through the app (forms, consent files); video goes by chunked upload.
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024, minimum=1)
+
+    # Resumable video uploads (contest/uploads). Staged files live in UPLOAD_STAGING_DIR (default
+    # INSTANCE_DIR/uploads, never web-served) until complete; an upload untouched for
+    # UPLOAD_EXPIRY_SECONDS is abandoned and `flask uploads-cleanup` removes it. One tus PATCH may
+    # carry up to UPLOAD_CHUNK_MAX_BYTES (streamed to disk, never held in memory); the page sends
+    # UPLOAD_BROWSER_CHUNK_BYTES per PATCH, or per S3 part (at least 5 MiB) in direct mode.
+    UPLOAD_STAGING_DIR = os.environ.get("UPLOAD_STAGING_DIR")
+    UPLOAD_EXPIRY_SECONDS = _env_int("UPLOAD_EXPIRY_SECONDS", 24 * 3600, minimum=60)
+    UPLOAD_CHUNK_MAX_BYTES = _env_int("UPLOAD_CHUNK_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
+    UPLOAD_BROWSER_CHUNK_BYTES = _env_int("UPLOAD_BROWSER_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1)
+    UPLOAD_S3_PART_BYTES = _env_int(
+        "UPLOAD_S3_PART_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024
+    )
 
     # Failed sign-ins per email address within the window before even the right password waits.
     LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
@@ -124,6 +159,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_URL = "outbox"
     SERVER_NAME = "localhost"
+    JOBS_IMMEDIATE = True  # jobs run in the test's own process, as soon as they are queued
+    JOB_RETRIES = 2
+    DEMO_VIDEO_SECONDS = 1
+    DEMO_VIDEO_HEIGHT = 90
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}

@@ -8,7 +8,19 @@ from flask import Flask
 from config import config_from_env
 from contest.extensions import csrf, db, login_manager, migrate
 
-FEATURES = ("auth", "admin", "contests", "submissions", "judging", "voting", "results", "gallery")
+FEATURES = (
+    "auth",
+    "admin",
+    "contests",
+    "submissions",
+    "uploads",
+    "media",
+    "review",
+    "judging",
+    "voting",
+    "results",
+    "gallery",
+)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -45,9 +57,11 @@ def configure_blueprints(app):
 
 
 def configure_hooks(app):
-    from contest import cli, errors, mail, security, templating
+    from contest import cli, errors, jobs, mail, security, storage, templating
 
     mail.init_app(app)
+    storage.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

@@ -1,5 +1,6 @@
 """Flask commands: `flask --app contest init | create-admin | demo`."""
 
+import time
 from pathlib import Path
 
 import click
@@ -69,15 +70,30 @@ def create_admin_command(email, name, password):
 
 
 @click.command("demo")
+@click.option(
+    "--videos/--no-videos",
+    default=True,
+    help="Give each entry a generated video, processed like an upload (takes seconds).",
+)
 @with_appcontext
-def demo_command():
+def demo_command(videos):
     """Seed the demo contest (3 categories, 18 schools, 5 judges, 60 entries) and print logins."""
-    from contest.demo import DEMO_PASSWORD, demo_logins, seed_demo
+    from contest.demo import DEMO_PASSWORD, demo_logins, seed_demo, seed_demo_videos
 
     upgrade()
     created = seed_demo(db.session)
     db.session.commit()
     click.echo("Demo contest seeded." if created else "Demo contest already there.")
+    config = current_app.config
+    if videos and config["DEMO_VIDEO_SECONDS"]:
+        started = time.monotonic()
+        ready = seed_demo_videos(
+            current_app._get_current_object(),
+            seconds=config["DEMO_VIDEO_SECONDS"],
+            height=config["DEMO_VIDEO_HEIGHT"],
+        )
+        if ready:
+            click.echo(f"{ready} demo videos made in {time.monotonic() - started:.1f} s.")
     click.echo(f"Sign in at http://127.0.0.1:5000/auth/login with password {DEMO_PASSWORD!r}:")
     for role, email in demo_logins():
         click.echo(f"  {role:40} {email}")

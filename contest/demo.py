@@ -1,16 +1,27 @@
 """The demo contest: the Internet Safety Awards at the scale of the real thing."""
 
+import os
 import random
+import secrets
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from contest.auth.models import User
 from contest.auth.services import create_user, grant_role, hash_password
-from contest.contests.models import Contest
+from contest.contests.models import Category, Contest
 from contest.contests.services import ContestDraft, create_contest
 from contest.dbtypes import utcnow
+from contest.extensions import db
+from contest.storage import get_storage
+from contest.storage.models import Asset
+from contest.submissions.media import make_clip
 from contest.submissions.models import Entry, School
+from contest.submissions.pipeline import process_upload, video_uploaded
+from contest.submissions.services import attach_captions, attach_consent, grant_extension
 
 DEMO_SLUG = "internet-safety-awards"
 DEMO_PASSWORD = "demo-password-2026"
@@ -133,9 +144,128 @@ def seed_demo(session, seed=2026):
                 description=f"A {category.name.lower()} PSA made by students at {school.name}.",
                 credit_line=rng.choice(("Team Pixel", "Maya, Leo and Sam", "Room 12 Media Club")),
                 status="submitted",
-                consent_status="pending",
                 submitted_at=contest.submissions_close_at - timedelta(days=rng.randint(1, 30)),
             )
         )
     session.flush()
+    _seed_paperwork(session, contest, organizer)
+    # Adams may still submit, so the demo teacher can try the whole entry and upload flow.
+    extension_until = now + timedelta(days=14)
+    grant_extension(
+        session, organizer, contest, schools[0][0], extension_until,
+        "Demo: lets Adams Middle School try creating entries and uploading videos.",
+    )  # fmt: skip
     return True
+
+
+PENDING_CONSENT = 6  # entries whose consent form still waits in the organizers' review queue
+
+
+def _demo_pdf(title):
+    """A one-page PDF standing in for a signed consent form."""
+    text = f"Demo consent and media release form: {title}".replace("(", "[").replace(")", "]")
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _seed_paperwork(session, contest, organizer):
+    """A consent form and captions for every demo entry; most forms already approved."""
+    storage = get_storage()
+    entries = session.scalars(
+        select(Entry).join(Category).where(Category.contest_id == contest.id).order_by(Entry.id)
+    ).all()
+    for number, entry in enumerate(entries):
+        teacher = session.get(User, entry.submitted_by_id)
+        attach_consent(session, storage, teacher, entry, _demo_pdf(entry.title), "consent.pdf")
+        captions = (
+            f"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n{entry.title}\n"
+            "A PSA about staying safe online.\n"
+        )
+        attach_captions(session, storage, teacher, entry, captions.encode(), "captions.vtt")
+        if number >= PENDING_CONSENT:
+            entry.consent_status = "approved"
+    session.flush()
+
+
+# --- demo videos: generated with ffmpeg, processed by the media pipeline ------------------------
+
+CLIP_PATTERNS = ("smptebars", "testsrc", "color", "testsrc2", "color", "rgbtestsrc")
+CLIP_COLOURS = ("navy", "darkgreen", "maroon", "indigo", "teal", "darkslategray", "sienna")
+CLIP_TONES = (262, 294, 330, 392, 440, 523, 587, 659)  # a pentatonic scale or so, in Hz
+CLIP_FPS = 12  # enough for a test pattern, and it keeps `make demo` quick
+
+
+def seed_demo_videos(app, seconds=4, height=360, workers=None):
+    """Give each demo entry still without a video a short generated clip (colour bars or a test
+    pattern, its title on a card, a tone), run through the media pipeline the background job
+    uses, called directly. Entries are done a few at a time in threads; return how many are ready.
+    """
+    with app.app_context():
+        entry_ids = db.session.scalars(
+            select(Entry.id)
+            .join(Category, Category.id == Entry.category_id)
+            .join(Contest, Contest.id == Category.contest_id)
+            .where(Contest.slug == DEMO_SLUG, Entry.video_asset_id.is_(None))
+            .order_by(Entry.id)
+        ).all()
+    size = (height * 16 // 9 // 2 * 2, height)
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(
+            pool.map(
+                lambda job: _demo_video(app, job[0], job[1], seconds, size), enumerate(entry_ids)
+            )
+        )
+    return outcomes.count("ready")
+
+
+def _demo_video(app, number, entry_id, seconds, size):
+    with app.app_context(), tempfile.TemporaryDirectory(prefix="psa-demo-") as work:
+        entry = db.session.get(Entry, entry_id)
+        clip = make_clip(
+            Path(work) / "clip.mp4",
+            seconds=seconds,
+            width=size[0],
+            height=size[1],
+            pattern=CLIP_PATTERNS[number % len(CLIP_PATTERNS)],
+            colour=CLIP_COLOURS[number % len(CLIP_COLOURS)],
+            tone_hz=CLIP_TONES[number % len(CLIP_TONES)],
+            title=entry.title,
+            fps=CLIP_FPS,
+        )
+        storage = get_storage()
+        key = f"uploads/demo/{entry_id}-{secrets.token_hex(4)}.mp4"
+        stored_size = storage.save_file(key, clip, "video/mp4")
+        upload = Asset(
+            backend=storage.name,
+            key=key,
+            content_type="video/mp4",
+            size_bytes=stored_size,
+            original_name=f"entry-{entry_id}.mp4",
+        )
+        db.session.add(upload)
+        db.session.flush()
+        upload_id = upload.id
+        video_uploaded(db.session, entry, upload, queue_job=False)
+        db.session.commit()
+        # Mail would tell 18 demo teachers about 60 videos; the dashboard notices are enough.
+        return process_upload(db.session, entry_id, upload_id, mail=False)

@@ -18,7 +18,11 @@ def navigation():
     if not current_user.is_authenticated:
         return links
     if current_user.has_role("organizer"):
-        links += [("admin.index", "Dashboard"), ("contests.index", "Contests")]
+        links += [
+            ("admin.index", "Dashboard"),
+            ("contests.index", "Contests"),
+            ("review.index", "Review"),
+        ]
     if current_user.has_role("teacher"):
         links.append(("submissions.index", "My entries"))
     if current_user.has_role("judge"):

@@ -14,7 +14,7 @@ from config import TestingConfig
 from contest import create_app
 from contest.extensions import db
 from tests import factories
-from tests.helpers import SmtpSink, fresh_postgres_database
+from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +110,51 @@ def smtp_server():
     sink.start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 over HTTP, one per test session (per xdist worker)."""
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A fresh bucket on `s3_server`: `.settings` for make_app(**settings) (STORAGE_URL, endpoint,
+    keys), `.storage()` for a backend, `.client` for looking behind its back."""
+    bucket = s3_server.new_bucket()
+    yield bucket
+    bucket.remove()
+
+
+@pytest.fixture
+def restore_job_queue():
+    """Point the job queue back at the app it served before the test: building an app
+    reconfigures the one module-level queue (contest.jobs)."""
+    from contest import jobs
+
+    previous = jobs.huey.flask_app
+    yield
+    if previous is not None:
+        jobs.huey.configure(previous)
+
+
+@pytest.fixture
+def live_server(app, make_app, restore_job_queue):
+    """Start an app (settings as for make_app) on a real port, served in a thread; it shares the
+    test database and stops after the test. SERVER_NAME is unset so any Host reaches it."""
+    started = []
+
+    def start(**settings):
+        settings.setdefault("SERVER_NAME", None)
+        server = LiveServer(make_app(**settings))
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,5 +1,7 @@
 """Data factories: functions with overridable defaults that commit and return detached rows."""
 
+import hashlib
+import io
 from itertools import count
 
 from sqlalchemy import select
@@ -9,6 +11,9 @@ from contest.auth.models import RoleGrant, User
 from contest.contests.services import ContestDraft, create_contest
 from contest.extensions import db
 from contest.judging.models import Criterion, Rubric
+from contest.notices import notify
+from contest.storage import get_storage
+from contest.storage.models import Asset
 from contest.submissions.models import Entry, School
 from tests.helpers import submit
 
@@ -159,9 +164,45 @@ def reset_link_path(app, email, now=None):
 INVALID_TOKEN = "not-a-valid-token"
 
 
+def store_asset(data, content_type, folder="test"):
+    """Bytes saved in the app's storage with their Asset row (inside an app context)."""
+    storage = get_storage()
+    key = f"{folder}/{next(_numbers)}-{len(data)}"
+    storage.save(key, io.BytesIO(data), content_type)
+    asset = Asset(
+        backend=storage.name, key=key, content_type=content_type, size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )  # fmt: skip
+    db.session.add(asset)
+    db.session.flush()
+    return asset
+
+
 def make_route_values(app):
-    """A value for every URL argument the routes take, from real rows (tokens are invalid)."""
-    return {"contest_id": make_contest(app).id, "token": INVALID_TOKEN}
+    """A value for every URL argument the routes take, from real rows (tokens are invalid).
+
+    The entry belongs to School A (teacher_a's) when the matrix's people exist, and holds a real
+    stored video (the asset) and a notice for its school; no upload has the upload id.
+    """
+    contest = make_contest(app)
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.name == "School A"))
+    entry = make_entry(app, contest.categories[0], school or make_school(app))
+    with app.app_context():
+        asset = store_asset(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4")
+        row = db.session.get(Entry, entry.id)
+        row.video_asset_id = asset.id
+        notice = notify(db.session, "Your entry is ready.", "entry.ready", school_id=row.school_id)
+        db.session.commit()
+        asset_id, notice_id = asset.id, notice.id
+    return {
+        "contest_id": contest.id,
+        "token": INVALID_TOKEN,
+        "entry_id": entry.id,
+        "upload_id": "0" * 32,
+        "asset_id": asset_id,
+        "notice_id": notice_id,
+    }
 
 
 def make_rubric(app, contest, category=None, version=1, criteria=None):

@@ -1,6 +1,9 @@
-"""Test helpers: CSRF-aware form posts, reading mail (outbox or a real SMTP server)."""
+"""Test helpers: CSRF-aware form posts, reading mail (outbox or a real SMTP server), a local S3
+server (moto)."""
 
+import random
 import re
+import secrets
 import socket
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -200,3 +203,178 @@ def exceed_sign_in_limit(app, client, email, password="not the password"):
     """Fail to sign in LOGIN_FAILURE_LIMIT times as `email`, then try once more; that response."""
     data = fail_sign_ins(client, email, app.config["LOGIN_FAILURE_LIMIT"])
     return client.post("/auth/login", data={**data, "password": password})
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+def sample_bytes(size, seed=1):
+    """`size` random-looking bytes, the same for the same seed (a wrong offset shows)."""
+    return random.Random(seed).randbytes(size)
+
+
+class RecordingStream:
+    """A stream over `data` that records the size of every read and, given `fail_after`, raises
+    OSError once that many bytes have been read (a client that goes away mid-upload)."""
+
+    def __init__(self, data, fail_after=None):
+        self.data = memoryview(data)
+        self.position = 0
+        self.fail_after = fail_after
+        self.reads = []
+
+    def read(self, size=-1):
+        self.reads.append(size)
+        if self.fail_after is not None and self.position >= self.fail_after:
+            raise OSError("test-only failure: the client went away")
+        end = len(self.data) if size is None or size < 0 else self.position + size
+        chunk = bytes(self.data[self.position : end])
+        self.position += len(chunk)
+        return chunk
+
+
+# --- S3: moto's server over HTTP -----------------------------------------------------------------
+
+S3_TEST_SETTINGS = {
+    "S3_ACCESS_KEY_ID": "test-key-id",
+    "S3_SECRET_ACCESS_KEY": "test-secret-key",
+    "S3_REGION": "us-east-1",
+}
+
+
+class S3Server:
+    """moto's S3 server in a thread on 127.0.0.1 over HTTP (a real S3 protocol peer, though it
+    checks no signatures, expiry or sizes); `new_bucket()` makes a fresh, uniquely named bucket."""
+
+    def __init__(self):
+        from moto.server import ThreadedMotoServer
+
+        # Port 0: the system picks a free one as the server binds, so workers never collide.
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint_url = None
+        self._client = None
+
+    def start(self):
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+
+    def stop(self):
+        self.server.stop()
+
+    def client(self):
+        """A boto3 client for the server (made once: making one takes a fifth of a second)."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self):
+        import boto3
+
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=S3_TEST_SETTINGS["S3_REGION"],
+            aws_access_key_id=S3_TEST_SETTINGS["S3_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_TEST_SETTINGS["S3_SECRET_ACCESS_KEY"],
+        )
+
+    def new_bucket(self, prefix="media"):
+        bucket = S3Bucket(self, f"test-{secrets.token_hex(8)}", prefix)
+        bucket.client.create_bucket(Bucket=bucket.name)
+        return bucket
+
+
+class S3Bucket:
+    """One bucket on an S3Server: `settings` for make_app(**settings), `storage()` a backend."""
+
+    def __init__(self, server, name, prefix):
+        self.server = server
+        self.name = name
+        self.prefix = prefix
+        self.client = server.client()
+
+    @property
+    def endpoint_url(self):
+        return self.server.endpoint_url
+
+    @property
+    def storage_url(self):
+        return f"s3://{self.name}/{self.prefix}"
+
+    @property
+    def settings(self):
+        return {
+            "STORAGE_URL": self.storage_url,
+            "S3_ENDPOINT_URL": self.endpoint_url,
+            **S3_TEST_SETTINGS,
+        }
+
+    def storage(self):
+        from contest.storage import build_storage
+
+        return build_storage(self.storage_url, self.settings)
+
+    def object_keys(self):
+        """Every object key in the bucket (prefix included), sorted."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def open_uploads(self):
+        """The keys of multipart uploads started and neither completed nor aborted."""
+        answer = self.client.list_multipart_uploads(Bucket=self.name)
+        return sorted(upload["Key"] for upload in answer.get("Uploads", []))
+
+    def remove(self):
+        """Empty the bucket and delete it, so the server's memory stays small."""
+        for upload in self.client.list_multipart_uploads(Bucket=self.name).get("Uploads", []):
+            self.client.abort_multipart_upload(
+                Bucket=self.name, Key=upload["Key"], UploadId=upload["UploadId"]
+            )
+        for key in self.object_keys():
+            self.client.delete_object(Bucket=self.name, Key=key)
+        self.client.delete_bucket(Bucket=self.name)
+
+
+# --- a live server for real HTTP clients (tuspy, a browser) --------------------------------------
+
+LIVE_USER_AGENT = "psa-contest-tests"
+
+
+class LiveServer:
+    """`app` served by werkzeug's threaded server on 127.0.0.1 (a free port), in a thread.
+
+    Sessions are tied to the browser's address and User-Agent (Flask-Login "strong"), so a test
+    client from `test_client()` signs in with the same User-Agent that `headers()` hands on.
+    """
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        from contest.extensions import db
+
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+        with self.app.app_context():  # each live app has its own pool: don't keep it open
+            db.engine.dispose()
+
+    def test_client(self):
+        client = self.app.test_client()
+        client.environ_base["HTTP_USER_AGENT"] = LIVE_USER_AGENT
+        return client
+
+    def headers(self, client):
+        """The headers that carry `client`'s signed-in session to the live server."""
+        return {"Cookie": f"session={session_cookie(client)}", "User-Agent": LIVE_USER_AGENT}

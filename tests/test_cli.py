@@ -12,7 +12,10 @@ from contest.contests.models import Category, Contest
 from contest.extensions import db
 from contest.judging.models import Rubric
 from contest.judging.rubrics import DEFAULT_RUBRIC
+from contest.storage import get_storage
+from contest.storage.models import Asset
 from contest.submissions.models import Entry, School
+from contest.submissions.services import submission_deadline
 from tests import factories
 
 HOMES = {"organizer": "/admin/", "judge": "/judging/", "teacher": "/school/"}
@@ -183,6 +186,8 @@ def demo_counts(app):
         "users": count(app, User),
         "grants": count(app, RoleGrant),
         "entries": count(app, Entry),
+        "ready entries": count(app, Entry, Entry.status == "ready"),
+        "assets": count(app, Asset),
         "rubrics": count(app, Rubric),
     }
 
@@ -221,9 +226,26 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
         assert all(e.submitted_by_id is not None for e in entries)
         per_school_and_category = Counter((e.school_id, e.category_id) for e in entries)
         assert max(per_school_and_category.values()) <= contest.entries_per_school_per_category
+        assert all(e.consent_asset_id and e.captions_asset_id for e in entries)
+        consent = Counter(e.consent_status for e in entries)
+        assert consent == {"approved": 60 - demo.PENDING_CONSENT, "pending": demo.PENDING_CONSENT}
+        adams = db.session.scalar(select(School).where(School.name == "Adams Middle School"))
+        deadline = submission_deadline(db.session, contest, adams.id)
+        assert deadline > contest.submissions_close_at  # the demo teacher can still upload
         per_category = Counter(e.category_id for e in entries)
         assert sorted(per_category.values()) == [20, 20, 20]
         assert len({e.category_id for e in entries if e.school_id == entries[0].school_id}) > 1
+        # Every entry has a playable video and a poster, made by the media pipeline.
+        assert {e.status for e in entries} == {"ready"}
+        storage = get_storage()
+        for e in entries:
+            video, poster = db.session.get(Asset, e.video_asset_id), e.poster
+            assert video.content_type == "video/mp4" and video.details["video_codec"] == "h264"
+            assert poster.content_type == "image/jpeg"
+            assert storage.stat(video.key).size == video.size_bytes > 0
+            assert e.duration_seconds == pytest.approx(app.config["DEMO_VIDEO_SECONDS"], abs=0.2)
+        assert len({db.session.get(Asset, e.video_asset_id).sha256 for e in entries}) == 60
+    assert "60 demo videos made in" in result.output
     logins = printed_logins(result.output)
     assert [email for _, email in logins] == [email for _, email in demo.demo_logins()]
     assert {role.split()[0] for role, _ in logins} == {"organizer", "teacher", "judge"}
@@ -237,6 +259,9 @@ def test_demo_twice_duplicates_nothing(app, runner):
 
     assert second.exit_code == 0, second.output
     assert "Demo contest already there." in second.output
+    assert "demo videos made" not in second.output
+    # video, poster, original upload, consent form, captions
+    assert counts["ready entries"] == 60 and counts["assets"] == 300
     assert demo_counts(app) == counts
     assert printed_logins(second.output) == printed_logins(first.output)
 
@@ -245,7 +270,7 @@ def test_demo_keeps_an_account_that_is_already_there(app, runner):
     factories.make_user(app, roles=["judge"], email=demo.ORGANIZER, name="Early Bird")
     before = account(app, demo.ORGANIZER)
 
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--no-videos"])
 
     assert result.exit_code == 0, result.output
     assert "Demo contest seeded." in result.output
@@ -253,10 +278,11 @@ def test_demo_keeps_an_account_that_is_already_there(app, runner):
     assert (name, password_hash) == (before[0], before[2])
     assert roles == ["judge", "organizer"]
     assert demo_counts(app)["entries"] == 60
+    assert demo_counts(app)["ready entries"] == 0  # --no-videos: none made
 
 
 def test_every_printed_demo_login_signs_in_to_its_home_page(app, runner):
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--no-videos"])
     logins = printed_logins(result.output)
     assert len(logins) >= 4
 
@@ -270,7 +296,7 @@ def test_every_printed_demo_login_signs_in_to_its_home_page(app, runner):
 
 def test_the_printed_roles_are_true(app, runner):
     """Each printed description matches the account: its roles and, for teachers, the school."""
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--no-videos"])
 
     with app.app_context():
         schools = {s.id: s.name for s in db.session.scalars(select(School))}

@@ -97,6 +97,7 @@ def test_every_page_sends_security_headers_and_no_inline_code(app, login_as, rol
             found = inline_code(page_text(response))
             assert not found, f"{endpoint} as {role} has {found}"
             assert response.headers["Cache-Control"] == "no-store", endpoint
+        response.close()
         checked += 1
     assert checked >= 15, f"only {checked} GET routes checked"
 

@@ -1,13 +1,90 @@
-"""The teacher's pages: their school's entries."""
+"""The teacher's pages: register a school, the school's entries, consent forms and captions."""
 
-from flask import render_template
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from contest.auth import services as accounts
 from contest.auth.guards import teacher_required
+from contest.contests.models import Category
+from contest.dbtypes import utcnow
+from contest.errors import ContestError, ValidationError
 from contest.extensions import db
+from contest.gallery.services import current_contest
+from contest.notices import Notice
+from contest.storage import get_storage
+from contest.storage.base import StorageError
 from contest.submissions import bp
+from contest.submissions import services as entries
+from contest.submissions.forms import (
+    CaptionsForm,
+    ConsentForm,
+    EntryForm,
+    RegisterSchoolForm,
+    WithdrawForm,
+)
 from contest.submissions.models import Entry, School
+
+
+def _attach(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        flash(error.message, "error")
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+def _my_entry(entry_id):
+    """The entry, if it belongs to one of the signed-in teacher's schools (404 otherwise)."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.school_id not in current_user.school_ids:
+        abort(404)
+    return entry
+
+
+def _categories(contest):
+    return [(c.id, c.name) for c in contest.categories] if contest else []
+
+
+def _draft(form):
+    return entries.EntryDraft(
+        category_id=form.category.data,
+        title=form.title.data or "",
+        description=form.description.data or "",
+        credit_line=form.credit_line.data or "",
+        full_names_allowed=form.full_names_allowed.data,
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        flash("You are signed in already: a school is registered by a new teacher.", "info")
+        home = "submissions.index" if current_user.has_role("teacher") else "gallery.index"
+        return redirect(url_for(home))
+    form = RegisterSchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = entries.register_school(
+                db.session, form.school_name.data, form.district.data, form.name.data,
+                form.email.data,
+            )  # fmt: skip
+            user = accounts.create_user(
+                db.session,
+                form.email.data,
+                password=form.password.data,
+                name=form.name.data,
+                roles=[("teacher", school.id)],
+            )
+        except ValidationError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"{school.name} is registered. Create your first entry.", "success")
+            return redirect(url_for("submissions.index"))
+    return render_template("submissions/register.html", form=form)
 
 
 @bp.route("/")
@@ -15,7 +92,166 @@ from contest.submissions.models import Entry, School
 def index():
     school_ids = current_user.school_ids
     schools = db.session.scalars(select(School).where(School.id.in_(school_ids))).all()
-    entries = db.session.scalars(
+    school_entries = db.session.scalars(
         select(Entry).where(Entry.school_id.in_(school_ids)).order_by(Entry.created_at.desc())
     ).all()
-    return render_template("submissions/index.html", schools=schools, entries=entries)
+    notices = db.session.scalars(
+        select(Notice)
+        .where(
+            Notice.read_at.is_(None),
+            (Notice.user_id == current_user.id) | Notice.school_id.in_(school_ids),
+        )
+        .order_by(Notice.created_at.desc())
+        .limit(20)
+    ).all()
+    contest = current_contest()
+    deadlines = {
+        school.id: entries.submission_deadline(db.session, contest, school.id) for school in schools
+    } if contest else {}  # fmt: skip
+    return render_template(
+        "submissions/index.html",
+        schools=schools,
+        entries=school_entries,
+        notices=notices,
+        contest=contest,
+        deadlines=deadlines,
+    )
+
+
+@bp.route("/notices/<int:notice_id>/read", methods=["POST"])
+@teacher_required
+def dismiss_notice(notice_id):
+    notice = db.session.get(Notice, notice_id)
+    mine = notice and (
+        notice.user_id == current_user.id or notice.school_id in current_user.school_ids
+    )
+    if not mine:
+        abort(404)
+    notice.read_at = utcnow()
+    db.session.commit()
+    return redirect(url_for("submissions.index"))
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+@teacher_required
+def create_entry():
+    contest = current_contest()
+    if contest is None:
+        flash("There is no contest to enter yet.", "info")
+        return redirect(url_for("submissions.index"))
+    form = EntryForm()
+    form.category.choices = _categories(contest)
+    school_id = min(current_user.school_ids)
+    if form.validate_on_submit():
+        try:
+            entry = entries.create_entry(db.session, current_user, school_id, _draft(form))
+        except ContestError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Entry saved. Now add the consent form and the video.", "success")
+            return redirect(url_for("submissions.show_entry", entry_id=entry.id))
+    return render_template("submissions/entry_form.html", form=form, entry=None, contest=contest)
+
+
+def _entry_page(entry, **forms):
+    contest = entries.contest_of(db.session, entry)
+    forms.setdefault("consent_form", ConsentForm(prefix="consent"))
+    forms.setdefault("captions_form", CaptionsForm(prefix="captions"))
+    forms.setdefault("withdraw_form", WithdrawForm(prefix="withdraw"))
+    try:
+        entries.check_can_change_entry(db.session, current_user, entry)
+        closed_reason = None
+    except ContestError as error:
+        closed_reason = error.message
+    return render_template(
+        "submissions/entry.html",
+        entry=entry,
+        contest=contest,
+        category=db.session.get(Category, entry.category_id),
+        deadline=entries.submission_deadline(db.session, contest, entry.school_id),
+        closed_reason=closed_reason,
+        **forms,
+    )
+
+
+@bp.route("/entries/<int:entry_id>")
+@teacher_required
+def show_entry(entry_id):
+    return _entry_page(_my_entry(entry_id))
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@teacher_required
+def edit_entry(entry_id):
+    entry = _my_entry(entry_id)
+    contest = entries.contest_of(db.session, entry)
+    form = EntryForm(obj=None if request.method == "POST" else entry)
+    form.category.choices = _categories(contest)
+    if request.method == "GET":
+        form.category.data = entry.category_id
+    if form.validate_on_submit():
+        try:
+            entries.update_entry(db.session, current_user, entry, _draft(form))
+        except ContestError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Entry saved.", "success")
+            return redirect(url_for("submissions.show_entry", entry_id=entry.id))
+    return render_template("submissions/entry_form.html", form=form, entry=entry, contest=contest)
+
+
+def _file_action(entry_id, form_class, prefix, attach, done):
+    entry = _my_entry(entry_id)
+    form = form_class(prefix=prefix)
+    if form.validate_on_submit():
+        upload = form[prefix].data
+        try:
+            attach(db.session, get_storage(), current_user, entry, upload.read(), upload.filename)
+        except (ContestError, StorageError) as error:
+            db.session.rollback()
+            message = getattr(error, "message", None) or "The file could not be stored; try again."
+            form[prefix].errors = [*form[prefix].errors, message]
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("submissions.show_entry", entry_id=entry.id))
+    return _entry_page(entry, **{f"{prefix}_form": form}), 400
+
+
+@bp.route("/entries/<int:entry_id>/consent", methods=["POST"])
+@teacher_required
+def upload_consent(entry_id):
+    return _file_action(
+        entry_id, ConsentForm, "consent", entries.attach_consent,
+        "Consent form received. The organizers will check it.",
+    )  # fmt: skip
+
+
+@bp.route("/entries/<int:entry_id>/captions", methods=["POST"])
+@teacher_required
+def upload_captions(entry_id):
+    return _file_action(
+        entry_id, CaptionsForm, "captions", entries.attach_captions, "Captions saved."
+    )
+
+
+@bp.route("/entries/<int:entry_id>/withdraw", methods=["POST"])
+@teacher_required
+def withdraw_entry(entry_id):
+    entry = _my_entry(entry_id)
+    form = WithdrawForm(prefix="withdraw")
+    if form.validate_on_submit():
+        try:
+            entries.withdraw_entry(db.session, current_user, entry, form.reason.data or "")
+        except ContestError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"“{entry.title}” is withdrawn.", "success")
+        return redirect(url_for("submissions.show_entry", entry_id=entry.id))
+    return _entry_page(entry, withdraw_form=form), 400

@@ -2,4 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("uploads", __name__, url_prefix="/uploads")
+# cli_group=None: its commands are top-level (`flask --app contest uploads-cleanup`).
+bp = Blueprint("uploads", __name__, url_prefix="/uploads", cli_group=None)
+
+from contest.uploads import commands, direct, views  # noqa: E402, F401

@@ -1,0 +1,63 @@
+"""Who may see which stored file. Plain functions: a session, a user and an asset id in."""
+
+from sqlalchemy import or_, select
+
+from contest.contests.models import Category, Contest
+from contest.gallery.services import contest_phase
+from contest.judging.models import Assignment
+from contest.submissions.models import Entry
+
+# The Entry column that holds each kind of file, and whether the public may ever see it.
+PARTS = {
+    "video_asset_id": True,
+    "poster_asset_id": True,
+    "captions_asset_id": True,
+    "pending_video_asset_id": False,
+    "original_video_asset_id": False,
+    "consent_asset_id": False,
+}
+PUBLIC_PHASES = ("voting", "winners")
+
+
+def find_entry(session, asset_id):
+    """(entry, part) for the entry that holds the asset, or (None, None): files no entry holds
+    are never served."""
+    columns = [getattr(Entry, part) for part in PARTS]
+    entry = session.scalar(select(Entry).where(or_(*(c == asset_id for c in columns))).limit(1))
+    if entry is None:
+        return None, None
+    return entry, next(part for part in PARTS if getattr(entry, part) == asset_id)
+
+
+def publicly_visible(session, entry, now=None):
+    """Ready, consented, not hidden or withdrawn, in a contest that is voting or has winners."""
+    if entry.status != "ready" or entry.consent_status != "approved" or entry.hidden_at:
+        return False
+    contest = session.get(Contest, session.get(Category, entry.category_id).contest_id)
+    return contest_phase(contest, now) in PUBLIC_PHASES
+
+
+def may_view(session, user, asset_id, now=None):
+    """Return the entry if `user` (possibly anonymous) may see the asset, else None.
+
+    Organizers see everything; a school's teachers see all their entries' files; judges see the
+    video, poster and captions of entries assigned to them; the public sees those of entries
+    that are publicly visible. Consent forms and original uploads never leave the first two.
+    """
+    entry, part = find_entry(session, asset_id)
+    if entry is None:
+        return None
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and (user.has_role("organizer") or entry.school_id in user.school_ids):
+        return entry
+    if not PARTS[part]:
+        return None
+    if signed_in and user.has_role("judge"):
+        assigned = session.scalar(
+            select(Assignment.id).where(
+                Assignment.judge_id == user.id, Assignment.entry_id == entry.id
+            )
+        )
+        if assigned:
+            return entry
+    return entry if publicly_visible(session, entry, now) else None

@@ -1,0 +1,521 @@
+"""Video files: recognise them by content, probe, transcode for the web, posters, test clips.
+
+Flask-free. PyAV reads files (probing, poster frames: structured data, no stderr parsing); the
+ffmpeg binary from the imageio-ffmpeg wheel writes them, through `subprocess` with a timeout.
+Every refusal is a MediaError whose message a teacher can act on.
+"""
+
+import hashlib
+import logging
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+import av
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger(__name__)
+
+SNIFF_BYTES = 512  # enough for two MPEG-TS packets (188 bytes each) after a 4-byte M2TS prefix
+VIDEO_KINDS = frozenset({"mp4", "mov", "webm", "matroska", "avi", "mpegts", "mpeg", "flv"})
+MIN_SIDE, MAX_SIDE = 16, 8192
+MAX_WIDTH, MAX_HEIGHT = 1920, 1080
+# A video may run this much past the limit (frame and container rounding) and still be accepted.
+DURATION_TOLERANCE = 0.5
+CAPTIONS_MAX_BYTES = 512 * 1024
+TRANSCODE_TIMEOUT = 900
+_KIND_WORDS = {
+    "pdf": "a PDF document",
+    "png": "a PNG image",
+    "jpeg": "a JPEG image",
+    "webvtt": "a captions (WebVTT) file",
+}
+# Old QuickTime files may start with one of these atoms instead of "ftyp".
+_QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+
+
+class MediaError(ValueError):
+    """The file can't be used as a contest video or captions; the message says why, plainly."""
+
+    @property
+    def message(self):
+        return str(self)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a video file holds, read from its headers."""
+
+    container: str
+    video_codec: str
+    audio_codec: str | None
+    duration_seconds: float
+    width: int
+    height: int
+
+    def as_details(self):
+        """A JSON-ready dict for Asset.details."""
+        return asdict(self)
+
+
+# --- recognising files by their content ----------------------------------------------------------
+
+
+def sniff(first_bytes):
+    """The kind of file `first_bytes` (its first SNIFF_BYTES) begin, by magic bytes; or None.
+
+    Video containers give "mp4", "mov", "webm", "matroska", "avi", "mpegts", "mpeg" or "flv";
+    documents "pdf", "png", "jpeg" or "webvtt". HTML, SVG, plain text and anything unknown give
+    None: a file's name and the browser's content type are never trusted.
+    """
+    head = bytes(first_bytes[:SNIFF_BYTES])
+    if head[4:8] == b"ftyp":
+        return "mov" if head[8:12] == b"qt  " else "mp4"
+    if head[4:8] in _QUICKTIME_ATOMS and int.from_bytes(head[:4], "big") >= 8:
+        return "mov"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head[:64] else "matroska"
+    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
+        return "avi"
+    if _is_transport_stream(head):
+        return "mpegts"
+    if head.startswith(b"\x00\x00\x01\xba"):
+        return "mpeg"
+    if head.startswith(b"FLV\x01"):
+        return "flv"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if text.startswith(b"WEBVTT") and (len(text) == 6 or text[6:7] in (b" ", b"\t", b"\n", b"\r")):
+        return "webvtt"
+    return None
+
+
+def _is_transport_stream(head):
+    """MPEG-TS: a 0x47 sync byte every 188 bytes (or every 192, after a 4-byte M2TS prefix)."""
+    for start, step in ((0, 188), (4, 192)):
+        if len(head) > start + step and head[start] == head[start + step] == 0x47:
+            return True
+    return False
+
+
+def check_video_kind(first_bytes):
+    """The video container `first_bytes` begin; MediaError for an empty file or any other kind."""
+    if not first_bytes:
+        raise MediaError("The file is empty (0 bytes). Upload the video file again.")
+    kind = sniff(first_bytes)
+    if kind not in VIDEO_KINDS:
+        raise MediaError(
+            f"{describe_kind(kind)} Upload the video itself (for example an MP4, MOV or WebM file)."
+        )
+    return kind
+
+
+def describe_kind(kind):
+    """Why a file of `kind` (from sniff) is not a video, in a sentence."""
+    if kind in _KIND_WORDS:
+        return f"This file is {_KIND_WORDS[kind]}, not a video."
+    return "This file is not a video we recognise."
+
+
+# --- probing -------------------------------------------------------------------------------------
+
+
+def probe(path):
+    """Read a video file's container, codecs, duration and picture size; MediaError if unusable.
+
+    The content is sniffed first, so PyAV only ever sees files that start like a video.
+    """
+    path = Path(path)
+    with open(path, "rb") as file:
+        kind = check_video_kind(file.read(SNIFF_BYTES))
+    _check_complete(path, kind, path.stat().st_size)
+    try:
+        with av.open(str(path), options={"protocol_whitelist": "file"}) as container:
+            return _read_probe(container, kind)
+    except av.FFmpegError as error:
+        log.info("probe of %s failed: %s", path, error)
+        raise MediaError(
+            "This video file could not be read: it may be damaged or only partly copied. "
+            "Export it again and upload the new file."
+        ) from error
+
+
+def _read_probe(container, kind):
+    if not container.streams.video:
+        raise MediaError("This file has no picture in it. Upload the video file itself.")
+    video = container.streams.video[0]
+    width, height = video.codec_context.width, video.codec_context.height
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise MediaError(
+            f"The video's header gives a picture size of {width} × {height} pixels, which is not "
+            f"a real video size (we accept {MIN_SIDE} to {MAX_SIDE} pixels on each side). "
+            "Export it again and upload the new file."
+        )
+    audio = container.streams.audio[0] if container.streams.audio else None
+    duration = _duration(container, video)
+    if not duration or duration <= 0:
+        raise MediaError(
+            "We could not tell how long this video is, so it may be damaged. "
+            "Export it again and upload the new file."
+        )
+    return Probe(
+        container=kind,
+        video_codec=video.codec_context.codec.canonical_name,
+        audio_codec=audio.codec_context.codec.canonical_name if audio else None,
+        duration_seconds=round(duration, 3),
+        width=width,
+        height=height,
+    )
+
+
+def _duration(container, video):
+    """Seconds, from the header; else by reading packet times (browser recordings have none)."""
+    if container.duration:
+        return container.duration / av.time_base
+    if video.duration and video.time_base:
+        return float(video.duration * video.time_base)
+    end = None
+    for packet in container.demux(video):
+        if packet.pts is not None and packet.time_base is not None:
+            finish = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+            end = finish if end is None else max(end, finish)
+    return end
+
+
+def _check_complete(path, kind, size):
+    """MediaError if the container's own structure says the file is cut short."""
+    declared_end = None
+    if kind in ("mp4", "mov"):
+        declared_end = _isobmff_end(path, size)
+    elif kind == "avi":
+        with open(path, "rb") as file:
+            declared_end = 8 + int.from_bytes(file.read(8)[4:8], "little")
+    elif kind in ("webm", "matroska"):
+        declared_end = _matroska_segment_end(path)
+    if declared_end is not None and declared_end > size:
+        raise MediaError(
+            "This video file is incomplete: it ends before the video does, as if only part of "
+            "it was uploaded or copied. Upload the whole file again."
+        )
+
+
+def _isobmff_end(path, size, max_boxes=100_000):
+    """Where the last top-level MP4/MOV box says it ends (past `size` when truncated)."""
+    offset = 0
+    with open(path, "rb") as file:
+        for _ in range(max_boxes):
+            if offset >= size:
+                return offset
+            file.seek(offset)
+            header = file.read(16)
+            if len(header) < 8:
+                return offset + 8
+            box_size = int.from_bytes(header[:4], "big")
+            if box_size == 1:  # a 64-bit size follows the type
+                if len(header) < 16:
+                    return offset + 16
+                box_size = int.from_bytes(header[8:16], "big")
+            elif box_size == 0:  # the box runs to the end of the file
+                return size
+            if box_size < 8:
+                raise MediaError(
+                    "This video file is damaged (its structure does not add up). "
+                    "Export it again and upload the new file."
+                )
+            offset += box_size
+    return None
+
+
+def _read_vint(data, at, strip_marker):
+    """An EBML variable-length integer at `at`: (value, length), or (None, length) if unknown."""
+    first = data[at]
+    length = next((n for n in range(8) if first & (0x80 >> n)), None)
+    if length is None or at + length >= len(data):
+        raise ValueError("not EBML")
+    length += 1
+    value = first & (0xFF >> length) if strip_marker else first
+    all_ones = value == (0xFF >> length)
+    for byte in data[at + 1 : at + length]:
+        value = (value << 8) | byte
+        all_ones = all_ones and byte == 0xFF
+    return (None if strip_marker and all_ones else value), length
+
+
+def _matroska_segment_end(path):
+    """Where the Segment element says it ends; None when its size is unknown (live recordings)."""
+    with open(path, "rb") as file:
+        data = file.read(4096)
+    try:
+        _, id_length = _read_vint(data, 0, strip_marker=False)
+        header_size, size_length = _read_vint(data, id_length, strip_marker=True)
+        at = id_length + size_length + (header_size or 0)
+        segment_id, id_length = _read_vint(data, at, strip_marker=False)
+        if segment_id != 0x18538067:
+            return None
+        segment_size, size_length = _read_vint(data, at + id_length, strip_marker=True)
+    except (ValueError, IndexError):
+        return None
+    if segment_size is None:
+        return None
+    return at + id_length + size_length + segment_size
+
+
+def format_duration(seconds):
+    """'3 min 10 s', '2 min', '45 s': how a teacher would say it."""
+    total = int(round(seconds))
+    minutes, rest = divmod(total, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def check_video(found, max_seconds):
+    """MediaError if the probed video runs longer than the contest allows."""
+    if found.duration_seconds > max_seconds + DURATION_TOLERANCE:
+        raise MediaError(
+            f"The video is {format_duration(found.duration_seconds)} long; this contest allows "
+            f"{format_duration(max_seconds)}."
+        )
+
+
+# --- writing: transcoding, posters, checksums -----------------------------------------------------
+
+
+@cache
+def ffmpeg_exe():
+    """The ffmpeg binary shipped in the imageio-ffmpeg wheel."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+class FfmpegFailed(RuntimeError):
+    """ffmpeg exited with an error or ran out of time; `timed_out` tells which."""
+
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+def _run_ffmpeg(arguments, timeout, what):
+    """Run the ffmpeg binary; FfmpegFailed (its stderr tail logged) on a timeout or an error."""
+    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
+    try:
+        completed = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        log.warning("ffmpeg (%s) timed out after %ss: %s", what, timeout, _tail(error.stderr))
+        raise FfmpegFailed(f"ffmpeg ({what}) timed out", timed_out=True) from error
+    if completed.returncode != 0:
+        tail = _tail(completed.stderr)
+        log.warning("ffmpeg (%s) failed with exit code %s: %s", what, completed.returncode, tail)
+        raise FfmpegFailed(f"ffmpeg ({what}) exited with {completed.returncode}: {tail}")
+
+
+def _tail(stderr, lines=15):
+    text = (stderr or b"").decode("utf-8", "replace").strip()
+    return "\n".join(text.splitlines()[-lines:]) or "(no output)"
+
+
+def transcode(src, dst, max_height=MAX_HEIGHT, timeout=TRANSCODE_TIMEOUT, source=None):
+    """Convert `src` to an H.264/AAC MP4 at `dst` that every browser plays; return its Probe.
+
+    The picture is scaled down to fit max_height (and 16:9 width) keeping its shape, never up,
+    with even sides and square pixels; phone rotation is applied. A video without sound gets a
+    silent AAC track, so every contest video has the same shape. The index goes first
+    (`+faststart`) so playback starts before the whole file arrives. Metadata such as a phone's
+    location is dropped: these are videos of minors. `source` is `src`'s Probe, if known.
+    """
+    source = source or probe(src)
+    max_width = max_height * 16 // 9
+    scale = (
+        f"scale=w='min(iw,{max_width})':h='min(ih,{max_height})'"
+        ":force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1"
+    )
+    arguments = ["-protocol_whitelist", "file", "-i", f"file:{src}"]
+    if source.audio_codec:
+        audio_map = ["-map", "0:a:0"]
+    else:
+        arguments += ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+        audio_map = ["-map", "1:a:0", "-shortest"]
+    arguments += [
+        "-map", "0:v:0", *audio_map,
+        "-vf", scale,
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+        "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000",
+        "-map_metadata", "-1", "-map_chapters", "-1",
+        # No longer than the header said: a file that lies about its length can't run on.
+        "-t", f"{source.duration_seconds + 1:.3f}",
+        "-movflags", "+faststart",
+        "-f", "mp4", f"file:{dst}",
+    ]  # fmt: skip
+    try:
+        _run_ffmpeg(arguments, timeout, "transcode")
+        result = probe(dst)
+    except FfmpegFailed as error:
+        Path(dst).unlink(missing_ok=True)
+        if error.timed_out:
+            raise MediaError(
+                f"Converting the video took longer than the {format_duration(timeout)} we allow. "
+                "Try a shorter or smaller file."
+            ) from error
+        raise MediaError(
+            "The video could not be converted for playback: it may be damaged or use a format "
+            "we can't read. Export it again (for example as MP4) and upload the new file."
+        ) from error
+    except MediaError:
+        Path(dst).unlink(missing_ok=True)
+        raise
+    declared, read = source.duration_seconds, result.duration_seconds
+    if read < declared - max(1.0, 0.05 * declared):
+        Path(dst).unlink(missing_ok=True)
+        raise MediaError(
+            f"This video file is incomplete: its header says {format_duration(declared)} but "
+            f"only {format_duration(read)} could be read. Upload the whole file again."
+        )
+    return result
+
+
+def poster(src, dst_jpeg, at_seconds):
+    """Save the frame shown at `at_seconds` (or the last before it) as a JPEG; (width, height)."""
+    try:
+        with av.open(str(src), options={"protocol_whitelist": "file"}) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            if at_seconds > 0:
+                container.seek(int(at_seconds * av.time_base), backward=True, any_frame=False)
+            chosen = None
+            for frame in container.decode(stream):
+                chosen = frame
+                if frame.time is not None and frame.time >= at_seconds:
+                    break
+            if chosen is None:
+                raise MediaError("The video has no picture to make a poster from.")
+            image = chosen.to_image()
+    except av.FFmpegError as error:
+        raise MediaError("A poster frame could not be taken from the video.") from error
+    image.convert("RGB").save(dst_jpeg, "JPEG", quality=85, optimize=True)
+    return image.size
+
+
+def sha256_file(path, chunk_size=1024 * 1024):
+    """The SHA-256 of a file, read in chunks (memory does not grow with the file)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- captions ------------------------------------------------------------------------------------
+
+
+def validate_captions(data, max_bytes=CAPTIONS_MAX_BYTES):
+    """The text of a WebVTT captions file (BOM dropped, line ends normalised); MediaError if not."""
+    if not data:
+        raise MediaError("The captions file is empty.")
+    if len(data) > max_bytes:
+        raise MediaError(
+            f"The captions file is {len(data) // 1024} KB; captions files up to "
+            f"{max_bytes // 1024} KB are accepted."
+        )
+    if sniff(data) != "webvtt":
+        raise MediaError(
+            "Captions must be a WebVTT (.vtt) file starting with the line “WEBVTT”. "
+            "Most captioning tools can export one."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise MediaError("The captions file must be saved as UTF-8 text.") from error
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise MediaError("The captions file contains characters that are not text.")
+    if not any(" --> " in line for line in text.split("\n")):
+        raise MediaError(
+            "The captions file has no captions in it (no timing lines such as "
+            "“00:00:01.000 --> 00:00:04.000”)."
+        )
+    return text
+
+
+# --- generated clips for tests and the demo -------------------------------------------------------
+
+PATTERNS = ("testsrc", "testsrc2", "smptebars", "rgbtestsrc", "color")
+_CLIP_CODECS = {
+    ".mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    ".mov": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    ".webm": ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"],
+    ".mkv": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
+    ".avi": ["-c:v", "mpeg4", "-c:a", "libmp3lame"],
+}
+
+
+def make_clip(
+    path,
+    seconds=2,
+    width=320,
+    height=180,
+    pattern="testsrc",
+    colour="navy",
+    tone_hz=440,
+    title=None,
+    fps=25,
+    faststart=True,
+):
+    """Generate a test clip with ffmpeg's lavfi sources (for tests and the demo).
+
+    `pattern` is one of PATTERNS ("color" fills with `colour`); `tone_hz` adds a sine tone (None
+    for a silent clip); `title` is drawn on a card across the middle (Pillow renders it, so no
+    system fonts are needed). The extension picks the container: .mp4 .mov .webm .mkv .avi.
+    """
+    path = Path(path)
+    if pattern not in PATTERNS:
+        raise ValueError(f"pattern must be one of {', '.join(PATTERNS)}")
+    source = (
+        f"color=c={colour}:size={width}x{height}:rate={fps}"
+        if pattern == "color"
+        else f"{pattern}=size={width}x{height}:rate={fps}"
+    )
+    arguments = ["-f", "lavfi", "-i", f"{source}:duration={seconds}"]
+    maps = ["-map", "0:v"]
+    with tempfile.TemporaryDirectory(prefix="clip-") as work:
+        next_input = 1
+        if title:
+            card = Path(work) / "title.png"
+            _title_card(title, width, height).save(card)
+            arguments += ["-i", str(card)]
+            arguments += ["-filter_complex", "[0:v][1:v]overlay=0:0,format=yuv420p[v]"]
+            maps = ["-map", "[v]"]
+            next_input = 2
+        if tone_hz:
+            arguments += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds}"]
+            maps += ["-map", f"{next_input}:a"]
+        codecs = list(_CLIP_CODECS.get(path.suffix.lower(), _CLIP_CODECS[".mp4"]))
+        if path.suffix.lower() in (".mp4", ".mov") and faststart:
+            codecs += ["-movflags", "+faststart"]
+        _run_ffmpeg([*arguments, *maps, *codecs, "-t", str(seconds), str(path)], 120, "make clip")
+    return path
+
+
+def _title_card(title, width, height):
+    """A transparent image with `title` in white on a dark band across the middle."""
+    card = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(card)
+    size = max(10, height // 10)
+    font = ImageFont.load_default(size=size)
+    while size > 10 and draw.textlength(title, font=font) > width * 0.9:
+        size -= 2
+        font = ImageFont.load_default(size=size)
+    band = size * 2
+    top = (height - band) // 2
+    draw.rectangle((0, top, width, top + band), fill=(0, 0, 0, 170))
+    draw.text((width / 2, height / 2), title, font=font, fill="white", anchor="mm")
+    return card

@@ -1,0 +1,445 @@
+"""The rules of entries: who may change what until when, limits, consent, review decisions.
+
+Plain functions: a session and values in, rows or domain errors (contest.errors) out. Mail and
+notices are queued here too, so every decision reaches the teacher the same way whichever
+screen (or CLI) made it.
+"""
+
+import hashlib
+import io
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from contest.audit import record
+from contest.auth.models import RoleGrant, User
+from contest.contests.models import Category, Contest
+from contest.dbtypes import utcnow
+from contest.errors import NotAllowed, PhaseClosed, ValidationError
+from contest.mail import MailError, send_mail
+from contest.notices import notify
+from contest.storage.base import display_name
+from contest.storage.models import Asset
+from contest.submissions.media import MediaError, sniff, validate_captions
+from contest.submissions.models import Entry, School, SchoolExtension
+
+log = logging.getLogger(__name__)
+
+# Entries a teacher may no longer change (a withdrawn one may be entered again as a new one).
+CLOSED_STATUSES = ("withdrawn", "disqualified")
+# Words that start a group's name rather than a person's: "Team Pixel", "Room 12 Media Club".
+GROUP_WORDS = {
+    "team", "club", "class", "room", "crew", "group", "grade", "year", "students", "the",
+    "media", "film", "studio", "squad", "period", "homeroom",
+}  # fmt: skip
+TITLE_LENGTH = Entry.__table__.c.title.type.length
+CREDIT_LENGTH = Entry.__table__.c.credit_line.type.length
+
+
+@dataclass
+class EntryDraft:
+    """What a teacher fills in for an entry."""
+
+    category_id: int
+    title: str
+    description: str = ""
+    credit_line: str = ""
+    full_names_allowed: bool = False
+
+
+# --- who and when -----------------------------------------------------------------------------
+
+
+def contest_of(session, entry):
+    return session.get(Contest, session.get(Category, entry.category_id).contest_id)
+
+
+def submission_deadline(session, contest, school_id):
+    """When this school's entries close: the contest's deadline or the school's extension."""
+    extension = session.scalar(
+        select(SchoolExtension.until).where(
+            SchoolExtension.contest_id == contest.id, SchoolExtension.school_id == school_id
+        )
+    )
+    if extension and (
+        contest.submissions_close_at is None or extension > contest.submissions_close_at
+    ):
+        return extension
+    return contest.submissions_close_at
+
+
+def check_submissions_open(session, contest, school_id, now=None):
+    """PhaseClosed unless the call for entries is open for this school at `now`."""
+    now = now or utcnow()
+    if contest.submissions_open_at is None or now < contest.submissions_open_at:
+        raise PhaseClosed(f"Entries for {contest.name} are not open yet.")
+    deadline = submission_deadline(session, contest, school_id)
+    if deadline is not None and now >= deadline:
+        raise PhaseClosed(
+            f"The deadline for {contest.name} has passed, so entries can no longer be changed. "
+            "Ask the organizers if your school needs an extension."
+        )
+
+
+def check_teacher_of(user, school_id):
+    if not user.has_role("teacher", school_id=school_id):
+        raise NotAllowed("Only your school's teachers can change its entries.")
+
+
+def check_can_change_entry(session, user, entry, now=None):
+    """Raise unless `user` may change `entry` now: a teacher of its school, entry still open,
+    before the school's deadline."""
+    check_teacher_of(user, entry.school_id)
+    if entry.status in CLOSED_STATUSES:
+        raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
+    check_submissions_open(session, contest_of(session, entry), entry.school_id, now)
+
+
+def check_can_upload_video(session, user, entry, size, now=None):
+    """Raise unless `user` may upload a video of `size` bytes for `entry` now."""
+    check_can_change_entry(session, user, entry, now)
+    check_video_size(contest_of(session, entry), size)
+
+
+def check_video_size(contest, size):
+    if size is None or size <= 0:
+        raise ValidationError("The file is empty.", field="video")
+    if size > contest.max_bytes:
+        raise ValidationError(
+            f"The video is {_megabytes(size)}; this contest accepts videos up to "
+            f"{_megabytes(contest.max_bytes)}.",
+            field="video",
+        )
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.0f} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+# --- entries --------------------------------------------------------------------------------
+
+
+def credit_line_problem(credit, full_names_allowed):
+    """Why a student credit line may not be used, or None.
+
+    Without the consent form's permission only first names or a team name may appear: a part
+    (between commas, "and" or "&") of two or more capitalised words that is not a group's name
+    looks like a minor's full name and is refused.
+    """
+    if len(credit) > CREDIT_LENGTH:
+        return f"Keep the credit line to {CREDIT_LENGTH} characters or fewer."
+    if full_names_allowed:
+        return None
+    for part in re.split(r",|&|\band\b", credit):
+        words = part.split()
+        if len(words) < 2 or words[0].lower() in GROUP_WORDS:
+            continue
+        if any(word.lower() in GROUP_WORDS for word in words):
+            continue
+        if all(word[:1].isupper() for word in words if word[:1].isalpha()):
+            return (
+                f"“{part.strip()}” looks like a full name. Use first names only (for example "
+                "“Maya, Leo and Sam”) or a team name, unless the consent forms allow full names."
+            )
+    return None
+
+
+def _check_draft(session, draft, school_id, entry=None):
+    title = (draft.title or "").strip()
+    if not title:
+        raise ValidationError("Give the entry a title.", field="title")
+    if len(title) > TITLE_LENGTH:
+        raise ValidationError(f"Keep the title to {TITLE_LENGTH} characters or fewer.", "title")
+    category = session.get(Category, draft.category_id)
+    if category is None:
+        raise ValidationError("Choose one of the contest's categories.", field="category")
+    credit = (draft.credit_line or "").strip()
+    problem = credit_line_problem(credit, draft.full_names_allowed)
+    if problem:
+        raise ValidationError(problem, field="credit_line")
+    contest = session.get(Contest, category.contest_id)
+    if entry is None or entry.category_id != category.id:
+        taken = session.scalar(
+            select(func.count(Entry.id)).where(
+                Entry.category_id == category.id,
+                Entry.school_id == school_id,
+                Entry.status != "withdrawn",
+                Entry.id != (entry.id if entry else -1),
+            )
+        )
+        if taken >= contest.entries_per_school_per_category:
+            raise ValidationError(
+                f"Your school already has {taken} entr{'y' if taken == 1 else 'ies'} in "
+                f"{category.name}; this contest allows "
+                f"{contest.entries_per_school_per_category} per school.",
+                field="category",
+            )
+    return title, category, contest, credit
+
+
+def create_entry(session, user, school_id, draft, now=None):
+    """A new draft entry for `school_id` by a teacher of that school, while entries are open."""
+    check_teacher_of(user, school_id)
+    title, category, contest, credit = _check_draft(session, draft, school_id)
+    check_submissions_open(session, contest, school_id, now)
+    entry = Entry(
+        category_id=category.id,
+        school_id=school_id,
+        submitted_by_id=user.id,
+        title=title,
+        description=(draft.description or "").strip(),
+        credit_line=credit,
+        full_names_allowed=draft.full_names_allowed,
+        status="draft",
+    )
+    session.add(entry)
+    session.flush()
+    record(session, user, "entry.created", entry, title=title)
+    return entry
+
+
+def update_entry(session, user, entry, draft, now=None):
+    check_can_change_entry(session, user, entry, now)
+    title, category, contest, credit = _check_draft(session, draft, entry.school_id, entry)
+    if category.contest_id != contest_of(session, entry).id:
+        raise ValidationError("Choose one of this contest's categories.", field="category")
+    entry.category_id = category.id
+    entry.title = title
+    entry.description = (draft.description or "").strip()
+    entry.credit_line = credit
+    entry.full_names_allowed = draft.full_names_allowed
+    record(session, user, "entry.updated", entry)
+    return entry
+
+
+def withdraw_entry(session, user, entry, reason=""):
+    """A teacher takes an entry out of the contest (a parent withdrew consent, say). Final."""
+    check_teacher_of(user, entry.school_id)
+    if entry.status == "withdrawn":
+        raise ValidationError("This entry is already withdrawn.")
+    if entry.status == "disqualified":
+        raise NotAllowed("This entry was disqualified and can't be withdrawn.")
+    entry.status = "withdrawn"
+    entry.status_reason = reason.strip() or None
+    record(session, user, "entry.withdrawn", entry, reason=reason.strip())
+    return entry
+
+
+def school_teachers(session, school_id):
+    return session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "teacher", RoleGrant.school_id == school_id, User.active)
+    ).all()
+
+
+def register_school(session, name, district, contact_name, contact_email):
+    """A school a teacher registers; a school of the same name in the same district is refused."""
+    name, district = (name or "").strip(), (district or "").strip()
+    if not name:
+        raise ValidationError("Give your school's name.", field="school_name")
+    if session.scalar(select(School.id).where(School.name == name, School.district == district)):
+        raise ValidationError(
+            f"{name} is already registered. Ask one of its teachers or the organizers to invite "
+            "you instead.",
+            field="school_name",
+        )
+    school = School(
+        name=name, district=district, contact_name=contact_name, contact_email=contact_email
+    )
+    session.add(school)
+    session.flush()
+    return school
+
+
+def tell_school(session, entry, kind, message):
+    """A dashboard notice for the entry's school (its teachers see it)."""
+    return notify(session, message, kind, school_id=entry.school_id, entry_id=entry.id)
+
+
+def mail_school(session, entry, subject, body):
+    """Mail every teacher of the entry's school; a mail failure is logged, never fatal."""
+    for teacher in school_teachers(session, entry.school_id):
+        try:
+            send_mail(teacher.email, subject, body)
+        except MailError:
+            log.warning("mail %r to teacher %s not sent", subject, teacher.id)
+
+
+def receive_video(session, user, entry, asset, started_at, now=None):
+    """A finished upload becomes the entry's video: the entry counts as submitted (a receipt goes
+    to the school) and processing starts. An upload started before the deadline is accepted even
+    if it finishes after it, so a slow uplink never costs a school its entry."""
+    check_can_change_entry(session, user, entry, now=started_at)
+    now = now or utcnow()
+    first = entry.submitted_at is None
+    if first:
+        entry.submitted_at = now
+    if entry.status in ("draft", "rejected"):
+        entry.status = "submitted"
+    record(session, user, "entry.video_received", entry, asset_id=asset.id, size=asset.size_bytes)
+    message = (
+        f"We received the video for “{entry.title}” ({asset.size_bytes / 1048576:.1f} MB) on "
+        f"{now:%d %b %Y at %H:%M} UTC. We will tell you when it has been processed."
+    )
+    tell_school(session, entry, "entry.received", message)
+    mail_school(session, entry, f"Receipt: {entry.title}", message)
+    from contest.submissions.pipeline import video_uploaded
+
+    return video_uploaded(session, entry, asset, now=now)
+
+
+# --- consent forms and captions ---------------------------------------------------------------
+
+CONSENT_KINDS = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
+
+
+def check_can_attach(user, entry):
+    """Consent forms and captions may be fixed after the deadline (an organizer may send a form
+    back then), but never for a closed entry or by another school."""
+    check_teacher_of(user, entry.school_id)
+    if entry.status in CLOSED_STATUSES:
+        raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
+
+
+def _store(session, storage, folder, entry, data, content_type, extension, filename):
+    key = f"{folder}/{entry.id}/{secrets.token_hex(12)}.{extension}"
+    size = storage.save(key, io.BytesIO(data), content_type)
+    asset = Asset(
+        backend=storage.name,
+        key=key,
+        content_type=content_type,
+        size_bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        original_name=display_name(filename),
+    )
+    session.add(asset)
+    session.flush()
+    return asset
+
+
+def attach_consent(session, storage, user, entry, data, filename):
+    """Store a signed consent form (a PDF or an image, judged by its content) for review."""
+    check_can_attach(user, entry)
+    kind = sniff(data) if data else None
+    if kind not in CONSENT_KINDS:
+        raise ValidationError(
+            "The consent form must be a PDF or a photo (PNG or JPEG); this file is neither.",
+            field="consent",
+        )
+    asset = _store(session, storage, "consent", entry, data, CONSENT_KINDS[kind], kind, filename)
+    entry.consent_asset_id = asset.id
+    entry.consent_status = "pending"
+    entry.consent_reason = None
+    record(session, user, "entry.consent_attached", entry, asset_id=asset.id)
+    return asset
+
+
+def attach_captions(session, storage, user, entry, data, filename):
+    """Store WebVTT captions for the entry (required before publication)."""
+    check_can_attach(user, entry)
+    try:
+        text = validate_captions(data)
+    except MediaError as error:
+        raise ValidationError(error.message, field="captions") from error
+    asset = _store(session, storage, "captions", entry, text.encode(), "text/vtt", "vtt", filename)
+    entry.captions_asset_id = asset.id
+    record(session, user, "entry.captions_attached", entry, asset_id=asset.id)
+    return asset
+
+
+# --- the organizers' review -------------------------------------------------------------------
+
+
+def review_queue(session):
+    """Entries whose consent form waits for an organizer's check, oldest first."""
+    return session.scalars(
+        select(Entry)
+        .where(Entry.consent_status == "pending", Entry.status.not_in(CLOSED_STATUSES))
+        .order_by(Entry.updated_at)
+    ).all()
+
+
+def _decide(session, organizer, entry, action, kind, subject, message, **data):
+    record(session, organizer, action, entry, **data)
+    tell_school(session, entry, kind, message)
+    mail_school(session, entry, subject, message)
+
+
+def _reason(reason, field="reason"):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give the reason: the school will read it.", field=field)
+    return reason
+
+
+def approve_consent(session, organizer, entry):
+    if entry.consent_status != "pending" or entry.consent_asset_id is None:
+        raise ValidationError("This entry has no consent form waiting for a check.")
+    entry.consent_status = "approved"
+    entry.consent_reason = None
+    _decide(
+        session, organizer, entry, "entry.consent_approved", "consent.approved",
+        f"Consent approved: {entry.title}",
+        f"The organizers approved the consent form for “{entry.title}”.",
+    )  # fmt: skip
+
+
+def return_consent(session, organizer, entry, reason):
+    reason = _reason(reason)
+    if entry.consent_status != "pending":
+        raise ValidationError("This entry has no consent form waiting for a check.")
+    entry.consent_status = "returned"
+    entry.consent_reason = reason
+    _decide(
+        session, organizer, entry, "entry.consent_returned", "consent.returned",
+        f"Consent form sent back: {entry.title}",
+        f"The organizers sent back the consent form for “{entry.title}”: {reason} "
+        "Please upload a corrected form.",
+        reason=reason,
+    )  # fmt: skip
+
+
+def disqualify(session, organizer, entry, reason):
+    reason = _reason(reason)
+    if entry.status in CLOSED_STATUSES:
+        raise ValidationError(f"This entry is already {entry.status}.")
+    entry.status = "disqualified"
+    entry.status_reason = reason
+    _decide(
+        session, organizer, entry, "entry.disqualified", "entry.disqualified",
+        f"Entry disqualified: {entry.title}",
+        f"The organizers disqualified “{entry.title}”: {reason}",
+        reason=reason,
+    )  # fmt: skip
+
+
+def grant_extension(session, organizer, contest, school, until, reason):
+    """Let one school submit until `until` (replaces an earlier extension)."""
+    reason = _reason(reason)
+    if contest.submissions_close_at and until <= contest.submissions_close_at:
+        raise ValidationError(
+            "An extension must end after the contest's own deadline.", field="until"
+        )
+    extension = session.scalar(
+        select(SchoolExtension).where(
+            SchoolExtension.contest_id == contest.id, SchoolExtension.school_id == school.id
+        )
+    ) or SchoolExtension(contest_id=contest.id, school_id=school.id)
+    extension.until, extension.reason, extension.granted_by_id = until, reason, organizer.id
+    session.add(extension)
+    session.flush()
+    record(
+        session, organizer, "school.extension_granted", school,
+        contest_id=contest.id, until=until.isoformat(), reason=reason,
+    )  # fmt: skip
+    notify(
+        session,
+        f"The organizers extended {school.name}'s deadline for {contest.name}.",
+        "school.extension",
+        school_id=school.id,
+    )
+    return extension

@@ -1,0 +1,150 @@
+"""S3 direct uploads: JSON endpoints for the page when the storage is S3.
+
+The browser PUTs each part straight to the bucket with a presigned URL, so video bytes never
+pass through the app; the app starts the multipart upload, signs the parts and, on completion,
+checks the object itself (size, type), since presigned parts cannot cap what is sent. These are
+ordinary CSRF-protected endpoints: the page sends its token in the X-CSRFToken header.
+"""
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from contest.errors import ContestError
+from contest.extensions import db
+from contest.storage import get_storage
+from contest.storage.base import StorageError
+from contest.submissions.models import Entry
+from contest.submissions.services import contest_of
+from contest.uploads import bp, services
+from contest.uploads.views import api_error, refusal, user
+
+# The status for each kind of refused object (see services.check_stored_video).
+REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
+
+
+def _direct_storage():
+    """The S3 storage, or the error response when the user or the storage can't upload here."""
+    if not current_user.is_authenticated:
+        return None, api_error(401, "Sign in to upload videos.")
+    storage = get_storage()
+    if not storage.direct:
+        return None, api_error(
+            404, "Videos are uploaded through the app here (tus: /uploads/files)."
+        )
+    return storage, None
+
+
+def _upload_answer(upload, storage, status=200, done=()):
+    parts = services.part_links(upload, storage)
+    body = {
+        "upload_id": upload.id,
+        "length": upload.length,
+        "part_size": upload.upload_metadata["part_size"],
+        "parts": [{"number": part.number, "url": part.url} for part in parts],
+        "done": [{"number": n, "etag": etag, "size": size} for n, etag, size in done],
+        "complete_url": url_for("uploads.s3_complete", upload_id=upload.id),
+        "abort_url": url_for("uploads.s3_upload", upload_id=upload.id),
+        "expires_at": upload.expires_at.isoformat(),
+    }
+    return body, status
+
+
+def _storage_trouble(error):
+    current_app.logger.warning("S3 upload step failed: %s", error)
+    return api_error(503, "The video store did not answer as expected: try again in a minute.")
+
+
+@bp.route("/s3", methods=["POST"])
+def s3_start():
+    """Start a direct upload: {entry_id, filename, size, filetype} → upload id and part URLs."""
+    storage, problem = _direct_storage()
+    if problem:
+        return problem
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return api_error(400, "Send the upload's details as JSON.")
+    entry_id, size = data.get("entry_id"), data.get("size")
+    if type(entry_id) is not int or type(size) is not int:
+        return api_error(400, "entry_id and size must be whole numbers.")
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        return api_error(404, "There is no such entry.")
+    try:
+        upload = services.start_direct_upload(
+            db.session,
+            user(),
+            entry,
+            size,
+            str(data.get("filename") or ""),
+            str(data.get("filetype") or ""),
+            storage,
+            current_app.config["UPLOAD_EXPIRY_SECONDS"],
+            current_app.config["UPLOAD_S3_PART_BYTES"],
+        )
+    except ContestError as error:
+        db.session.rollback()
+        return refusal(error, size, contest_of(db.session, entry).max_bytes)
+    except StorageError as error:
+        db.session.rollback()
+        return _storage_trouble(error)
+    db.session.commit()
+    return _upload_answer(upload, storage, status=201)
+
+
+@bp.route("/s3/<upload_id>", methods=["GET", "DELETE"])
+def s3_upload(upload_id):
+    """GET: where a direct upload stands (parts received, fresh part URLs) to resume it;
+    DELETE: abort it and drop its parts."""
+    storage, problem = _direct_storage()
+    if problem:
+        return problem
+    upload = services.find_upload(db.session, user(), upload_id, backend="s3")
+    if upload is None:
+        return api_error(404, "There is no such upload (or it is not yours).")
+    try:
+        if request.method == "DELETE":
+            services.end_upload(db.session, upload, storage, None)
+            db.session.commit()
+            return "", 204
+        if upload.completed_at is not None:
+            return api_error(409, "This upload is already complete.")
+        if services.is_expired(upload):
+            return api_error(410, "This upload expired before it was finished: start it again.")
+        done = storage.uploaded_parts(upload.staging_key, upload.multipart_id)
+        return _upload_answer(upload, storage, done=done)
+    except StorageError as error:
+        db.session.rollback()
+        return _storage_trouble(error)
+
+
+@bp.route("/s3/<upload_id>/complete", methods=["POST"])
+def s3_complete(upload_id):
+    """Finish a direct upload: {parts: [{number, etag}]} → the checked video goes to the entry."""
+    storage, problem = _direct_storage()
+    if problem:
+        return problem
+    upload = services.find_upload(db.session, user(), upload_id, backend="s3")
+    if upload is None:
+        return api_error(404, "There is no such upload (or it is not yours).")
+    if upload.completed_at is not None:
+        return api_error(409, "This upload is already complete.")
+    data = request.get_json(silent=True)
+    parts = data.get("parts") if isinstance(data, dict) else None
+    if not isinstance(parts, list):
+        return api_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
+    try:
+        asset = services.complete_direct_upload(db.session, user(), upload, parts, storage)
+    except ContestError as error:
+        db.session.commit()  # a refused object is deleted and its upload ended
+        status = REFUSED_OBJECT.get(error.field)
+        return api_error(status, error.message) if status else refusal(error)
+    except StorageError as error:
+        db.session.rollback()
+        return _storage_trouble(error)
+    db.session.commit()
+    return {
+        "status": "received",
+        "message": "We received your video. It is being processed: we will tell you when it "
+        "is ready.",
+        "asset_size": asset.size_bytes,
+    }, 201

@@ -1,0 +1,331 @@
+"""Upload endpoints: the teacher's upload page and a tus 1.0.0 server (S3: direct.py).
+
+The tus endpoints answer any tus client (tuspy, tus-js-client, the page's own upload.js). They
+need the signed-in session of the teacher who started the upload: anyone else's is not found.
+"""
+
+import json
+import os
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.http import http_date
+from werkzeug.wrappers import Response
+
+from contest.auth.guards import teacher_required
+from contest.contests.models import Contest
+from contest.errors import ContestError, NotAllowed, PhaseClosed, page_title
+from contest.extensions import csrf, db
+from contest.storage import get_storage
+from contest.storage.base import StorageError
+from contest.submissions.media import format_duration
+from contest.submissions.models import Entry
+from contest.submissions.services import check_can_change_entry, contest_of, submission_deadline
+from contest.uploads import bp, services, tus
+
+TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+def api_error(status, message, headers=None):
+    """A JSON error body like the site's other API errors (contest.errors)."""
+    body = {"status": status, "error": page_title(status), "message": message}
+    return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
+
+
+def refusal(error, length=None, max_bytes=None):
+    """The status for a service's refusal: 403 not allowed, 409 entries closed, 413 too big."""
+    if isinstance(error, NotAllowed):
+        return api_error(403, error.message)
+    if isinstance(error, PhaseClosed):
+        return api_error(409, error.message)
+    if length is not None and max_bytes is not None and length > max_bytes:
+        return api_error(413, error.message)
+    return api_error(400, error.message)
+
+
+def expiry_headers(upload):
+    return {"Upload-Expires": http_date(upload.expires_at)}
+
+
+def user():
+    return current_user._get_current_object()
+
+
+@bp.after_request
+def tus_resumable_header(response):
+    """Every tus response names the protocol version, errors included."""
+    if request.endpoint in TUS_ENDPOINTS:
+        response.headers["Tus-Resumable"] = tus.TUS_VERSION
+    return response
+
+
+@bp.before_request
+def tus_preconditions():
+    """Same-origin proof, a signed-in session, the protocol version and the chunk limit.
+
+    The tus endpoints are exempt from Flask-WTF's form token: tus clients cannot send one. They
+    need the Tus-Resumable header instead, and a custom header cannot be sent cross-site
+    without a CORS preflight, which this app never allows (no Access-Control-Allow-* anywhere),
+    while the SameSite=Lax session cookie is not sent on cross-site POST/PATCH/DELETE either. A
+    request without the header has no such proof, so it must carry the CSRF token like a form.
+    """
+    if request.endpoint not in TUS_ENDPOINTS or request.method == "OPTIONS":
+        return None
+    version = request.headers.get("Tus-Resumable")
+    if version is None:
+        csrf.protect()
+    if not current_user.is_authenticated:
+        return api_error(401, "Sign in to upload videos.")
+    if version != tus.TUS_VERSION:
+        return api_error(
+            412,
+            f"This server speaks tus {tus.TUS_VERSION}: send Tus-Resumable: {tus.TUS_VERSION}.",
+            {"Tus-Version": tus.TUS_VERSION},
+        )
+    # Werkzeug would stop a PATCH at MAX_CONTENT_LENGTH (form posts); a chunk may be larger.
+    request.max_content_length = current_app.config["UPLOAD_CHUNK_MAX_BYTES"]
+    return None
+
+
+def tus_options():
+    """What this tus server supports (no Tus-Resumable needed, no sign-in)."""
+    largest = db.session.scalar(select(func.max(Contest.max_bytes)))
+    headers = {
+        "Tus-Version": tus.TUS_VERSION,
+        "Tus-Extension": ",".join(tus.EXTENSIONS),
+        "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUMS),
+    }
+    if largest:
+        headers["Tus-Max-Size"] = str(largest)
+    return Response(status=204, headers=headers)
+
+
+# --- tus: creation --------------------------------------------------------------------------------
+
+
+@bp.route("/files", methods=["POST", "OPTIONS"], provide_automatic_options=False)
+@csrf.exempt
+def tus_files():
+    """tus creation: a new upload for the entry named in Upload-Metadata (OPTIONS: discovery)."""
+    if request.method == "OPTIONS":
+        return tus_options()
+    if "Upload-Defer-Length" in request.headers:
+        return api_error(400, "Announce the file's size: Upload-Defer-Length is not supported.")
+    try:
+        length = tus.parse_length(request.headers.get("Upload-Length"), "Upload-Length")
+        metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
+    except tus.TusError as error:
+        return api_error(error.status, error.message)
+    entry_id = metadata.get("entry_id", "")
+    if not entry_id.isdigit():
+        return api_error(400, "Upload-Metadata must name the entry_id the video is for.")
+    entry = db.session.get(Entry, int(entry_id))
+    if entry is None:
+        return api_error(404, "There is no such entry.")
+    folder = services.staging_dir(current_app.config)
+    try:
+        upload = services.start_tus_upload(
+            db.session,
+            user(),
+            entry,
+            length,
+            metadata.get("filename", ""),
+            metadata.get("filetype", ""),
+            folder,
+            current_app.config["UPLOAD_EXPIRY_SECONDS"],
+        )
+    except ContestError as error:
+        db.session.rollback()
+        return refusal(error, length, contest_of(db.session, entry).max_bytes)
+    db.session.commit()
+    headers = {
+        "Location": url_for("uploads.tus_file", upload_id=upload.id),
+        **expiry_headers(upload),
+    }
+    if request.mimetype == tus.OFFSET_CONTENT_TYPE and request.content_length:
+        # creation-with-upload: the first chunk came with the POST.
+        response = write_chunk(upload, 0, folder)
+        if response.status_code >= 400:
+            return response
+        headers["Upload-Offset"] = response.headers["Upload-Offset"]
+    return Response(status=201, headers=headers)
+
+
+# --- tus: one upload ------------------------------------------------------------------------------
+
+
+@bp.route(
+    "/files/<upload_id>",
+    methods=["HEAD", "PATCH", "DELETE", "OPTIONS"],
+    provide_automatic_options=False,
+)
+@csrf.exempt
+def tus_file(upload_id):
+    """One upload: HEAD its offset, PATCH the next chunk, DELETE it (termination)."""
+    if request.method == "OPTIONS":
+        return tus_options()
+    upload = services.find_upload(db.session, user(), upload_id, backend="local")
+    if upload is None:
+        return api_error(404, "There is no such upload (or it is not yours).")
+    if request.method == "DELETE":
+        return terminate(upload)
+    if upload.completed_at is None and services.is_expired(upload):
+        return api_error(410, "This upload expired before it was finished: start it again.")
+    if request.method == "HEAD":
+        return Response(
+            status=200,
+            headers={
+                "Upload-Offset": str(upload.upload_offset),
+                "Upload-Length": str(upload.length),
+                "Cache-Control": "no-store",
+                **expiry_headers(upload),
+            },
+        )
+    if request.mimetype != tus.OFFSET_CONTENT_TYPE:
+        return api_error(415, f"Send the chunk as Content-Type: {tus.OFFSET_CONTENT_TYPE}.")
+    try:
+        offset = tus.parse_length(request.headers.get("Upload-Offset"), "Upload-Offset")
+    except tus.TusError as error:
+        return api_error(error.status, error.message)
+    if offset != upload.upload_offset:
+        return api_error(
+            409,
+            f"Upload-Offset {offset} does not match the {upload.upload_offset} bytes received: "
+            "ask with HEAD and resume from there.",
+        )
+    if upload.completed_at is not None:
+        if request.content_length:
+            return api_error(413, "This upload is already complete.")
+        return Response(status=204, headers={"Upload-Offset": str(upload.length)})
+    return write_chunk(upload, offset, services.staging_dir(current_app.config))
+
+
+def write_chunk(upload, offset, folder):
+    """Stream the request body onto the staged file at `offset`; finish the upload at its end."""
+    room = upload.length - offset
+    if request.content_length is not None and request.content_length > room:
+        return api_error(
+            413,
+            f"This chunk of {request.content_length} bytes goes past the {upload.length} bytes "
+            "the upload announced.",
+        )
+    if (request.content_length or 0) > request.max_content_length:
+        return api_error(
+            413, f"Send chunks of at most {request.max_content_length // (1024 * 1024)} MB."
+        )
+    try:
+        checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
+    except tus.TusError as error:
+        return api_error(error.status, error.message)
+    expiry = current_app.config["UPLOAD_EXPIRY_SECONDS"]
+    upload_id, length = upload.id, upload.length
+    recorded = offset
+
+    def record(new_offset):
+        nonlocal recorded
+        if new_offset != recorded:
+            services.record_offset(db.session, upload_id, recorded, new_offset, expiry)
+            recorded = new_offset
+
+    try:
+        with tus.locked_file(services.staging_path(folder, upload)) as file:
+            db.session.refresh(upload)
+            if upload.upload_offset != offset or upload.completed_at is not None:
+                return api_error(409, "Another request moved this upload on: ask with HEAD.")
+            # No transaction stays open while the bytes stream in (minutes, on a slow uplink).
+            db.session.commit()
+            try:
+                new_offset = tus.append_chunk(
+                    file, offset, request.stream, room, checksum, on_progress=record
+                )
+            except tus.ChunkRefused as refused:
+                record(refused.offset)
+                return api_error(refused.status, refused.message, {"Upload-Offset": str(recorded)})
+            if new_offset < length:
+                record(new_offset)
+                return Response(
+                    status=204,
+                    headers={"Upload-Offset": str(new_offset), **expiry_headers(upload)},
+                )
+            # On disk before the teacher is told "received" and the row says complete.
+            os.fsync(file.fileno())
+            return finish(upload, folder)
+    except tus.TusError as error:
+        return api_error(error.status, error.message)
+    except services.UploadGone:
+        return api_error(404, "This upload was ended while the chunk was arriving.")
+
+
+def finish(upload, folder):
+    """The last byte is in: store the file, make it the entry's video, tell the teacher."""
+    try:
+        services.finish_tus_upload(db.session, user(), upload, get_storage(), folder)
+    except ContestError as error:
+        # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
+        db.session.rollback()
+        services.end_upload(db.session, upload, get_storage(), folder)
+        db.session.commit()
+        return refusal(error)
+    except StorageError:
+        db.session.rollback()
+        current_app.logger.exception("upload %s could not be stored", upload.id)
+        return api_error(503, "The video could not be stored just now: resume the upload soon.")
+    db.session.commit()
+    return Response(status=204, headers={"Upload-Offset": str(upload.length)})
+
+
+def terminate(upload):
+    """Termination: the staged bytes and the row go (423 while a chunk is still arriving)."""
+    folder = services.staging_dir(current_app.config)
+    try:
+        with tus.locked_file(services.staging_path(folder, upload)):
+            services.end_upload(db.session, upload, get_storage(), folder)
+    except tus.TusError as error:
+        if error.status != 404:  # no staged file (finished, or lost): the row still goes
+            return api_error(error.status, error.message)
+        services.end_upload(db.session, upload, get_storage(), folder)
+    db.session.commit()
+    return Response(status=204)
+
+
+# --- the teacher's page ---------------------------------------------------------------------------
+
+
+@bp.route("/entry/<int:entry_id>")
+@teacher_required
+def entry_page(entry_id):
+    """Upload (or replace) an entry's video, with progress, pause and resume."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        abort(404)
+    if not current_user.has_role("teacher", school_id=entry.school_id):
+        abort(403)
+    contest = contest_of(db.session, entry)
+    try:
+        check_can_change_entry(db.session, user(), entry)
+        closed_reason = None
+    except ContestError as error:
+        closed_reason = error.message
+    direct = get_storage().direct
+    return render_template(
+        "uploads/entry.html",
+        entry=entry,
+        contest=contest,
+        closed_reason=closed_reason,
+        deadline=submission_deadline(db.session, contest, entry.school_id),
+        max_size=f"{contest.max_bytes / (1024 * 1024):.0f} MB",
+        max_length=format_duration(contest.max_video_seconds),
+        mode="s3" if direct else "tus",
+        endpoint=url_for("uploads.s3_start" if direct else "uploads.tus_files"),
+        chunk_bytes=current_app.config["UPLOAD_BROWSER_CHUNK_BYTES"],
+        entry_url=entry_url(entry),
+    )
+
+
+def entry_url(entry):
+    """Where the teacher goes back to: the entry's own page."""
+    return url_for("submissions.show_entry", entry_id=entry.id)
