@@ -121,6 +121,20 @@ def task(on_final_failure=None, **options):
     return declare
 
 
+def periodic(schedule):
+    """Declare a job the consumer runs on `schedule` (a huey.crontab), in the app context."""
+
+    def declare(function):
+        @functools.wraps(function)
+        def in_app_context():
+            with _app().app_context():
+                return function()
+
+        return huey.periodic_task(schedule)(in_app_context)
+
+    return declare
+
+
 @huey.signal(SIGNAL_ERROR)
 def _report_final_failure(signal_name, failed, error=None):
     if failed.retries:  # another attempt follows

@@ -2,7 +2,9 @@
 
 import click
 from flask import current_app
+from huey import crontab
 
+from contest import jobs
 from contest.extensions import db
 from contest.storage import get_storage
 from contest.uploads import bp, services
@@ -25,3 +27,9 @@ def uploads_cleanup_command():
     """Remove uploads abandoned for longer than UPLOAD_EXPIRY_SECONDS."""
     ended, orphans = clean_up_expired_uploads()
     click.echo(f"Removed {ended} expired upload(s) and {orphans} orphaned staged file(s).")
+
+
+@jobs.periodic(crontab(minute="17"))
+def sweep_abandoned_uploads():
+    """Hourly, in the worker (and `serve`): abandoned uploads never pile up on disk or in S3."""
+    return clean_up_expired_uploads()

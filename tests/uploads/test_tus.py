@@ -18,11 +18,13 @@ from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 from tusclient.storage.filestorage import FileStorage
 
+from contest import jobs
 from contest.audit import AuditEvent
 from contest.extensions import db
 from contest.storage import storage_for
 from contest.storage.models import Asset
 from contest.submissions.models import Entry
+from contest.uploads.commands import sweep_abandoned_uploads
 from contest.uploads.models import Upload
 from tests import factories
 from tests.helpers import page_text
@@ -573,6 +575,18 @@ def test_an_expired_upload_is_gone_and_the_cleanup_removes_it(app, login_as, ent
     assert sorted(path.name for path in staging_folder(app).iterdir()) == sorted(
         [fresh_id, "b" * 32]
     )
+
+
+def test_the_worker_sweeps_abandoned_uploads_every_hour(app, login_as, entry):
+    teacher = login_as("teacher_a")
+    old = create(teacher, entry.id, 1000).headers["Location"]
+    expire(app, old.rsplit("/", 1)[-1])
+    [periodic] = [t for t in jobs.huey._registry.periodic_tasks if t.name.endswith("uploads")]
+    assert periodic.validate_datetime(datetime(2026, 11, 25, 10, 17))
+    assert not periodic.validate_datetime(datetime(2026, 11, 25, 10, 18))
+    with app.app_context():
+        assert sweep_abandoned_uploads.call_local() == (1, 0)
+    assert uploads(app) == []
 
 
 def test_each_patch_pushes_the_expiry_back(app, login_as, entry):
