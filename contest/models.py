@@ -3,7 +3,15 @@
 from contest.audit import AuditEvent
 from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
 from contest.contests.models import Category, Contest
-from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
+from contest.judging.models import (
+    Assignment,
+    Conflict,
+    Criterion,
+    JudgeCategory,
+    Rubric,
+    Score,
+    ScoreSheet,
+)
 from contest.notices import Notice
 from contest.results.models import Result
 from contest.storage.models import Asset
@@ -21,6 +29,7 @@ __all__ = [
     "Criterion",
     "Entry",
     "Invitation",
+    "JudgeCategory",
     "Notice",
     "LoginFailure",
     "Result",

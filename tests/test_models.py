@@ -20,6 +20,7 @@ from contest.models import (
     Criterion,
     Entry,
     Invitation,
+    JudgeCategory,
     Notice,
     Result,
     RoleGrant,
@@ -72,6 +73,7 @@ def ids(session):
     add("vote", Vote(contest_id=rows["contest"], voter_id=rows["voter"], entry_id=rows["entry"],
                      receipt="r1"))  # fmt: skip
     add("grant", RoleGrant(user_id=rows["judge"], role="judge"))
+    add("judge_category", JudgeCategory(judge_id=rows["judge"], category_id=rows["category"]))
     add("extension", SchoolExtension(**_resolve(EXTENSION, rows)))
     add("place", Result(**_resolve(PLACE, rows)))
     add("choice", Result(**_resolve(CHOICE, rows)))
@@ -315,6 +317,16 @@ CASES = {
     ),
     "notice has a recipient": (Notice, NOTICE, {"user_id": None}),
     "notice has a message": (Notice, NOTICE, {"message": ""}),
+    "judge category unique": (
+        JudgeCategory,
+        {"judge_id": "@judge2", "category_id": "@category"},
+        {"judge_id": "@judge"},
+    ),
+    "judge category names a real category": (
+        JudgeCategory,
+        {"judge_id": "@judge2", "category_id": "@category"},
+        {"category_id": 99999},
+    ),
     "result place within 1 to 3": (Result, PLACE2, {"place": 4}),
     "place result has a category": (Result, PLACE2, {"category_id": None}),
     "one result per place": (Result, PLACE2, {"place": 1}),

@@ -63,6 +63,8 @@ class Contest(db.Model):
     entries_per_school_per_category: Mapped[int] = mapped_column(default=2)
     judges_per_entry: Mapped[int] = mapped_column(default=3)
     normalise_scores: Mapped[bool] = mapped_column(default=True)
+    # Judges must have played the whole video before they can submit a score sheet.
+    require_full_play: Mapped[bool] = mapped_column(default=False)
     licence: Mapped[str] = mapped_column(String(100), default=DEFAULT_LICENCE)
     # Days after publication before original uploads and consent forms are deleted; null keeps them.
     retention_days: Mapped[int | None] = mapped_column()

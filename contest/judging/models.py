@@ -61,6 +61,17 @@ class Criterion(db.Model):
     rubric: Mapped[Rubric] = relationship(back_populates="criteria")
 
 
+class JudgeCategory(db.Model):
+    """A category a judge may judge. A judge with none may judge every category."""
+
+    __tablename__ = "judge_categories"
+    __table_args__ = (UniqueConstraint("judge_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+
+
 class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (UniqueConstraint("judge_id", "entry_id"),)
@@ -68,6 +79,8 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    # A calibration anchor every judge scores first; it does not count toward the entry's K.
+    calibration: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sheet: Mapped["ScoreSheet | None"] = relationship(back_populates="assignment")
@@ -103,6 +116,8 @@ class ScoreSheet(db.Model):
     # Watch evidence from the player: seconds of distinct video played and that as a fraction.
     watched_seconds: Mapped[float] = mapped_column(default=0.0)
     watched_fraction: Mapped[float] = mapped_column(default=0.0)
+    # The [start, end] second ranges the player reported, merged: evidence across sessions.
+    watched_ranges: Mapped[list] = mapped_column(JSON, default=list)
     reopen_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,6 @@
-"""The default PSA rubric every new contest starts with (organizers edit it before judging)."""
+"""Rubrics: the default PSA rubric every new contest starts with, and which rubric applies."""
+
+from sqlalchemy import select
 
 from contest.judging.models import Criterion, Rubric
 
@@ -57,3 +59,16 @@ def default_rubric(contest_id):
         for order, (name, weight, guidance, levels) in enumerate(DEFAULT_RUBRIC)
     ]
     return rubric
+
+
+def rubric_for(session, category):
+    """The rubric an entry of `category` is scored on now: the newest version of the category's
+    override if it has one, else the newest version of the contest's rubric (None if neither)."""
+    newest = (
+        select(Rubric)
+        .where(Rubric.contest_id == category.contest_id)
+        .order_by(Rubric.version.desc())
+        .limit(1)
+    )
+    override = session.scalar(newest.where(Rubric.category_id == category.id))
+    return override or session.scalar(newest.where(Rubric.category_id.is_(None)))

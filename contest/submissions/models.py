@@ -92,6 +92,8 @@ class Entry(db.Model):
     # First names or a team name only, unless the consent form allows full names of minors.
     credit_line: Mapped[str] = mapped_column(String(300), default="")
     full_names_allowed: Mapped[bool] = mapped_column(default=False)
+    # Calibration: an anchor entry every judge of the contest scores before their own assignments.
+    calibration_anchor: Mapped[bool] = mapped_column(default=False)
 
     status: Mapped[str] = mapped_column(String(20), default="draft")
     status_reason: Mapped[str | None] = mapped_column(Text)
