@@ -78,7 +78,13 @@ def create_admin_command(email, name, password):
 @with_appcontext
 def demo_command(videos):
     """Seed the demo contest (3 categories, 18 schools, 5 judges, 60 entries) and print logins."""
-    from contest.demo import DEMO_PASSWORD, demo_logins, seed_demo, seed_demo_videos
+    from contest.demo import (
+        DEMO_PASSWORD,
+        demo_logins,
+        seed_demo,
+        seed_demo_judging,
+        seed_demo_videos,
+    )
 
     upgrade()
     created = seed_demo(db.session)
@@ -94,6 +100,10 @@ def demo_command(videos):
         )
         if ready:
             click.echo(f"{ready} demo videos made in {time.monotonic() - started:.1f} s.")
+    sheets = seed_demo_judging(db.session)  # once there are ready entries to judge
+    db.session.commit()
+    if sheets:
+        click.echo(f"Judges assigned; {sheets} score sheets started or submitted.")
     click.echo(f"Sign in at http://127.0.0.1:5000/auth/login with password {DEMO_PASSWORD!r}:")
     for role, email in demo_logins():
         click.echo(f"  {role:40} {email}")

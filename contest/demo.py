@@ -16,6 +16,10 @@ from contest.contests.models import Category, Contest
 from contest.contests.services import ContestDraft, create_contest
 from contest.dbtypes import utcnow
 from contest.extensions import db
+from contest.judging import sheets
+from contest.judging.calibration import set_anchors
+from contest.judging.models import Assignment
+from contest.judging.services import assign_judges
 from contest.storage import get_storage
 from contest.storage.models import Asset
 from contest.submissions.media import make_clip
@@ -269,3 +273,119 @@ def _demo_video(app, number, entry_id, seconds, size):
         db.session.commit()
         # Mail would tell 18 demo teachers about 60 videos; the dashboard notices are enough.
         return process_upload(db.session, entry_id, upload_id, mail=False)
+
+
+# --- judging: anchors, assignments and partly finished score sheets ------------------------------
+
+# Per demo judge: the share of their regular assignments submitted, and their leniency (levels
+# added to what an entry deserves), so normalisation has something to correct.
+JUDGE_PROGRESS = (0.5, 0.92, 0.85, 0.04, 0.45)
+JUDGE_LENIENCY = (0.6, -0.5, 0.0, 0.9, -0.8)
+DEMO_COMMENTS = (
+    ("The music drowns out the narration in the middle.", ""),
+    ("", "A strong idea. Slow the ending down so the message sinks in."),
+    ("Check the consent form: a face appears that is not in the credits.", ""),
+    ("", "Great call to action; the opening could grab attention faster."),
+)
+
+
+def _demo_anchors(session, contest, organizer, teaching_judge_school):
+    """Two ready entries from different categories, from outside the district of the judge who
+    teaches, so every judge may score them."""
+    chosen, categories = [], set()
+    for entry in session.scalars(
+        select(Entry)
+        .join(Category, Category.id == Entry.category_id)
+        .where(Category.contest_id == contest.id, Entry.status == "ready")
+        .order_by(Entry.id)
+    ):
+        school = session.get(School, entry.school_id)
+        if school.district == teaching_judge_school.district or entry.category_id in categories:
+            continue
+        chosen.append(entry.id)
+        categories.add(entry.category_id)
+        if len(chosen) == 2:
+            break
+    return set_anchors(session, organizer, contest, chosen)
+
+
+def _points(rng, criteria, quality, leniency, how_many=None):
+    """Points for the first `how_many` criteria (all by default): what the entry deserves on
+    each scale (quality 0-1), moved by the judge's leniency and a little noise."""
+    points = {}
+    for criterion in criteria[:how_many]:
+        span = criterion.max_points - criterion.min_points
+        level = quality * span + (leniency + rng.gauss(0, 0.6)) * span / 4
+        points[criterion.id] = min(
+            criterion.max_points, max(criterion.min_points, round(criterion.min_points + level))
+        )
+    return points
+
+
+def seed_demo_judging(session, seed=2026):
+    """Anchors, the judge assignment and score sheets in a realistic partly finished state: some
+    judges nearly done, some halfway, one barely started; a few drafts, a few comments; watch
+    evidence on each. Seeded, so every run makes the same state. Returns the sheets made, or 0
+    when the demo has no ready entries (no videos) or already has sheets."""
+    contest = session.scalar(select(Contest).where(Contest.slug == DEMO_SLUG))
+    if contest is None or session.scalar(
+        select(Assignment.id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .join(Category, Category.id == Entry.category_id)
+        .where(Category.contest_id == contest.id)
+        .limit(1)
+    ):
+        return 0
+    organizer = session.scalar(select(User).where(User.email == ORGANIZER))
+    judges = [session.scalar(select(User).where(User.email == email)) for email in JUDGES]
+    teaching = next(g.school_id for g in judges[-1].grants if g.role == "teacher")
+    if not _demo_anchors(session, contest, organizer, session.get(School, teaching)):
+        return 0
+    assign_judges(session, contest, seed=seed, actor=organizer)
+    rng = random.Random(seed)
+    entries = {
+        e.id: e
+        for e in session.scalars(
+            select(Entry).join(Category).where(Category.contest_id == contest.id)
+        )
+    }
+    quality = {entry_id: rng.uniform(0.2, 0.9) for entry_id in sorted(entries)}
+    now = utcnow().replace(microsecond=0)
+    made = comments = 0
+    for judge, share, leniency in zip(judges, JUDGE_PROGRESS, JUDGE_LENIENCY, strict=True):
+        mine = session.scalars(
+            select(Assignment).where(Assignment.judge_id == judge.id).order_by(Assignment.id)
+        ).all()
+        anchors = [a for a in mine if a.calibration]
+        regular = [a for a in mine if not a.calibration]
+        rng.shuffle(regular)
+        if share < 0.1:  # barely started: the first anchor scored, the second begun
+            work, finished = anchors, 1
+        else:
+            done = round(share * len(regular))
+            work, finished = anchors + regular[: done + rng.randint(1, 2)], len(anchors) + done
+        for number, assignment in enumerate(work):
+            entry = entries[assignment.entry_id]
+            sheet = sheets.sheet_for(session, judge, assignment)
+            criteria = sheets.criteria_of(session, sheet)
+            duration = entry.duration_seconds or 1.0
+            finishing = number < finished
+            partial = None if finishing else rng.randint(1, len(criteria) - 1)
+            comment = feedback = None
+            if finishing and number % 7 == 3 and comments < len(DEMO_COMMENTS):
+                comment, feedback = DEMO_COMMENTS[comments]
+                comments += 1
+            sheets.record_watch(
+                session, judge, sheet,
+                [[0.0, duration if finishing else duration * rng.uniform(0.3, 0.8)]], duration,
+            )  # fmt: skip
+            sheets.save_draft(
+                session, judge, sheet,
+                _points(rng, criteria, quality[entry.id], leniency, partial), comment, feedback,
+            )  # fmt: skip
+            if finishing:
+                submitted_at = now - timedelta(hours=rng.randint(1, 96), minutes=rng.randint(0, 59))
+                sheets.submit_sheet(session, judge, sheet, submitted_at)
+            made += 1
+    session.flush()
+    return made

@@ -22,6 +22,7 @@ def navigation():
             ("admin.index", "Dashboard"),
             ("contests.index", "Contests"),
             ("review.index", "Review"),
+            ("judging.manage_index", "Judging"),
         ]
     if current_user.has_role("teacher"):
         links.append(("submissions.index", "My entries"))

@@ -10,7 +10,7 @@ from contest.auth import services as accounts
 from contest.auth.models import RoleGrant, User
 from contest.contests.services import ContestDraft, create_contest
 from contest.extensions import db
-from contest.judging.models import Criterion, Rubric
+from contest.judging.models import Assignment, Conflict, Criterion, Rubric
 from contest.notices import notify
 from contest.storage import get_storage
 from contest.storage.models import Asset
@@ -180,6 +180,7 @@ def store_asset(data, content_type, folder="test"):
 
 def make_route_values(app):
     """A value for every URL argument the routes take, from real rows (tokens are invalid).
+    The category is the contest's first; it has no rubric of its own.
 
     The entry belongs to School A (teacher_a's) when the matrix's people exist, and holds a real
     stored video (the asset) and a notice for its school; no upload has the upload id.
@@ -195,14 +196,43 @@ def make_route_values(app):
         notice = notify(db.session, "Your entry is ready.", "entry.ready", school_id=row.school_id)
         db.session.commit()
         asset_id, notice_id = asset.id, notice.id
+    assignment_id = _judge_assignment(app, contest)
     return {
         "contest_id": contest.id,
+        "category_id": contest.categories[0].id,
         "token": INVALID_TOKEN,
         "entry_id": entry.id,
         "upload_id": "0" * 32,
         "asset_id": asset_id,
         "notice_id": notice_id,
+        "assignment_id": assignment_id,
+        **_judge_and_conflict(app),
     }
+
+
+def _judge_and_conflict(app):
+    """judge_id and conflict_id for the organizer's judging routes: a judge of their own with a
+    recorded conflict, so the matrix judge's pages stay as they are."""
+    judge = make_user(app, roles=["judge"], email=f"route.judge{next(_numbers)}@example.org")
+    with app.app_context():
+        conflict = Conflict(judge_id=judge.id, district="Elsewhere", source="declared")
+        db.session.add(conflict)
+        db.session.commit()
+        return {"judge_id": judge.id, "conflict_id": conflict.id}
+
+
+def _judge_assignment(app, contest):
+    """An assignment of the matrix's judge (judge@example.org, made if missing) to an entry of its
+    own, so the judge gains no access to the route values' entry and its files."""
+    judge = fetch_user(app, "judge@example.org") or make_user(
+        app, roles=["judge"], email="judge@example.org"
+    )
+    entry = make_entry(app, contest.categories[-1], make_school(app), title="Assigned Entry")
+    with app.app_context():
+        assignment = Assignment(judge_id=judge.id, entry_id=entry.id)
+        db.session.add(assignment)
+        db.session.commit()
+        return assignment.id
 
 
 def make_rubric(app, contest, category=None, version=1, criteria=None):

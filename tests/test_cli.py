@@ -10,7 +10,7 @@ from contest import demo
 from contest.auth.models import RoleGrant, User
 from contest.contests.models import Category, Contest
 from contest.extensions import db
-from contest.judging.models import Rubric
+from contest.judging.models import Assignment, Rubric, ScoreSheet
 from contest.judging.rubrics import DEFAULT_RUBRIC
 from contest.storage import get_storage
 from contest.storage.models import Asset
@@ -189,6 +189,8 @@ def demo_counts(app):
         "ready entries": count(app, Entry, Entry.status == "ready"),
         "assets": count(app, Asset),
         "rubrics": count(app, Rubric),
+        "assignments": count(app, Assignment),
+        "sheets": count(app, ScoreSheet),
     }
 
 
@@ -246,9 +248,44 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
             assert e.duration_seconds == pytest.approx(app.config["DEMO_VIDEO_SECONDS"], abs=0.2)
         assert len({db.session.get(Asset, e.video_asset_id).sha256 for e in entries}) == 60
     assert "60 demo videos made in" in result.output
+    assert "score sheets started or submitted" in result.output
+    check_demo_judging(app)
     logins = printed_logins(result.output)
     assert [email for _, email in logins] == [email for _, email in demo.demo_logins()]
     assert {role.split()[0] for role, _ in logins} == {"organizer", "teacher", "judge"}
+
+
+def check_demo_judging(app):
+    """Two anchors, K judges on every ready entry, and judges part of the way through."""
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == demo.DEMO_SLUG))
+        assignments = db.session.scalars(select(Assignment)).all()
+        anchors = {e.id for e in db.session.scalars(select(Entry).where(Entry.calibration_anchor))}
+        assert len(anchors) == 2
+        judges = {a.judge_id for a in assignments}
+        assert len(judges) == len(demo.JUDGES)
+        regular = Counter(a.entry_id for a in assignments if not a.calibration)
+        ready = db.session.scalars(select(Entry.id).where(Entry.status == "ready")).all()
+        for entry_id in ready:
+            if entry_id in anchors:  # every judge scores the anchors, first
+                assert {a.judge_id for a in assignments if a.entry_id == entry_id} == judges
+            else:
+                assert regular[entry_id] == contest.judges_per_entry, entry_id
+        sheets = db.session.scalars(select(ScoreSheet)).all()
+        status = Counter(s.status for s in sheets)
+        assert status["submitted"] >= 60 and 3 <= status["draft"] <= 12
+        assert len(sheets) < len(assignments)  # not all done
+        assert all(s.watched_fraction > 0 and s.watched_ranges for s in sheets)
+        assert all(s.watched_fraction == 1 for s in sheets if s.status == "submitted")
+        assert any(s.comment for s in sheets) and any(s.feedback for s in sheets)
+        by_judge = Counter(
+            a.judge_id for a in assignments if a.sheet and a.sheet.status == "submitted"
+        )
+        assigned = Counter(a.judge_id for a in assignments)
+        shares = sorted(by_judge[j] / assigned[j] for j in judges)
+        assert shares[0] < 0.1 and 0.3 < shares[2] < 0.7 and shares[-1] > 0.8
+        anchor_sheets = [a.sheet for a in assignments if a.calibration and a.sheet]
+        assert {s.status for s in anchor_sheets} == {"submitted", "draft"}
 
 
 def test_demo_twice_duplicates_nothing(app, runner):

@@ -5,7 +5,8 @@ cell by cell, who may use it; a removed route fails it until its row goes. The s
 role in once and sends GET, or POST with a valid CSRF token and an empty body: the question is
 access (sign in first, not allowed, or let through to the view), not what the form makes of it.
 
-A cell is a status code, or (status, path) for a redirect: where it sends the person matters.
+A cell is a status code, or (status, path) for a redirect: where it sends the person matters. A
+path may name route values in braces ("/judging/rubrics/{contest_id}").
 """
 
 from functools import partial
@@ -98,6 +99,101 @@ EXPECTED = {
     },
     ("judging.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 200, "organizer": 403,
+    },
+    # Rubrics and calibration anchors: organizers only. An empty rubric is refused on the page
+    # (200); removing an override the category does not have, or saving no anchors, goes back
+    # to the page ({contest_id} is filled in from the route values).
+    ("judging.rubrics", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.edit_rubric", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.edit_rubric", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.remove_override", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "organizer": (302, "/judging/rubrics/{contest_id}"),
+    },
+    ("judging.calibration_anchors", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.calibration_anchors", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "organizer": (302, "/judging/calibration/{contest_id}"),
+    },
+    ("judging.my_calibration", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 200, "organizer": 403,
+    },
+    # The judge's scoring screen, on an assignment of theirs ({assignment_id}).
+    ("judging.sheet", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 200, "organizer": 403,
+    },
+    # An empty form saves an empty draft, then shows the sheet again.
+    ("judging.sheet", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403,
+        "judge": (302, "/judging/sheets/{assignment_id}"), "organizer": 403,
+    },
+    # Refused by the rules: nothing scored yet (submit), no reason given (conflict).
+    ("judging.sheet_submit", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 400, "organizer": 403,
+    },
+    ("judging.sheet_conflict", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 400, "organizer": 403,
+    },
+    # JSON endpoints: 401 rather than a redirect when signed out; the sweep's form body is no JSON.
+    ("judging.sheet_draft", "POST"): {
+        "anonymous": 401, "teacher_a": 403, "teacher_b": 403, "judge": 400, "organizer": 403,
+    },
+    ("judging.sheet_watch", "POST"): {
+        "anonymous": 401, "teacher_a": 403, "teacher_b": 403, "judge": 400, "organizer": 403,
+    },
+    # The organizer's judging screens; an empty form is refused by the form (400).
+    ("judging.manage_index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_progress", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_assign", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_judges", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_conflicts", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_reassign", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_entry", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("judging.manage_assign", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_judge_categories", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_remove_judge", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_conflicts", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_remove_conflict", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_reminders", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_reassign", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("judging.manage_reopen", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
     },
     ("results.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
@@ -207,6 +303,11 @@ def outcome(response):
     return response.status_code
 
 
+def expected_outcome(cell, values):
+    """A cell of EXPECTED with the route values filled into a redirect's path."""
+    return (cell[0], cell[1].format(**values)) if isinstance(cell, tuple) else cell
+
+
 def unmatched(app):
     """(routes the app serves with no row in EXPECTED, rows for routes it no longer serves)."""
     served = {(endpoint, method) for endpoint, method, _ in app_routes(app)}
@@ -242,7 +343,10 @@ def test_route_access(app, login_as, role):
         url = route_url(app, rule, values)
         send = client.get if method == "GET" else partial(client.post, data=csrf_fields(token))
         response = send(url)
-        expected, got = EXPECTED[(endpoint, method)][role], outcome(response)
+        expected, got = (
+            expected_outcome(EXPECTED[(endpoint, method)][role], values),
+            outcome(response),
+        )
         response.close()  # file responses hold their file open until closed
         if got != expected:
             wrong.append(f"{method} {url} ({endpoint}): expected {expected}, got {got}")

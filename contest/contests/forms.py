@@ -112,6 +112,7 @@ class ContestForm(FlaskForm):
     )
     judges_per_entry = _rule_field("Judges per entry", "judges_per_entry", 3)
     normalise_scores = BooleanField("Rank by judge-normalised scores", default=True)
+    require_full_play = BooleanField("Judges must watch the whole video before submitting")
     licence = StringField(
         "Licence for published videos",
         default=DEFAULT_LICENCE,

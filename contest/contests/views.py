@@ -28,6 +28,7 @@ def _draft(form):
         entries_per_school_per_category=form.entries_per_school_per_category.data,
         judges_per_entry=form.judges_per_entry.data,
         normalise_scores=form.normalise_scores.data,
+        require_full_play=form.require_full_play.data,
         licence=form.licence.data or "",
         retention_days=form.retention_days.data,
         categories=(form.categories.data or "").splitlines(),
@@ -44,6 +45,7 @@ def _fill(form, draft):
         "entries_per_school_per_category",
         "judges_per_entry",
         "normalise_scores",
+        "require_full_play",
         "licence",
         "retention_days",
     ):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 
-from contest.judging import views  # noqa: E402, F401
+from contest.judging import manage_views, rubric_views, scoring_views, views  # noqa: E402, F401

@@ -1,19 +1,51 @@
-"""The judge's pages: their assignments."""
+"""The judge's list of assigned entries: progress, to-do / done, calibration anchors first."""
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import judge_required
+from contest.contests.models import Category
 from contest.extensions import db
 from contest.judging import bp
-from contest.judging.models import Assignment
+from contest.judging.models import Assignment, ScoreSheet
+from contest.submissions.models import Entry
+
+FILTERS = {"todo": "To do", "done": "Done", "all": "All"}
 
 
 @bp.route("/")
 @judge_required
 def index():
-    assignments = db.session.scalars(
-        select(Assignment).where(Assignment.judge_id == current_user.id)
+    """Every entry assigned to the judge, by title and category only (judging is blind)."""
+    rows = db.session.execute(
+        select(Assignment, Entry.title, Category.name, ScoreSheet.status)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .join(Category, Category.id == Entry.category_id)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.judge_id == current_user.id)
+        .order_by(Assignment.calibration.desc(), Category.sort_order, Entry.title, Assignment.id)
     ).all()
-    return render_template("judging/index.html", assignments=assignments)
+    items = [
+        {
+            "assignment": assignment,
+            "title": title,
+            "category": category,
+            "status": status or "new",
+            "done": status == "submitted",
+        }
+        for assignment, title, category, status in rows
+    ]
+    done = sum(item["done"] for item in items)
+    show = request.args.get("show", "all")
+    if show not in FILTERS:
+        show = "all"
+    shown = [item for item in items if show == "all" or item["done"] == (show == "done")]
+    return render_template(
+        "judging/index.html",
+        items=shown,
+        total=len(items),
+        done=done,
+        show=show,
+        filters=FILTERS,
+    )

@@ -11,6 +11,7 @@ from contest.contests.services import (
     PHASES,
     RULE_LIMITS,
     SAME_MOMENT_ALLOWED,
+    SETTINGS,
     ContestDraft,
     clone_contest,
     create_contest,
@@ -80,6 +81,7 @@ def test_create_keeps_the_given_settings_trimmed(session):
             entries_per_school_per_category=1,
             judges_per_entry=5,
             normalise_scores=False,
+            require_full_play=True,
             licence="  CC BY 4.0 ",
             retention_days=365,
         ),
@@ -92,6 +94,7 @@ def test_create_keeps_the_given_settings_trimmed(session):
     assert (contest.max_video_seconds, contest.max_bytes) == (90, 200 * 1024 * 1024)
     assert (contest.entries_per_school_per_category, contest.judges_per_entry) == (1, 5)
     assert contest.normalise_scores is False
+    assert contest.require_full_play is True
     assert contest.licence == "CC BY 4.0"
     assert contest.retention_days == 365
 
@@ -534,6 +537,7 @@ def source(app, session):
             entries_per_school_per_category=3,
             judges_per_entry=2,
             normalise_scores=False,
+            require_full_play=True,
             licence="CC BY 4.0",
             retention_days=365,
         ),
@@ -596,7 +600,8 @@ def test_clone_copies_categories_and_rules_and_leaves_dates_empty(session, sourc
         (c.name, c.description, c.sort_order) for c in source.categories
     ]
     assert not {c.id for c in clone.categories} & {c.id for c in source.categories}
-    for setting in (*RULE_LIMITS, "normalise_scores", "licence", "retention_days"):
+    assert clone.require_full_play is True
+    for setting in SETTINGS:
         assert getattr(clone, setting) == getattr(source, setting), setting
     assert (clone.timezone, clone.description) == ("America/Chicago", "Last year's rules.")
     assert all(getattr(clone, phase) is None for phase, _ in PHASES)

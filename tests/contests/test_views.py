@@ -45,6 +45,13 @@ def selected(response, field):
     return re.findall(r'<option selected value="([^"]*)"', select_html.group(1))
 
 
+def checkbox(response, field):
+    """Whether the checkbox `field` is ticked on the page."""
+    match = re.search(rf'<input[^>]* id="{field}"[^>]*>', page_text(response))
+    assert match, f"no checkbox {field}"
+    return " checked" in match.group(0)
+
+
 def contest_count(app):
     with app.app_context():
         return db.session.scalar(select(func.count(Contest.id)))
@@ -122,6 +129,24 @@ def test_create_without_dates_or_slug_takes_defaults(app, organizer):
     assert response.status_code == 302
     assert contest.submissions_open_at is None
     assert contest.normalise_scores is False
+    assert contest.require_full_play is False
+
+
+def test_the_full_play_rule_is_set_shown_and_edited(app, organizer):
+    assert checkbox(organizer.get(NEW), "require_full_play") is False
+    response = submit(organizer, NEW, contest_form(require_full_play="y"))
+
+    contest = load(app, "internet-safety-awards-2026")
+    assert contest.require_full_play is True
+    shown = page_text(organizer.get(response.headers["Location"]))
+    assert "judges must watch the whole video" in shown
+    edit = f"/admin/contests/{contest.id}/edit"
+    assert checkbox(organizer.get(edit), "require_full_play") is True
+
+    submit(organizer, edit, contest_form())  # a checkbox left unticked is not sent
+
+    assert load(app, "internet-safety-awards-2026").require_full_play is False
+    assert "not checked" in page_text(organizer.get(f"/admin/contests/{contest.id}"))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,109 @@
+"""Forms of the organizer's judging screens."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _reason(label, message, description=""):
+    return TextAreaField(
+        label,
+        description=description,
+        validators=[DataRequired(message=message), Length(max=1000)],
+    )
+
+
+class AssignForm(FlaskForm):
+    seed = IntegerField(
+        "Seed",
+        default=0,
+        description=(
+            "The same seed gives the same assignment. Existing assignments always stay; "
+            "only missing judges are added."
+        ),
+        validators=[InputRequired(message="Give a seed (0 will do)."), NumberRange(min=0)],
+    )
+    submit = SubmitField("Assign judges")
+
+
+class JudgeCategoriesForm(FlaskForm):
+    scope = RadioField(
+        "May judge",
+        choices=[
+            SelectChoice("all", "Every category"),
+            SelectChoice("chosen", "Only the categories ticked"),
+        ],
+        validators=[InputRequired(message="Choose every category or some.")],
+    )
+    categories = CheckboxesField("Categories", coerce=int)
+    submit = SubmitField("Save categories")
+
+
+class RemoveJudgeForm(FlaskForm):
+    confirm = BooleanField(
+        "Remove this judge from the contest",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    submit = SubmitField("Remove judge")
+
+
+class ConflictForm(FlaskForm):
+    judge = SelectField("Judge", coerce=int)
+    school = SelectField("School", coerce=int)
+    district = StringField(
+        "Or a whole district",
+        description="Leave empty for the school alone.",
+        validators=[Length(max=200)],
+    )
+    reason = _reason("Reason", "Say why the judge has a conflict.")
+    submit = SubmitField("Record conflict")
+
+
+class RemoveConflictForm(FlaskForm):
+    reason = _reason(
+        "Why the conflict no longer holds",
+        "Say why the conflict no longer holds.",
+        "The judge may then be assigned entries of that school.",
+    )
+    submit = SubmitField("Remove conflict")
+
+
+class ReminderForm(FlaskForm):
+    judges = CheckboxesField(
+        "Judges to remind",
+        coerce=int,
+        validators=[DataRequired(message="Choose at least one judge.")],
+    )
+    submit = SubmitField("Send reminders")
+
+
+class ReassignForm(FlaskForm):
+    judge = SelectField(
+        "New judge", coerce=int, validators=[DataRequired(message="Choose the new judge.")]
+    )
+    submit = SubmitField("Reassign")
+
+
+class ReopenForm(FlaskForm):
+    reason = _reason(
+        "Why the sheet is reopened",
+        "Say why the sheet is reopened.",
+        "The judge and the audit trail keep this reason.",
+    )
+    submit = SubmitField("Reopen sheet")

@@ -1,0 +1,88 @@
+"""The rubric builder's form (a row per criterion) and the calibration anchors form."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from contest.judging.rubrics import NAME_LENGTH, CriterionDraft
+
+NOT_A_NUMBER = "Enter a whole number."
+EMPTY_ROWS = 3  # blank rows offered for new criteria
+
+
+class CriterionRow(Form):
+    """One criterion; a row with no name, guidance or descriptors is an unused blank row."""
+
+    name = StringField("Name", render_kw={"maxlength": NAME_LENGTH})
+    guidance = TextAreaField("Guidance for judges", render_kw={"rows": 2})
+    weight = StringField("Weight", default="1", render_kw={"inputmode": "decimal"})
+    min_points = IntegerField(
+        "Lowest score", default=1, invalid_value_message=NOT_A_NUMBER, validators=[Optional()]
+    )
+    max_points = IntegerField(
+        "Highest score", default=5, invalid_value_message=NOT_A_NUMBER, validators=[Optional()]
+    )
+    descriptors = TextAreaField(
+        "Level descriptors",
+        description="Optional: one per line, lowest level first.",
+        render_kw={"rows": 5},
+    )
+    order = IntegerField("Order", invalid_value_message=NOT_A_NUMBER, validators=[Optional()])
+    remove = BooleanField("Remove this criterion")
+
+    def is_blank(self):
+        return not any((f.data or "").strip() for f in (self.name, self.guidance, self.descriptors))
+
+    def draft(self):
+        """The row as a CriterionDraft; an unreadable weight becomes NaN, which the service
+        refuses by name."""
+        try:
+            weight = float((self.weight.data or "").strip())
+        except ValueError:
+            weight = float("nan")
+        return CriterionDraft(
+            name=self.name.data or "",
+            guidance=self.guidance.data or "",
+            weight=weight,
+            min_points=self.min_points.data,
+            max_points=self.max_points.data,
+            level_descriptors=(self.descriptors.data or "").splitlines(),
+        )
+
+
+class RubricForm(FlaskForm):
+    criteria = FieldList(FormField(CriterionRow))
+    submit = SubmitField("Save rubric")
+
+    def rows_in_order(self):
+        """The rows kept (not blank, not removed) in the order asked for (then page order)."""
+        rows = [row for row in self.criteria if not row.remove.data and not row.is_blank()]
+        return sorted(
+            rows,
+            key=lambda row: (row.order.data is None, row.order.data or 0, rows.index(row)),
+        )
+
+
+class RemoveOverrideForm(FlaskForm):
+    submit = SubmitField("Use the contest rubric again")
+
+
+class AnchorsForm(FlaskForm):
+    anchors = SelectMultipleField(
+        "Anchor entries",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    submit = SubmitField("Save anchors")

@@ -1,0 +1,509 @@
+"""Judge assignment, conflicts of interest, progress and reminders, over the database.
+
+Plain functions: a session and values in, results or contest.errors out; the caller commits.
+The planning itself is `contest.judging.assignment.plan_assignments` (no database); these
+functions gather its input from the rows, store its output and audit every change.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from contest.audit import record
+from contest.auth.models import RoleGrant, User
+from contest.contests.models import Category
+from contest.errors import NotAllowed, ValidationError
+from contest.judging.assignment import (
+    AssignmentReport,
+    ConflictInfo,
+    Conflicts,
+    EntryInfo,
+    JudgeInfo,
+    Pair,
+    Plan,
+    plan_assignments,
+)
+from contest.judging.models import Assignment, Conflict, JudgeCategory
+from contest.mail import MailError, send_mail
+from contest.submissions.models import Entry, School
+
+__all__ = [
+    "AssignmentReport",
+    "ConflictInfo",
+    "EntryInfo",
+    "JudgeInfo",
+    "Pair",
+    "Plan",
+    "plan_assignments",
+]
+
+# Judges are reminded from this long before judging closes, and after.
+REMINDER_WINDOW = timedelta(days=3)
+
+
+# --- who judges what ---------------------------------------------------------------------------
+
+
+def contest_judges(session, contest):
+    """Active users holding the judge role for `contest` or for every contest, by name."""
+    return session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            RoleGrant.role == "judge",
+            or_(RoleGrant.contest_id == contest.id, RoleGrant.contest_id.is_(None)),
+            User.active.is_(True),
+        )
+        .distinct()
+        .order_by(User.name, User.email)
+    ).all()
+
+
+def is_contest_judge(session, contest, user):
+    return any(judge.id == user.id for judge in contest_judges(session, contest))
+
+
+def judge_categories(session, contest):
+    """{judge id: set of this contest's category ids they may judge}; absent or empty: all."""
+    rows = session.execute(
+        select(JudgeCategory.judge_id, JudgeCategory.category_id)
+        .join(Category, Category.id == JudgeCategory.category_id)
+        .where(Category.contest_id == contest.id)
+    ).all()
+    chosen = {}
+    for judge_id, category_id in rows:
+        chosen.setdefault(judge_id, set()).add(category_id)
+    return chosen
+
+
+def set_judge_categories(session, organizer, contest, judge, category_ids):
+    """Limit `judge` to `category_ids` of `contest` (empty: every category); audited."""
+    own = {category.id for category in contest.categories}
+    wanted = set(category_ids)
+    if not wanted <= own:
+        raise ValidationError("Choose categories of this contest.", field="categories")
+    for row in session.scalars(
+        select(JudgeCategory).where(
+            JudgeCategory.judge_id == judge.id, JudgeCategory.category_id.in_(own)
+        )
+    ):
+        if row.category_id in wanted:
+            wanted.discard(row.category_id)
+        else:
+            session.delete(row)
+    for category_id in sorted(wanted):
+        session.add(JudgeCategory(judge_id=judge.id, category_id=category_id))
+    session.flush()
+    record(
+        session,
+        organizer,
+        "judge.categories_set",
+        judge,
+        contest_id=contest.id,
+        category_ids=sorted(category_ids),
+    )
+
+
+def automatic_conflicts(session, contest):
+    """ConflictInfo for every judge of `contest` who teaches at a school: that school and its
+    district (computed from the teacher grants, so they follow the roles as they change)."""
+    judge_ids = [judge.id for judge in contest_judges(session, contest)]
+    rows = session.execute(
+        select(RoleGrant.user_id, School.id, School.district)
+        .join(School, School.id == RoleGrant.school_id)
+        .where(RoleGrant.role == "teacher", RoleGrant.user_id.in_(judge_ids))
+        .order_by(RoleGrant.user_id, School.id)
+    ).all()
+    return [
+        ConflictInfo(judge_id=user_id, school_id=school_id, district=district or None)
+        for user_id, school_id, district in rows
+    ]
+
+
+def recorded_conflicts(session, judge_ids=None):
+    """Conflict rows (declared by judges or added by organizers), newest first."""
+    query = select(Conflict).order_by(Conflict.created_at.desc(), Conflict.id.desc())
+    if judge_ids is not None:
+        query = query.where(Conflict.judge_id.in_(list(judge_ids)))
+    return session.scalars(query).all()
+
+
+def all_conflicts(session, contest):
+    """Every conflict that binds a judge of `contest`, automatic and recorded, as ConflictInfo."""
+    judge_ids = [judge.id for judge in contest_judges(session, contest)]
+    recorded = [
+        ConflictInfo(judge_id=row.judge_id, school_id=row.school_id, district=row.district)
+        for row in recorded_conflicts(session, judge_ids)
+    ]
+    return automatic_conflicts(session, contest) + recorded
+
+
+def _entry_info(entry, category_names):
+    return EntryInfo(
+        id=entry.id,
+        category_id=entry.category_id,
+        school_id=entry.school_id,
+        district=entry.school.district,
+        calibration_anchor=entry.calibration_anchor,
+        category_name=category_names.get(entry.category_id, ""),
+    )
+
+
+def judgeable_entries(session, contest):
+    """The contest's entries judges score: ready and not hidden."""
+    return session.scalars(
+        select(Entry)
+        .join(Category, Category.id == Entry.category_id)
+        .where(
+            Category.contest_id == contest.id,
+            Entry.status == "ready",
+            Entry.hidden_at.is_(None),
+        )
+        .order_by(Entry.id)
+    ).all()
+
+
+def contest_assignments(session, contest):
+    return session.scalars(
+        select(Assignment)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .join(Category, Category.id == Entry.category_id)
+        .where(Category.contest_id == contest.id)
+        .order_by(Assignment.id)
+    ).all()
+
+
+def assign_judges(session, contest, seed=0, actor=None):
+    """Give every ready entry of `contest` its missing judges (and every judge the calibration
+    anchors); existing assignments stay. Returns the AssignmentReport; audited on the contest."""
+    names = {category.id: category.name for category in contest.categories}
+    entries = judgeable_entries(session, contest)
+    in_scope = {entry.id for entry in entries}
+    chosen = judge_categories(session, contest)
+    judges = [
+        JudgeInfo(id=judge.id, category_ids=frozenset(chosen.get(judge.id, ())))
+        for judge in contest_judges(session, contest)
+    ]
+    existing = [
+        Pair(row.judge_id, row.entry_id, row.calibration)
+        for row in contest_assignments(session, contest)
+        if row.entry_id in in_scope
+    ]
+    plan = plan_assignments(
+        [_entry_info(entry, names) for entry in entries],
+        judges,
+        existing,
+        all_conflicts(session, contest),
+        contest.judges_per_entry,
+        seed,
+    )
+    for pair in plan.new_pairs:
+        session.add(
+            Assignment(judge_id=pair.judge_id, entry_id=pair.entry_id, calibration=pair.calibration)
+        )
+    session.flush()
+    record(
+        session,
+        actor,
+        "judging.assigned",
+        contest,
+        seed=seed,
+        added=[[pair.judge_id, pair.entry_id] for pair in plan.new_pairs],
+        shortfalls=plan.report.lines,
+    )
+    return plan.report
+
+
+def _drop_unsubmitted(session, assignments):
+    """Delete the assignments whose sheet is not submitted (with their drafts); the dropped ones."""
+    dropped = []
+    for assignment in assignments:
+        if assignment.sheet is not None and assignment.sheet.status == "submitted":
+            continue
+        if assignment.sheet is not None:
+            session.delete(assignment.sheet)
+        session.delete(assignment)
+        dropped.append(assignment)
+    session.flush()
+    return dropped
+
+
+def remove_judge(session, contest, judge, actor, seed=0):
+    """Take `judge` off `contest`: their judge grants that reach it go, their unsubmitted
+    assignments move to other judges, their submitted sheets stay. Returns the report.
+
+    A judge for every contest loses that grant too: a grant cannot except one contest.
+    """
+    grants = [
+        grant
+        for grant in judge.grants
+        if grant.role == "judge" and grant.contest_id in (None, contest.id)
+    ]
+    if not grants:
+        raise ValidationError(f"{judge.email} is not a judge of this contest.")
+    for grant in grants:
+        judge.grants.remove(grant)
+    mine = [row for row in contest_assignments(session, contest) if row.judge_id == judge.id]
+    dropped = _drop_unsubmitted(session, mine)
+    record(
+        session,
+        actor,
+        "judge.removed",
+        judge,
+        contest_id=contest.id,
+        moved_entries=sorted(row.entry_id for row in dropped),
+        global_grant=any(grant.contest_id is None for grant in grants),
+    )
+    return assign_judges(session, contest, seed=seed, actor=actor)
+
+
+def contest_of_entry(session, entry):
+    return session.get(Category, entry.category_id).contest
+
+
+def add_conflict(session, actor, judge, reason, school=None, district=None, source="declared"):
+    """Record that `judge` must not score `school`'s entries (or any from `district`)."""
+    district = (district or "").strip() or None
+    if school is None and district is None:
+        raise ValidationError("Choose a school or name a district.", field="school")
+    conflict = Conflict(
+        judge_id=judge.id,
+        school_id=getattr(school, "id", None),
+        district=district,
+        source=source,
+        reason=(reason or "").strip(),
+    )
+    session.add(conflict)
+    session.flush()
+    record(
+        session,
+        actor,
+        "conflict.added",
+        conflict,
+        judge_id=judge.id,
+        school_id=conflict.school_id,
+        district=district,
+        source=source,
+    )
+    return conflict
+
+
+def _conflicted_assignments(session, contest, judge):
+    """`judge`'s assignments in `contest` that their conflicts now forbid."""
+    conflicts = Conflicts(all_conflicts(session, contest))
+    names = {}
+    return [
+        row
+        for row in contest_assignments(session, contest)
+        if row.judge_id == judge.id
+        and conflicts.between(judge.id, _entry_info(session.get(Entry, row.entry_id), names))
+    ]
+
+
+def release_conflicted(session, contest, judge, actor, seed=0):
+    """Move `judge`'s unsubmitted assignments their conflicts forbid to other judges."""
+    dropped = _drop_unsubmitted(session, _conflicted_assignments(session, contest, judge))
+    report = assign_judges(session, contest, seed=seed, actor=actor)
+    return dropped, report
+
+
+def declare_conflict(session, judge, entry, reason, seed=0):
+    """The judge knows the entry's school ("I know this school"): record a declared conflict,
+    drop their unsubmitted assignments for that school's entries and assign replacements.
+
+    Returns the AssignmentReport. Only a judge assigned to `entry` may declare on it.
+    """
+    assigned = session.scalar(
+        select(Assignment).where(Assignment.judge_id == judge.id, Assignment.entry_id == entry.id)
+    )
+    if assigned is None:
+        raise NotAllowed("This entry is not assigned to you.")
+    contest = contest_of_entry(session, entry)
+    exists = session.scalar(
+        select(Conflict).where(Conflict.judge_id == judge.id, Conflict.school_id == entry.school_id)
+    )
+    conflict = exists or add_conflict(session, judge, judge, reason, school=entry.school)
+    dropped, report = release_conflicted(session, contest, judge, judge, seed)
+    record(
+        session,
+        judge,
+        "conflict.declared",
+        conflict,
+        entry_id=entry.id,
+        released_entries=sorted(row.entry_id for row in dropped),
+    )
+    return report
+
+
+def remove_conflict(session, organizer, conflict, reason):
+    """Delete a recorded conflict (the judge may then be assigned that school); audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the conflict no longer holds.", field="reason")
+    record(
+        session,
+        organizer,
+        "conflict.removed",
+        conflict,
+        judge_id=conflict.judge_id,
+        school_id=conflict.school_id,
+        district=conflict.district,
+        reason=reason,
+    )
+    session.delete(conflict)
+    session.flush()
+
+
+def reassign(session, organizer, assignment, new_judge):
+    """Give `assignment` to `new_judge` (its draft, if any, is discarded); audited.
+
+    The new judge must judge this contest and its category, have no conflict with the entry and
+    not hold it already; a submitted sheet stays with its judge (reopen it first).
+    """
+    entry = session.get(Entry, assignment.entry_id)
+    contest = contest_of_entry(session, entry)
+    if assignment.sheet is not None and assignment.sheet.status == "submitted":
+        raise ValidationError("This sheet is submitted: it stays with its judge.", field="judge")
+    if new_judge.id == assignment.judge_id:
+        raise ValidationError("Choose another judge.", field="judge")
+    if not is_contest_judge(session, contest, new_judge):
+        raise ValidationError(f"{new_judge.email} does not judge this contest.", field="judge")
+    chosen = judge_categories(session, contest).get(new_judge.id)
+    if chosen and entry.category_id not in chosen:
+        raise ValidationError(f"{new_judge.email} does not judge this category.", field="judge")
+    info = _entry_info(entry, {})
+    if Conflicts(all_conflicts(session, contest)).between(new_judge.id, info):
+        raise ValidationError(f"{new_judge.email} has a conflict with this entry.", field="judge")
+    held = session.scalar(
+        select(Assignment).where(
+            Assignment.judge_id == new_judge.id, Assignment.entry_id == entry.id
+        )
+    )
+    if held is not None:
+        raise ValidationError(f"{new_judge.email} already has this entry.", field="judge")
+    previous = assignment.judge_id
+    if assignment.sheet is not None:
+        session.delete(assignment.sheet)
+        session.flush()
+    assignment.judge_id = new_judge.id
+    session.flush()
+    record(
+        session,
+        organizer,
+        "assignment.reassigned",
+        assignment,
+        entry_id=entry.id,
+        from_judge_id=previous,
+        to_judge_id=new_judge.id,
+    )
+    return assignment
+
+
+# --- progress and reminders --------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    assigned: int = 0
+    submitted: int = 0
+    drafts: int = 0
+
+    @property
+    def not_started(self):
+        return self.assigned - self.submitted - self.drafts
+
+    @property
+    def finished(self):
+        return self.submitted >= self.assigned
+
+    def count(self, assignment):
+        self.assigned += 1
+        status = assignment.sheet.status if assignment.sheet is not None else None
+        if status == "submitted":
+            self.submitted += 1
+        elif status is not None:
+            self.drafts += 1
+
+
+@dataclass
+class JudgeProgress:
+    """One judge's work: all of it, the calibration part and each category's."""
+
+    judge: User
+    total: Tally = field(default_factory=Tally)
+    calibration: Tally = field(default_factory=Tally)
+    categories: dict = field(default_factory=dict)  # category id -> Tally
+
+
+def judge_progress(session, contest):
+    """(JudgeProgress per judge of the contest or holding its work, {category id: Tally})."""
+    judges = {judge.id: JudgeProgress(judge) for judge in contest_judges(session, contest)}
+    per_category = {category.id: Tally() for category in contest.categories}
+    for assignment in contest_assignments(session, contest):
+        entry = session.get(Entry, assignment.entry_id)
+        if assignment.judge_id not in judges:
+            judges[assignment.judge_id] = JudgeProgress(session.get(User, assignment.judge_id))
+        progress = judges[assignment.judge_id]
+        progress.total.count(assignment)
+        if assignment.calibration:
+            progress.calibration.count(assignment)
+            continue
+        progress.categories.setdefault(entry.category_id, Tally()).count(assignment)
+        per_category[entry.category_id].count(assignment)
+    return list(judges.values()), per_category
+
+
+def overdue_judges(session, contest, now):
+    """JudgeProgress of judges with unfinished sheets once judging closes within
+    REMINDER_WINDOW (or has closed); none while the close is far or unset."""
+    close = contest.judging_close_at
+    if close is None or now < close - REMINDER_WINDOW:
+        return []
+    progress, _ = judge_progress(session, contest)
+    return [row for row in progress if not row.total.finished]
+
+
+@dataclass
+class ReminderResult:
+    sent: list = field(default_factory=list)  # emails
+    failed: list = field(default_factory=list)  # (email, message)
+
+
+def reminder_body(contest, progress, link):
+    left = progress.total.assigned - progress.total.submitted
+    when = contest.judging_close_at.strftime("%d %b %Y") if contest.judging_close_at else "soon"
+    return (
+        f"Hello {progress.judge.name or progress.judge.email},\n\n"
+        f"You have {left} of {progress.total.assigned} score sheets still to submit for "
+        f"{contest.name}. Judging closes {when}.\n\n"
+        f"Your judging page: {link}\n\n"
+        "Thank you for judging.\n"
+    )
+
+
+def send_reminders(session, contest, judges, actor, link):
+    """Mail each of `judges` (JudgeProgress rows) how much is left, with `link` to their page.
+
+    A message that fails is reported in the result, not raised; each attempt is audited.
+    """
+    result = ReminderResult()
+    for progress in judges:
+        email = progress.judge.email
+        try:
+            send_mail(
+                email,
+                f"{contest.name}: score sheets waiting",
+                reminder_body(contest, progress, link),
+            )
+        except MailError as error:
+            result.failed.append((email, str(error)))
+            record(
+                session, actor, "judge.reminder_failed", progress.judge, contest_id=contest.id,
+                error=str(error),
+            )  # fmt: skip
+        else:
+            result.sent.append(email)
+            record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
+    session.flush()
+    return result
