@@ -234,6 +234,10 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
         adams = db.session.scalar(select(School).where(School.name == "Adams Middle School"))
         deadline = submission_deadline(db.session, contest, adams.id)
         assert deadline > contest.submissions_close_at  # the demo teacher can still upload
+        school_words = {s.name.split()[0] for s in db.session.scalars(select(School))}
+        # Judges are blind to schools: no title may carry a school's name.
+        assert not [e.title for e in entries if set(e.title.split()) & school_words]
+        assert len({e.title for e in entries}) == len(entries)
         per_category = Counter(e.category_id for e in entries)
         assert sorted(per_category.values()) == [20, 20, 20]
         assert len({e.category_id for e in entries if e.school_id == entries[0].school_id}) > 1
