@@ -1,7 +1,10 @@
-"""Upload a 1 GB file through tus (tuspy) to the app on local storage; report the server's peak
-memory growth and its throughput as a ratio to copying the same file on the same disk.
+"""Upload a 1 GB file through tus to the app on local storage; report the server's peak memory
+growth and its throughput as a ratio to copying the same file on the same disk.
 
     .venv/bin/python benchmarks/upload.py [--size-mb 1024] [--chunk-mb 32] [--work-dir DIR]
+                                          [--client sendfile|tuspy]
+
+The client is a small tus 1.0 client here that sends each chunk with sendfile (default) or tuspy.
 
 Targets (issue 3): memory growth < 64 MB, throughput ratio >= 0.5. Not part of the test suite.
 
@@ -155,6 +158,73 @@ def upload(base, headers, path, entry_id, chunk):
     return time.perf_counter() - started
 
 
+def upload_with_sendfile(base, headers, path, entry_id, chunk):
+    """tus-upload `path` for `entry_id` with a small tus 1.0 client on http.client: POST
+    (creation), then one PATCH per chunk whose body the kernel sends from the file
+    (`socket.sendfile`), each answer's Upload-Offset checked; after a failed PATCH it asks
+    HEAD where the upload stands and goes on from there. Seconds taken."""
+    import base64
+    import http.client
+    from urllib.parse import urljoin, urlsplit
+
+    def connect():
+        parts = urlsplit(base)
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+
+    def request(method, url, extra, body_from=None):
+        connection = connect()
+        try:
+            connection.putrequest(method, urlsplit(url).path, skip_accept_encoding=True)
+            for name, value in {**headers, "Tus-Resumable": "1.0.0", **extra}.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            if body_from is not None:
+                file, offset, count = body_from
+                connection.sock.sendfile(file, offset, count)
+            answer = connection.getresponse()
+            answer.read()
+            return answer
+        finally:
+            connection.close()
+
+    size = path.stat().st_size
+    metadata = {"entry_id": str(entry_id), "filename": path.name, "filetype": "video/mp4"}
+    encoded = ",".join(
+        f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in metadata.items()
+    )
+    started = time.perf_counter()
+    created = request(
+        "POST",
+        f"{base}/uploads/files",
+        {"Upload-Length": str(size), "Upload-Metadata": encoded, "Content-Length": "0"},
+    )
+    assert created.status == 201, f"creation failed: {created.status}"
+    url = urljoin(f"{base}/uploads/files", created.headers["Location"])
+    offset, failures = 0, 0
+    with path.open("rb") as file:
+        while offset < size:
+            count = min(chunk, size - offset)
+            extra = {
+                "Upload-Offset": str(offset),
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(count),
+            }
+            try:
+                answer = request("PATCH", url, extra, body_from=(file, offset, count))
+                assert answer.status == 204, f"PATCH failed: {answer.status}"
+                assert int(answer.headers["Upload-Offset"]) == offset + count, "offset mismatch"
+                offset += count
+            except (OSError, AssertionError, http.client.HTTPException):
+                failures += 1
+                if failures > 3:
+                    raise
+                offset = int(request("HEAD", url, {}).headers["Upload-Offset"])
+    return time.perf_counter() - started
+
+
+CLIENTS = {"sendfile": upload_with_sendfile, "tuspy": upload}
+
+
 def stored_asset(work, entry_id):
     """(key, size) of the entry's uploaded original, read from the SQLite database."""
     import sqlite3
@@ -244,6 +314,12 @@ def main():
     parser.add_argument("--size-mb", type=int, default=1024, help="file size in MiB")
     parser.add_argument("--chunk-mb", type=int, default=32, help="tus chunk size in MiB")
     parser.add_argument("--runs", type=int, default=3, help="uploads (and copies) to time")
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="sendfile",
+        help="tus client: a small http.client one sending with sendfile (default), or tuspy",
+    )
     parser.add_argument("--work-dir", help="a folder on the disk to measure (default: temp)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -271,7 +347,8 @@ def main():
         base = f"http://127.0.0.1:{ready['port']}"
         warm_entry, *entries = ready["entries"]
         headers = sign_in(base)
-        upload(base, headers, warmup, warm_entry, arguments.chunk_mb * MIB)  # imports, caches
+        send = CLIENTS[arguments.client]
+        send(base, headers, warmup, warm_entry, arguments.chunk_mb * MIB)  # imports, caches
 
         baseline = status_kb(server.pid, "VmRSS")
         peak_reset = reset_peak(server.pid)
@@ -281,7 +358,7 @@ def main():
         uploads, copies, cached_copies, loops, peaks = [], [], [], [], []
         for entry in entries:
             same_start(work, size)
-            uploads.append(upload(base, headers, source, entry, arguments.chunk_mb * MIB))
+            uploads.append(send(base, headers, source, entry, arguments.chunk_mb * MIB))
             peaks.append(status_kb(server.pid, "VmHWM"))
             check_and_remove_stored(work, entry, size, expected)
             same_start(work, size)
@@ -302,6 +379,7 @@ def main():
     report = {
         "file_mib": arguments.size_mb,
         "chunk_mib": arguments.chunk_mb,
+        "client": arguments.client,
         "cpus": os.cpu_count(),
         "server_rss_before_mb": round(baseline / 1024, 1),
         "server_peak_mb": round(max(peaks) / 1024, 1),

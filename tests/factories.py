@@ -9,8 +9,9 @@ from sqlalchemy import select
 from contest.auth import services as accounts
 from contest.auth.models import RoleGrant, User
 from contest.contests.services import ContestDraft, create_contest
+from contest.dbtypes import utcnow
 from contest.extensions import db
-from contest.judging.models import Assignment, Conflict, Criterion, Rubric
+from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
 from contest.notices import notify
 from contest.storage import get_storage
 from contest.storage.models import Asset
@@ -267,6 +268,31 @@ def make_rubric(app, contest, category=None, version=1, criteria=None):
             db.session.refresh(criterion)
         db.session.expunge_all()
         return rubric
+
+
+def make_sheet(app, judge, entry, rubric, points, status="submitted", calibration=False, **fields):
+    """An assignment of `judge` to `entry` with a sheet on `rubric`: `points` holds one value per
+    criterion in rubric order. Returns the sheet's id."""
+    with app.app_context():
+        assignment = Assignment(judge_id=judge.id, entry_id=entry.id, calibration=calibration)
+        db.session.add(assignment)
+        db.session.flush()
+        fields.setdefault("submitted_at", utcnow() if status == "submitted" else None)
+        if status == "reopened":
+            fields.setdefault("reopen_reason", "A second look.")
+        sheet = ScoreSheet(
+            assignment_id=assignment.id,
+            rubric_id=rubric.id,
+            status=status,
+            scores=[
+                Score(criterion_id=criterion.id, points=value)
+                for criterion, value in zip(rubric.criteria, points, strict=True)
+            ],
+            **fields,
+        )
+        db.session.add(sheet)
+        db.session.commit()
+        return sheet.id
 
 
 def contest_form(**changes):

@@ -5,12 +5,13 @@ import random
 import re
 import secrets
 import socket
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import make_url
+from sqlalchemy import event, make_url
 
 _CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -378,3 +379,18 @@ class LiveServer:
     def headers(self, client):
         """The headers that carry `client`'s signed-in session to the live server."""
         return {"Cookie": f"session={session_cookie(client)}", "User-Agent": LIVE_USER_AGENT}
+
+
+@contextmanager
+def count_statements(engine):
+    """The SQL statements `engine` runs inside the block, as a list that fills as they run."""
+    statements = []
+
+    def note(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -198,6 +198,12 @@ EXPECTED = {
     ("results.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
     },
+    ("results.contest", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("results.entry", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
     ("submissions.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403, "organizer": 403,
     },

@@ -176,7 +176,9 @@ class Distribution:
         return f"You score {points} {side} the panel on average."
 
 
-def _bins(mine, panel):
+def score_bins(mine, panel):
+    """Two lists of 0-100 scores counted into 10-point bands (100 joins 90-100), with each band's
+    share of its own list in percent: the data of a histogram."""
     bins = [Bin(low, min(low + BIN_WIDTH, 100)) for low in range(0, 100, BIN_WIDTH)]
     for scores, name in ((mine, "mine"), (panel, "panel")):
         for score in scores:
@@ -195,7 +197,7 @@ def score_distribution(session, judge, contest):
     mine = [score for judge_id, score in scores if judge_id == judge.id]
     panel = [score for _, score in scores]
     judges = len({judge_id for judge_id, _ in scores})
-    return Distribution(mine, panel, judges, _bins(mine, panel))
+    return Distribution(mine, panel, judges, score_bins(mine, panel))
 
 
 @dataclass

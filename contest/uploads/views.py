@@ -239,9 +239,7 @@ def write_chunk(upload, offset, folder):
             # No transaction stays open while the bytes stream in (minutes, on a slow uplink).
             db.session.commit()
             try:
-                new_offset = tus.append_chunk(
-                    file, offset, request.stream, room, checksum, on_progress=record
-                )
+                new_offset = receive(file, offset, room, checksum, record)
             except tus.ChunkRefused as refused:
                 record(refused.offset)
                 return api_error(refused.status, refused.message, {"Upload-Offset": str(recorded)})
@@ -258,6 +256,17 @@ def write_chunk(upload, offset, folder):
         return api_error(error.status, error.message)
     except services.UploadGone:
         return api_error(404, "This upload was ended while the chunk was arriving.")
+
+
+def receive(file, offset, room, checksum, record):
+    """The body of this PATCH (or POST) onto `file` at `offset`: straight from the socket when
+    the server allows it and nothing needs to see the bytes (no checksum), else read in chunks."""
+    body = None
+    if checksum is None and "stream" not in request.__dict__:  # nothing has read the body yet
+        body = tus.socket_body(request.environ.get("wsgi.input"), request.content_length)
+    if body is not None:
+        return tus.splice_chunk(file, offset, body, request.content_length, on_progress=record)
+    return tus.append_chunk(file, offset, request.stream, room, checksum, on_progress=record)
 
 
 def finish(upload, folder):

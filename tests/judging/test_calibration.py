@@ -155,7 +155,7 @@ def test_a_judge_alone_or_without_sheets_is_told_so(app, session, contest, peopl
 
 
 def test_a_top_score_of_100_lands_in_the_last_band():
-    bins = calibration._bins([100.0, 0.0], [100.0])
+    bins = calibration.score_bins([100.0, 0.0], [100.0])
     assert (bins[-1].label, bins[-1].mine, bins[-1].panel) == ("90-100", 1, 1)
     assert bins[0].mine_share == 50.0 and bins[-1].panel_share == 100.0
 
