@@ -6,6 +6,8 @@ Tests never hold an app context while they make requests: Flask-Login keeps the 
 """
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -54,11 +56,13 @@ def app(make_app):
 
 @pytest.fixture(autouse=True)
 def _empty_database(request):
-    """Each test starts with an empty database (only for tests that use the app)."""
+    """Each test starts with an empty database and an empty outbox (for tests that use the app):
+    the app lives for the whole session, so what one test left would show in the next."""
     yield
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    shutil.rmtree(Path(app.config["INSTANCE_DIR"]) / "outbox", ignore_errors=True)
     with app.app_context():
         db.session.remove()
         # DELETE beats TRUNCATE on tables this small; ids are not reset, so tests never assume them.

@@ -342,6 +342,26 @@ class S3Bucket:
 LIVE_USER_AGENT = "psa-contest-tests"
 
 
+def _closing_iterables(app):
+    """`app` with every response body closed even when werkzeug's dev server gives up on it.
+
+    When a browser drops a connection mid-response (a <video> range request cancelled as the
+    page navigates away), the dev server's clean-up can raise before it closes the body, leaving
+    a served file open until garbage collection (a ResourceWarning). Production servers close
+    it; here the generator's own clean-up does.
+    """
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 class LiveServer:
     """`app` served by werkzeug's threaded server on 127.0.0.1 (a free port), in a thread.
 
@@ -355,7 +375,7 @@ class LiveServer:
         from werkzeug.serving import make_server
 
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, _closing_iterables(app), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
