@@ -8,10 +8,9 @@ it). Without it these tests fail: they never skip.
 
 import json
 import time
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from contest.extensions import db
@@ -20,17 +19,6 @@ from contest.judging.models import Assignment, ScoreSheet
 from contest.submissions.media import make_clip
 from contest.submissions.models import Entry
 from tests import factories
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture(scope="module")
@@ -62,18 +50,6 @@ def assignment(live, people, clip):
         db.session.add(assignment)
         db.session.commit()
         return assignment.id
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: run scripts/ensure-chromium (make test does)"
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Judge:

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from contest.extensions import db
 from contest.storage import storage_for
@@ -21,15 +20,6 @@ from contest.submissions.models import Entry
 from tests import factories
 from tests.uploads.helpers import naive_utc, sha256_of
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHUNK = 256 * 1024
 
@@ -53,18 +43,6 @@ def entry(app, people):
         },
     )
     return factories.make_entry(app, contest.categories[0], people["school_a"], title="Be Kind")
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: run scripts/ensure-chromium (make test does)"
-        )
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:
