@@ -220,6 +220,16 @@ def _accept(session, entry_id, asset_id, outputs, mail):
     return "ready"
 
 
+def _stop_waiting(entry, reason):
+    """The entry no longer waits on its pending upload. A first video's failure rejects the
+    entry with `reason`; a replacement's leaves the old video in place. True for a replacement."""
+    replacement = entry.video_asset_id is not None
+    entry.pending_video_asset_id = None
+    if not replacement and entry.status not in FINAL_STATUSES:
+        entry.status, entry.status_reason = "rejected", reason
+    return replacement
+
+
 def _refuse(session, entry_id, asset_id, reason, mail):
     """The upload can't be used: say why, drop it, keep any video the entry already had."""
     entry = session.get(Entry, entry_id, with_for_update=True)
@@ -227,8 +237,7 @@ def _refuse(session, entry_id, asset_id, reason, mail):
     if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
         session.rollback()
         return _superseded(session, entry_id, asset_id)
-    replacement = entry.video_asset_id is not None
-    entry.pending_video_asset_id = None
+    replacement = _stop_waiting(entry, reason)
     title = entry.title
     if replacement:
         message = (
@@ -237,8 +246,6 @@ def _refuse(session, entry_id, asset_id, reason, mail):
         )
     else:
         message = f"The video for “{title}” was not accepted: {reason}"
-        if entry.status not in FINAL_STATUSES:
-            entry.status, entry.status_reason = "rejected", reason
     source, key = storage_for(upload), upload.key
     session.delete(upload)
     record(
@@ -292,8 +299,7 @@ def report_failure(session, entry_id, asset_id, error):
     if entry is None or entry.pending_video_asset_id != asset_id:
         session.rollback()
         return False
-    replacement = entry.video_asset_id is not None
-    entry.pending_video_asset_id = None
+    replacement = _stop_waiting(entry, FAILURE_REASON)
     title = entry.title
     if replacement:
         message = (
@@ -302,8 +308,6 @@ def report_failure(session, entry_id, asset_id, error):
         )
     else:
         message = f"{FAILURE_REASON} (“{title}”)"
-        if entry.status not in FINAL_STATUSES:
-            entry.status, entry.status_reason = "rejected", FAILURE_REASON
     record(
         session,
         None,
