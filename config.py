@@ -5,6 +5,7 @@ The embedded default needs nothing installed beyond pip: a SQLite file and local
 its secret key and should be given PostgreSQL, S3 and Redis.
 """
 
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -125,11 +126,22 @@ class Config:
     INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=1)
     PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600, minimum=1)
 
+    # Keys the hashes of voters' email addresses and their ballot pseudonyms (unset: derived from
+    # SECRET_KEY). Changing it mid-vote lets everyone vote again: keep it for a contest's life.
+    VOTER_KEY = os.environ.get("VOTER_KEY")
+
     @classmethod
     def init_app(cls, app):
         """Finish settings that depend on the filesystem; raise ConfigError when unusable."""
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _local_secret_key(app.config["INSTANCE_DIR"])
+        _derive_voter_key(app)
+
+
+def _derive_voter_key(app):
+    if not app.config.get("VOTER_KEY"):
+        secret = app.config["SECRET_KEY"].encode()
+        app.config["VOTER_KEY"] = hmac.new(secret, b"psa-contest voter key", "sha256").hexdigest()
 
 
 class ProductionConfig(Config):
@@ -149,6 +161,7 @@ class ProductionConfig(Config):
             )
         if len(key) < 32:
             raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
+        _derive_voter_key(app)
 
 
 class TestingConfig(Config):

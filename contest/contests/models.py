@@ -65,6 +65,8 @@ class Contest(db.Model):
     normalise_scores: Mapped[bool] = mapped_column(default=True)
     # Judges must have played the whole video before they can submit a score sheet.
     require_full_play: Mapped[bool] = mapped_column(default=False)
+    # The public sees the People's Choice tally while voting is open (else only once published).
+    show_live_tally: Mapped[bool] = mapped_column(default=False)
     licence: Mapped[str] = mapped_column(String(100), default=DEFAULT_LICENCE)
     # Days after publication before original uploads and consent forms are deleted; null keeps them.
     retention_days: Mapped[int | None] = mapped_column()
