@@ -20,6 +20,7 @@ FEATURES = (
     "voting",
     "results",
     "gallery",
+    "health",
 )
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

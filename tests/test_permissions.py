@@ -31,6 +31,12 @@ EXPECTED = {
     ("admin.people", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
     },
+    ("health.health", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("health.ping", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
     ("auth.login", "GET"): {
         "anonymous": 200, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
         "judge": (302, "/judging/"), "organizer": (302, "/admin/"),

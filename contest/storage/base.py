@@ -99,6 +99,10 @@ class Storage(ABC):
     def delete(self, key):
         """Remove the object; removing one that is not there is not an error."""
 
+    @abstractmethod
+    def check(self):
+        """Raise StorageError when the store cannot be used (for /health); return nothing."""
+
     def download_url(self, key, filename, content_type, expires=3600, inline=True):
         """A URL the browser may fetch the object from directly, or None to serve it via the app."""
         return None

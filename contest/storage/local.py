@@ -47,6 +47,10 @@ class LocalStorage(Storage):
     def __repr__(self):
         return f"<LocalStorage {self.root}>"
 
+    def check(self):
+        if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"the storage folder {self.root} is missing or not writable")
+
     def path(self, key):
         """The file that holds (or would hold) `key`; StorageError for a bad key."""
         joined = safe_join(str(self.root), check_key(key))

@@ -251,6 +251,10 @@ class S3Storage(Storage):
         source.unlink()
         return size
 
+    def check(self):
+        with self._errors("reach the bucket"):
+            self.client.head_bucket(Bucket=self.bucket)
+
     def stat(self, key):
         with self._errors("look up", key):
             head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
