@@ -129,6 +129,24 @@ class Config:
     # Keys the hashes of voters' email addresses and their ballot pseudonyms (unset: derived from
     # SECRET_KEY). Changing it mid-vote lets everyone vote again: keep it for a contest's life.
     VOTER_KEY = os.environ.get("VOTER_KEY")
+    # People's Choice codes: valid this long, dead after this many wrong tries.
+    VOTE_CODE_LIFETIME_SECONDS = _env_int("VOTE_CODE_LIFETIME_SECONDS", 15 * 60, minimum=60)
+    VOTE_CODE_MAX_ATTEMPTS = _env_int("VOTE_CODE_MAX_ATTEMPTS", 5, minimum=1)
+    # Extra throwaway-mail domains (one a line) on top of contest/voting/disposable_domains.txt.
+    DISPOSABLE_DOMAINS_FILE = os.environ.get("DISPOSABLE_DOMAINS_FILE")
+    # Rate limits (Flask-Limiter notation). A whole school votes from one address, so per-IP
+    # limits are generous: the IP is an anomaly signal, not a ban. Per email they are tight.
+    VOTE_CODE_REQUESTS_PER_IP = os.environ.get("VOTE_CODE_REQUESTS_PER_IP", "2000 per hour")
+    VOTE_CODE_REQUESTS_PER_EMAIL = os.environ.get("VOTE_CODE_REQUESTS_PER_EMAIL", "5 per hour")
+    VOTE_ATTEMPTS_PER_IP = os.environ.get("VOTE_ATTEMPTS_PER_IP", "5000 per hour")
+    VOTE_ATTEMPTS_PER_CODE = os.environ.get("VOTE_ATTEMPTS_PER_CODE", "10 per hour")
+    # Limit counters: memory:// (one process), or Redis when REDIS_URL is set (shared by every
+    # app process); RATELIMIT_STORAGE_URI names another storage explicitly.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Proxies in front of the app that append to X-Forwarded-For (0: none, the socket's address
+    # is the client's). Set it to exactly the number you run, or clients can forge their address.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0, minimum=0)
 
     @classmethod
     def init_app(cls, app):
@@ -136,6 +154,12 @@ class Config:
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _local_secret_key(app.config["INSTANCE_DIR"])
         _derive_voter_key(app)
+        _choose_limiter_storage(app)
+
+
+def _choose_limiter_storage(app):
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
 
 def _derive_voter_key(app):
@@ -162,6 +186,7 @@ class ProductionConfig(Config):
         if len(key) < 32:
             raise ConfigError("SECRET_KEY is too short: use at least 32 random characters.")
         _derive_voter_key(app)
+        _choose_limiter_storage(app)
 
 
 class TestingConfig(Config):

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import config_from_env
-from contest.extensions import csrf, db, login_manager, migrate
+from contest.extensions import csrf, db, limiter, login_manager, migrate
 
 FEATURES = (
     "auth",
@@ -21,6 +21,7 @@ FEATURES = (
     "results",
     "gallery",
     "health",
+    "archive",
 )
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -34,11 +35,21 @@ def create_app(config_class=None, **settings):
     config_class.init_app(app)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
+    configure_proxy(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_hooks(app)
     configure_logging(app)
     return app
+
+
+def configure_proxy(app):
+    """Behind PROXY_HOPS proxies, take the client's address and scheme from their headers."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def configure_extensions(app):
@@ -48,6 +59,7 @@ def configure_extensions(app):
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def configure_blueprints(app):

@@ -1,5 +1,6 @@
 """The demo contest: the Internet Safety Awards at the scale of the real thing."""
 
+import hashlib
 import os
 import random
 import secrets
@@ -26,6 +27,8 @@ from contest.submissions.media import make_clip
 from contest.submissions.models import Entry, School
 from contest.submissions.pipeline import process_upload, video_uploaded
 from contest.submissions.services import attach_captions, attach_consent, grant_extension
+from contest.voting.models import Vote, Voter
+from contest.voting.services import new_receipt
 
 DEMO_SLUG = "internet-safety-awards"
 DEMO_PASSWORD = "demo-password-2026"
@@ -154,6 +157,7 @@ def seed_demo(session, seed=2026):
         )
     session.flush()
     _seed_paperwork(session, contest, organizer)
+    _seed_votes(session, contest, rng, now)
     # Adams may still submit, so the demo teacher can try the whole entry and upload flow.
     extension_until = now + timedelta(days=14)
     grant_extension(
@@ -215,6 +219,67 @@ def _seed_paperwork(session, contest, organizer):
         attach_captions(session, storage, teacher, entry, captions.encode(), "captions.vtt")
         if number >= PENDING_CONSENT:
             entry.consent_status = "approved"
+    session.flush()
+
+
+DEMO_VOTES = 240  # spread over the first day of voting
+DEMO_BURST = 24  # votes from one network within four minutes: a flag for the organizer
+DEMO_VOIDED = ("Demo: the same person with two addresses", "Demo: a test vote by the organizers")
+VOTER_DOMAINS = (
+    ("gmail.com", 45), ("outlook.com", 15), ("yahoo.com", 10), ("icloud.com", 10),
+    ("hotmail.com", 5), ("students.northside.k12.example", 8),
+    ("students.riverside.k12.example", 7),
+)  # fmt: skip
+
+
+def _demo_hash(text):
+    return hashlib.sha256(f"psa-contest demo:{text}".encode()).hexdigest()
+
+
+def _seed_votes(session, contest, rng, now):
+    """People's Choice votes for the entries with consent approved: a steady day of voting from
+    many networks and webmail providers, one burst from a single network, two voided votes."""
+    entries = session.scalars(
+        select(Entry.id)
+        .join(Category)
+        .where(Category.contest_id == contest.id, Entry.consent_status == "approved")
+        .order_by(Entry.id)
+    ).all()
+    domains = [domain for domain, weight in VOTER_DOMAINS for _ in range(weight)]
+    burst_at = now - timedelta(hours=5)
+    casts = [
+        (now - timedelta(seconds=rng.uniform(60, 86000)), _demo_hash(f"net{rng.randrange(120)}"))
+        for _ in range(DEMO_VOTES)
+    ] + [
+        (burst_at + timedelta(seconds=10 * n), _demo_hash("burst-network"))
+        for n in range(DEMO_BURST)
+    ]
+    voters = [
+        Voter(
+            contest_id=contest.id,
+            email_hash=_demo_hash(f"voter{number}"),
+            email_domain=rng.choice(domains),
+            verified_at=cast_at,
+            created_at=cast_at,
+        )
+        for number, (cast_at, _) in enumerate(casts)
+    ]
+    session.add_all(voters)
+    session.flush()
+    votes = [
+        Vote(
+            contest_id=contest.id,
+            voter_id=voter.id,
+            entry_id=rng.choice(entries),
+            receipt=new_receipt(),
+            network_hash=network,
+            cast_at=cast_at,
+        )
+        for voter, (cast_at, network) in zip(voters, casts, strict=True)
+    ]
+    for vote, reason in zip(votes, DEMO_VOIDED, strict=False):
+        vote.voided_at, vote.void_reason = now, reason
+    session.add_all(votes)
     session.flush()
 
 

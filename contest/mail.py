@@ -91,14 +91,15 @@ def send_mail(to, subject, body):
         try:
             return _write_to_outbox(message, Path(config["INSTANCE_DIR"]) / "outbox")
         except OSError as exc:
-            log.error("mail to %s not written to the outbox: %s", to, exc)
+            log.error("mail %r not written to the outbox: %s", subject, exc)
             raise MailError(f"The message could not be written to the outbox: {exc}") from exc
     try:
         _send_smtp(server, message)
     except (OSError, smtplib.SMTPException) as exc:
-        log.error("mail to %s failed: %s", to, exc)
+        log.error("mail %r failed: %s", subject, exc)
         raise MailError(f"The mail server did not accept the message: {exc}") from exc
-    log.info("mail sent to %s: %s", to, subject)
+    # No address in the log: voters' addresses must not be kept anywhere in clear.
+    log.info("mail sent: %s", subject)
     return message
 
 

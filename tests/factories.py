@@ -2,17 +2,20 @@
 
 import hashlib
 import io
+from datetime import timedelta
 from itertools import count
 
 from sqlalchemy import select
 
 from contest.auth import services as accounts
 from contest.auth.models import RoleGrant, User
+from contest.contests.models import Contest
 from contest.contests.services import ContestDraft, create_contest
 from contest.dbtypes import utcnow
 from contest.extensions import db
 from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
 from contest.notices import notify
+from contest.results.models import Result
 from contest.storage import get_storage
 from contest.storage.models import Asset
 from contest.submissions.models import Entry, School
@@ -149,9 +152,10 @@ def make_invitation(app, email, role="teacher", school=None, invited_by=None, no
         return invitation, f"/auth/invitation/{token}"
 
 
-def signed_token(secret_key, purpose, payload):
-    """A token signed the way the app signs its links ("invitation" or "reset"), for forgeries."""
-    return accounts._serializer(secret_key, purpose).dumps(payload)
+def signed_token(secret_key, purpose, payload, now=None):
+    """A token signed the way the app signs its links ("invitation" or "reset"), for forgeries,
+    at `now` (default: the clock)."""
+    return accounts._serializer(secret_key, purpose, now).dumps(payload)
 
 
 def reset_link_path(app, email, now=None):
@@ -203,6 +207,7 @@ def make_route_values(app):
         "category_id": contest.categories[0].id,
         "token": INVALID_TOKEN,
         "entry_id": entry.id,
+        "school_id": entry.school_id,
         "upload_id": "0" * 32,
         "asset_id": asset_id,
         "notice_id": notice_id,
@@ -295,6 +300,30 @@ def make_sheet(app, judge, entry, rubric, points, status="submitted", calibratio
         return sheet.id
 
 
+def publish_results(app, contest, awards, published_at=None):
+    """Freeze `awards`, (entry, award, place) triples, as Result rows the way publication does
+    (places and mentions in the entry's category, People's Choice overall) and mark `contest`
+    published at `published_at` (now by default). Returns the publication time."""
+    published_at = published_at or utcnow()
+    digest = hashlib.sha256(repr(awards).encode()).hexdigest()
+    with app.app_context():
+        for entry, award, place in awards:
+            db.session.add(
+                Result(
+                    contest_id=contest.id,
+                    category_id=None if award == "peoples_choice" else entry.category_id,
+                    award=award,
+                    place=place,
+                    entry_id=entry.id,
+                    digest=digest,
+                    published_at=published_at,
+                )
+            )
+        db.session.get(Contest, contest.id).published_at = published_at
+        db.session.commit()
+    return published_at
+
+
 def contest_form(**changes):
     """The create/edit form as a browser posts it, with `changes`."""
     data = {
@@ -318,3 +347,61 @@ def contest_form(**changes):
     }
     data.update(changes)
     return data
+
+
+def seed_votes(app, contest, votes):
+    """People's Choice votes, each by a new verified voter. `votes` holds dicts: entry (a row),
+    and optionally cast_at, network, domain, void_reason. Returns [(vote id, receipt)]."""
+    from contest.voting.models import Vote, Voter
+
+    with app.app_context():
+        now = utcnow()
+        voters = [
+            Voter(
+                contest_id=contest.id,
+                email_hash=hashlib.sha256(f"voter{next(_numbers)}".encode()).hexdigest(),
+                email_domain=spec.get("domain", "example.org"),
+                verified_at=now,
+            )
+            for spec in votes
+        ]
+        db.session.add_all(voters)
+        db.session.flush()
+        rows = [
+            Vote(
+                contest_id=contest.id,
+                voter_id=voter.id,
+                entry_id=spec["entry"].id,
+                receipt=f"R{voter.id:08d}",
+                network_hash=spec.get("network", ""),
+                cast_at=spec.get("cast_at", now),
+                voided_at=now if spec.get("void_reason") else None,
+                void_reason=spec.get("void_reason"),
+            )
+            for voter, spec in zip(voters, votes, strict=True)
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        return [(vote.id, vote.receipt) for vote in rows]
+
+
+def make_voting_contest(app, entries_per_category=1, opens=-3600, closes=3600, **fields):
+    """A contest whose People's Choice vote runs from `opens` to `closes` seconds from now
+    (open by default), with `entries_per_category` eligible entries in each category.
+    Returns (contest, entries); `fields` set other Contest columns (show_live_tally, say)."""
+    contest = make_contest(app)
+    school = make_school(app)
+    fields["voting_open_at"] = utcnow() + timedelta(seconds=opens)
+    fields["voting_close_at"] = utcnow() + timedelta(seconds=closes)
+    with app.app_context():
+        row = db.session.get(Contest, contest.id)
+        for name, value in fields.items():
+            setattr(row, name, value)
+            setattr(contest, name, value)
+        db.session.commit()
+    entries = [
+        make_entry(app, category, school, status="ready", consent_status="approved")
+        for category in contest.categories
+        for _ in range(entries_per_category)
+    ]
+    return contest, entries

@@ -210,6 +210,54 @@ EXPECTED = {
     ("results.entry", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
     },
+    ("results.export_results", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("results.export_sheets", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("archive.download", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    # Publication: organizers only. The route values' contest has nothing to publish (an empty
+    # form is refused, 400), is not published (no document, 404) and cannot be un-published.
+    ("results.publish", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("results.publish", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("results.published", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("results.published_json", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 404,
+    },
+    ("results.unpublish", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    # Certificates: the route values' contest is unpublished, so the lists say so and PDFs 404.
+    ("results.certificates_index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("results.entry_certificate", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 404,
+    },
+    ("results.school_certificate", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 404,
+    },
+    ("results.certificates_zip", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 404,
+    },
+    ("submissions.certificates_index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 404, "judge": 403, "organizer": 403,
+    },
+    ("submissions.participation_certificate", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 404, "teacher_b": 404, "judge": 403, "organizer": 403,
+    },
+    ("submissions.entry_certificate", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 404, "teacher_b": 404, "judge": 403, "organizer": 403,
+    },
     ("submissions.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403, "organizer": 403,
     },
@@ -295,13 +343,55 @@ EXPECTED = {
     ("voting.index", "GET"): {
         "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
     },
+    # The organizer's People's Choice screen; the empty void forms are refused (400).
+    ("voting.manage_index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("voting.manage_contest", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("voting.manage_void", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("voting.manage_void_flag", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    # The ballot file: the route values' contest is unpublished, so only organizers see it.
+    ("voting.ballots", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 200,
+    },
+    # Public voting: the route values' entry is a draft (not in the vote: 404) and the token is
+    # no mailed link's (404); the code and receipt pages explain there is nothing to confirm.
+    ("voting.entry", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("voting.entry", "POST"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("voting.code", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("voting.code", "POST"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("voting.confirm", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("voting.confirm", "POST"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("voting.receipt", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
 }
 # fmt: on
 
 
 # Pages with several forms prefix each one's fields ("consent-csrf_token"); the sweep sends the
 # token under every prefix so that what it measures is access, not a missing token.
-FORM_PREFIXES = ("consent", "captions", "withdraw", "approve", "return", "disqualify")
+FORM_PREFIXES = (
+    "consent", "captions", "withdraw", "approve", "return", "disqualify", "void", "flagged",
+)  # fmt: skip
 
 
 def csrf_fields(token):

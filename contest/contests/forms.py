@@ -113,6 +113,10 @@ class ContestForm(FlaskForm):
     judges_per_entry = _rule_field("Judges per entry", "judges_per_entry", 3)
     normalise_scores = BooleanField("Rank by judge-normalised scores", default=True)
     require_full_play = BooleanField("Judges must watch the whole video before submitting")
+    show_live_tally = BooleanField(
+        "Show the live People's Choice tally to the public",
+        description="Otherwise the public sees the vote counts only once results are published.",
+    )
     licence = StringField(
         "Licence for published videos",
         default=DEFAULT_LICENCE,

@@ -45,7 +45,14 @@ RETENTION_MESSAGE = (
     f"Keep originals for {RETENTION_DAYS[0]} to {RETENTION_DAYS[1]} days after publication."
 )
 # Every setting a draft carries straight onto the contest.
-SETTINGS = (*RULE_LIMITS, "normalise_scores", "require_full_play", "licence", "retention_days")
+SETTINGS = (
+    *RULE_LIMITS,
+    "normalise_scores",
+    "require_full_play",
+    "show_live_tally",
+    "licence",
+    "retention_days",
+)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_LENGTH = Contest.__table__.c.name.type.length
 SLUG_LENGTH = Contest.__table__.c.slug.type.length
@@ -71,6 +78,7 @@ class ContestDraft:
     judges_per_entry: int = 3
     normalise_scores: bool = True
     require_full_play: bool = False
+    show_live_tally: bool = False
     licence: str = DEFAULT_LICENCE
     retention_days: int | None = None
     categories: list[str] = field(default_factory=lambda: [c[0] for c in DEFAULT_CATEGORIES])

@@ -29,6 +29,7 @@ def _draft(form):
         judges_per_entry=form.judges_per_entry.data,
         normalise_scores=form.normalise_scores.data,
         require_full_play=form.require_full_play.data,
+        show_live_tally=form.show_live_tally.data,
         licence=form.licence.data or "",
         retention_days=form.retention_days.data,
         categories=(form.categories.data or "").splitlines(),
@@ -46,6 +47,7 @@ def _fill(form, draft):
         "judges_per_entry",
         "normalise_scores",
         "require_full_play",
+        "show_live_tally",
         "licence",
         "retention_days",
     ):

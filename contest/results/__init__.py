@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/admin/results")
 
-from contest.results import views  # noqa: E402, F401
+from contest.results import certificate_views, export_views, publish_views, views  # noqa: E402, F401

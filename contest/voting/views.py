@@ -1,11 +1,287 @@
-"""People's Choice voting pages."""
+"""People's Choice pages: the entries, the email form, the code, the receipt. Thin: the rules
+are in contest/voting/services.py."""
 
-from flask import render_template
+import secrets
+import time
 
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import RateLimitExceeded
+from sqlalchemy import select
+
+from contest.errors import PhaseClosed, ValidationError
+from contest.extensions import db, limiter
 from contest.gallery.services import current_contest
-from contest.voting import bp
+from contest.mail import MailError, send_mail
+from contest.submissions.models import Entry
+from contest.voting import bp, identity, services, tally
+from contest.voting.counting import contest_ballots, voter_key
+from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
+from contest.voting.models import Vote, VoteCode
+
+# Session keys: the visitor's shuffle seed, the code they are confirming, their receipt.
+SEED, CODE, RECEIPT, ALREADY = "vote_seed", "vote_code_id", "vote_receipt", "vote_already"
+MAIL_FAILED = (
+    "We could not send the email just now, so no code went out. Check the address and try "
+    "again in a few minutes."
+)
+
+
+def _config(name):
+    return lambda: current_app.config[name]
+
+
+def _note_breach(request_limit):
+    """Keep when the breached limit resets, for the 429 page."""
+    g.vote_retry_at = max(request_limit.reset_at, getattr(g, "vote_retry_at", 0))
+
+
+def _normalised_email():
+    try:
+        return identity.normalise_email(request.form.get("email"))
+    except ValidationError:
+        return None
+
+
+def _email_key():
+    return "email:" + identity.email_hash(voter_key(), _normalised_email())
+
+
+def _code_sent(response):
+    """Only requests that sent a code count toward the code-request limits."""
+    return response.status_code == 302
+
+
+def _code_being_confirmed():
+    """The VoteCode this request confirms: the mailed link's, else the one in the session."""
+    token = (request.view_args or {}).get("token")
+    if token:
+        link_hash = identity.keyed_hash(voter_key(), "link", token)
+        return db.session.scalar(select(VoteCode).where(VoteCode.link_hash == link_hash))
+    code_id = session.get(CODE)
+    return db.session.get(VoteCode, code_id) if isinstance(code_id, int) else None
+
+
+def _voter_key_for_attempt():
+    return f"voter:{_code_being_confirmed().voter_id}"
+
+
+def _no_code():
+    return _code_being_confirmed() is None
+
+
+limit_code_requests = [
+    limiter.limit(
+        _config("VOTE_CODE_REQUESTS_PER_IP"),
+        methods=["POST"],
+        deduct_when=_code_sent,
+        on_breach=_note_breach,
+    ),
+    limiter.limit(
+        _config("VOTE_CODE_REQUESTS_PER_EMAIL"),
+        key_func=_email_key,
+        methods=["POST"],
+        exempt_when=lambda: _normalised_email() is None,
+        deduct_when=_code_sent,
+        on_breach=_note_breach,
+    ),
+]
+limit_attempts = [
+    limiter.limit(_config("VOTE_ATTEMPTS_PER_IP"), methods=["POST"], on_breach=_note_breach),
+    limiter.limit(
+        _config("VOTE_ATTEMPTS_PER_CODE"),
+        key_func=_voter_key_for_attempt,
+        methods=["POST"],
+        exempt_when=_no_code,
+        on_breach=_note_breach,
+    ),
+]
+
+
+def limited(limits):
+    def decorate(view):
+        for limit in reversed(limits):
+            view = limit(view)
+        return view
+
+    return decorate
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_requests(error):
+    retry_at = getattr(g, "vote_retry_at", 0) or int(time.time()) + 60
+    seconds = max(1, retry_at - int(time.time()))
+    minutes = -(-seconds // 60)
+    response = current_app.make_response(
+        (render_template("voting/too_many.html", minutes=minutes), 429)
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _contest():
+    contest = current_contest()
+    if contest is None:
+        abort(404, "There is no contest to vote in yet.")
+    return contest
+
+
+def _attach(form, error):
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
 
 
 @bp.route("/")
 def index():
-    return render_template("voting/index.html", contest=current_contest())
+    contest = current_contest()
+    if contest is None:
+        return render_template("voting/index.html", contest=None)
+    state = services.voting_state(contest)
+    categories, counts = [], None
+    if state == "open":
+        seed = session.setdefault(SEED, secrets.randbits(32))
+        by_category = {}
+        for entry in services.eligible_entries(db.session, contest):
+            by_category.setdefault(entry.category, []).append(entry)
+        categories = [
+            (category, services.shuffled(entries, f"{seed}:{category.id}"))
+            for category, entries in by_category.items()
+        ]
+    if state == "open" and contest.show_live_tally:  # else hidden until the results are out
+        counts = tally.count(contest_ballots(db.session, contest)).counts
+    return render_template(
+        "voting/index.html", contest=contest, state=state, categories=categories, counts=counts
+    )
+
+
+@bp.route("/entry/<int:entry_id>", methods=["GET", "POST"])
+@limited(limit_code_requests)
+def entry(entry_id):
+    contest = _contest()
+    try:
+        entry = services.eligible_entry(db.session, contest, entry_id)
+    except services.EntryNotFound as error:
+        abort(404, error.message)
+    form = EmailForm()
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            issued = services.request_code(
+                db.session,
+                contest,
+                entry.id,
+                form.email.data,
+                key=voter_key(),
+                blocked_domains=identity.disposable_domains(config["DISPOSABLE_DOMAINS_FILE"]),
+                ip=request.remote_addr,
+                lifetime_seconds=config["VOTE_CODE_LIFETIME_SECONDS"],
+            )
+        except (PhaseClosed, ValidationError) as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            if _mail_code(form.email.data.strip(), issued, contest):
+                session[CODE] = issued.code_id
+                return redirect(url_for(".code"))
+    state = services.voting_state(contest)
+    return render_template(
+        "voting/entry.html", contest=contest, entry=entry, form=form, state=state
+    )
+
+
+def _mail_code(address, issued, contest):
+    minutes = current_app.config["VOTE_CODE_LIFETIME_SECONDS"] // 60
+    body = render_template(
+        "mail/vote_code.txt",
+        code=issued.code,
+        link=url_for(".confirm", token=issued.link_token, _external=True),
+        entry=issued.entry,
+        contest=contest,
+        minutes=minutes,
+    )
+    try:
+        send_mail(address, f"Your People's Choice code: {issued.code}", body)
+    except MailError:
+        flash(MAIL_FAILED, "error")
+        return False
+    return True
+
+
+def _receipt_page(receipt):
+    session.pop(CODE, None)
+    session[RECEIPT] = receipt.receipt
+    session[ALREADY] = receipt.already_voted
+    return redirect(url_for(".receipt"))
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limited(limit_attempts)
+def code():
+    vote_code = _code_being_confirmed()
+    form = CodeForm()
+    if vote_code is not None and form.validate_on_submit():
+        try:
+            receipt = services.confirm_code(
+                db.session,
+                vote_code.id,
+                form.code.data,
+                key=voter_key(),
+                max_attempts=current_app.config["VOTE_CODE_MAX_ATTEMPTS"],
+                ip=request.remote_addr,
+            )
+        except (PhaseClosed, ValidationError) as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            return _receipt_page(receipt)
+    entry = db.session.get(Entry, vote_code.entry_id) if vote_code else None
+    return render_template("voting/code.html", form=form, vote_code=vote_code, entry=entry)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@limited(limit_attempts)
+def confirm(token):
+    vote_code = _code_being_confirmed()
+    if vote_code is None:
+        abort(404, services.UNKNOWN_LINK)
+    form = ConfirmLinkForm()
+    if form.validate_on_submit():
+        try:
+            receipt = services.confirm_link(
+                db.session,
+                token,
+                key=voter_key(),
+                max_attempts=current_app.config["VOTE_CODE_MAX_ATTEMPTS"],
+                ip=request.remote_addr,
+            )
+        except (PhaseClosed, ValidationError) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            return _receipt_page(receipt)
+    entry = db.session.get(Entry, vote_code.entry_id)
+    return render_template("voting/confirm.html", form=form, entry=entry)
+
+
+@bp.route("/receipt")
+def receipt():
+    vote = None
+    if session.get(RECEIPT):
+        vote = db.session.scalar(select(Vote).where(Vote.receipt == session[RECEIPT]))
+    entry = db.session.get(Entry, vote.entry_id) if vote else None
+    return render_template(
+        "voting/receipt.html", vote=vote, entry=entry, already_voted=session.get(ALREADY)
+    )

@@ -346,7 +346,9 @@ def test_a_token_for_another_invitation_is_refused(session):
     """Each link names its own invitation: a token made for one cannot open another."""
     first, _ = invitation_for(session, "first@example.org", role="judge")
     second, second_token = invitation_for(session, "second@example.org", role="judge")
-    crossed = _sign({"id": first.id, "email": second.email})
+    crossed = factories.signed_token(
+        KEY, "invitation", {"id": first.id, "email": second.email}, NOW
+    )
 
     with pytest.raises(ValidationError, match="not valid"):
         read(session, crossed)

@@ -149,6 +149,44 @@ def test_the_full_play_rule_is_set_shown_and_edited(app, organizer):
     assert "not checked" in page_text(organizer.get(f"/admin/contests/{contest.id}"))
 
 
+def test_the_live_tally_choice_is_set_shown_edited_and_audited(app, organizer):
+    assert checkbox(organizer.get(NEW), "show_live_tally") is False
+    assert "Show the live People&#39;s Choice tally to the public" in page_text(organizer.get(NEW))
+    response = submit(organizer, NEW, contest_form(show_live_tally="y"))
+
+    contest = load(app, "internet-safety-awards-2026")
+    assert contest.show_live_tally is True
+    shown = page_text(organizer.get(response.headers["Location"]))
+    assert "shown to the public while voting is open" in shown
+    assert f'href="/vote/manage/{contest.id}"' in shown
+    edit = f"/admin/contests/{contest.id}/edit"
+    assert checkbox(organizer.get(edit), "show_live_tally") is True
+
+    submit(organizer, edit, contest_form())  # a checkbox left unticked is not sent
+
+    assert load(app, "internet-safety-awards-2026").show_live_tally is False
+    assert "hidden from the public until results are published" in page_text(
+        organizer.get(f"/admin/contests/{contest.id}")
+    )
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.subject_type == "contests", AuditEvent.subject_id == contest.id
+            )
+        ).all()
+    assert actions == ["contest.created", "contest.updated"]
+
+
+def test_a_refused_edit_keeps_the_live_tally_choice(app, organizer):
+    submit(organizer, NEW, contest_form(show_live_tally="y"))
+    contest = load(app, "internet-safety-awards-2026")
+    edit = f"/admin/contests/{contest.id}/edit"
+    response = submit(organizer, edit, contest_form(name=""))
+    assert response.status_code == 200
+    assert field_error(response, "name") == "Give the contest a name."
+    assert load(app, "internet-safety-awards-2026").show_live_tally is True
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

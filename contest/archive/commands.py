@@ -1,0 +1,32 @@
+"""`flask --app contest archive-export CONTEST_ID PATH` and `archive-import PATH`."""
+
+import click
+
+from contest.archive import archive, bp
+from contest.extensions import db
+
+
+@bp.cli.command("archive-export")
+@click.argument("contest_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def archive_export_command(contest_id, path):
+    """Write a contest's full archive (rows and files) to PATH as a zip."""
+    try:
+        archive.export_contest(db.session, db.metadata, contest_id, path)
+    except archive.ArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Contest {contest_id} archived to {path}.")
+
+
+@bp.cli.command("archive-import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def archive_import_command(path):
+    """Restore a contest archive into this (empty) instance."""
+    try:
+        contest_id = archive.import_contest(db.session, db.metadata, path)
+    except archive.ArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Contest {contest_id} imported. Imported accounts have no password: "
+        "each person signs in through 'Forgot password'."
+    )

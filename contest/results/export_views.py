@@ -1,0 +1,33 @@
+"""Organizer downloads: the results and the anonymised score sheets as CSV files."""
+
+from flask import Response
+
+from contest.auth.guards import organizer_required
+from contest.contests.models import Contest
+from contest.extensions import db
+from contest.results import bp, exports
+from contest.storage.base import content_disposition
+
+
+def _csv_download(text, filename):
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": content_disposition(filename, inline=False)},
+    )
+
+
+@bp.route("/<int:contest_id>/results.csv")
+@organizer_required
+def export_results(contest_id):
+    contest = db.get_or_404(Contest, contest_id)
+    return _csv_download(exports.results_csv(db.session, contest), f"{contest.slug}-results.csv")
+
+
+@bp.route("/<int:contest_id>/score-sheets.csv")
+@organizer_required
+def export_sheets(contest_id):
+    contest = db.get_or_404(Contest, contest_id)
+    return _csv_download(
+        exports.sheets_csv(db.session, contest), f"{contest.slug}-score-sheets.csv"
+    )

@@ -1,0 +1,158 @@
+"""Publishing a contest's results: confirm the winners, freeze them, download the published
+document, and withdraw it again (every step audited)."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from contest.audit import AuditEvent
+from contest.auth.guards import organizer_required
+from contest.contests.models import Contest
+from contest.errors import ContestError
+from contest.extensions import db
+from contest.results import bp, publication, services
+from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
+from contest.voting import counting
+
+ALREADY_PUBLISHED = "Someone else published these results just now: see the published results."
+
+
+def _plan(contest):
+    tally, _, ballot_sha256 = counting.contest_tally(db.session, contest)
+    return publication.plan(
+        services.category_results(db.session, contest),
+        tally,
+        ballot_sha256,
+        publication.entry_facts(db.session, contest),
+    )
+
+
+def _attach(form, problems):
+    """Problems tied to a field go under it; the rest are returned for the page's summary."""
+    general = []
+    for name, message in problems:
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+def _publish_page(contest, plan, form, problems=(), status=200):
+    page = render_template(
+        "results/publish.html",
+        contest=contest,
+        plan=plan,
+        form=form,
+        problems=problems,
+        publication=publication,
+    )
+    return page, status
+
+
+@bp.route("/<int:contest_id>/publish", methods=["GET", "POST"])
+@organizer_required
+def publish(contest_id):
+    contest = db.get_or_404(Contest, contest_id)
+    if request.method == "GET" and contest.published_at is not None:
+        flash("These results are already published.", "info")
+        return redirect(url_for("results.published", contest_id=contest.id))
+    plan = _plan(contest)
+    if request.method == "GET":
+        return _publish_page(
+            contest, plan, publish_form(plan, data=publication.default_choices(plan))
+        )
+    form = publish_form(plan)
+    if not form.validate_on_submit():
+        return _publish_page(contest, plan, form, ["Check the highlighted fields."], 400)
+    if form.change.data:
+        return _publish_page(contest, plan, form)
+    try:
+        awards = publication.check_choices(contest, plan, choices_of(form, plan))
+    except publication.PublicationProblems as error:
+        return _publish_page(contest, plan, form, _attach(form, error.problems), 400)
+    if not (form.confirmed.data == "yes" and form.publish.data):
+        form.confirmed.data = "yes"
+        page = render_template(
+            "results/publish_confirm.html",
+            contest=contest,
+            plan=plan,
+            form=form,
+            awards=awards,
+            fields=choice_fields(plan),
+        )
+        return page
+    try:
+        _, digest = publication.publish_results(db.session, current_user, contest, awards)
+        db.session.commit()
+    except ContestError as error:
+        db.session.rollback()
+        return _publish_page(contest, plan, form, [error.message], 409)
+    except IntegrityError:  # another organizer's publication won the race
+        db.session.rollback()
+        return _publish_page(contest, plan, form, [ALREADY_PUBLISHED], 409)
+    publication.mail_winners(db.session, contest, awards)
+    flash(f"Results published. Their SHA-256 is {digest}.", "success")
+    return redirect(url_for("results.published", contest_id=contest.id))
+
+
+def _published_page(contest, form=None, status=200):
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "contests",
+            AuditEvent.subject_id == contest.id,
+            AuditEvent.action.in_(("contest.published", "contest.unpublished")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    results = publication.published_results(db.session, contest)
+    page = render_template(
+        "results/published.html",
+        contest=contest,
+        results=results,
+        digest=results[0].digest if results else None,
+        history=history,
+        form=form or UnpublishForm(),
+    )
+    return page, status
+
+
+@bp.route("/<int:contest_id>/published")
+@organizer_required
+def published(contest_id):
+    return _published_page(db.get_or_404(Contest, contest_id))
+
+
+@bp.route("/<int:contest_id>/published.json")
+@organizer_required
+def published_json(contest_id):
+    contest = db.get_or_404(Contest, contest_id)
+    payload = publication.published_payload(db.session, contest)
+    if payload is None:
+        abort(404, "These results are not published.")
+    # The exact bytes the digest was taken of, so anyone can recompute it.
+    return Response(
+        publication.canonical_json(payload),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{contest.slug}-results.json"'},
+    )
+
+
+@bp.route("/<int:contest_id>/unpublish", methods=["POST"])
+@organizer_required
+def unpublish(contest_id):
+    contest = db.get_or_404(Contest, contest_id)
+    form = UnpublishForm()
+    if not form.validate_on_submit():
+        return _published_page(contest, form, 400)
+    try:
+        publication.unpublish_results(db.session, current_user, contest, form.reason.data)
+    except ContestError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _published_page(contest, form, 400)
+    db.session.commit()
+    flash("Results withdrawn; the audit log keeps what was published.", "success")
+    return redirect(url_for("results.publish", contest_id=contest.id))

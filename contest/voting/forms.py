@@ -1,0 +1,28 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class EmailForm(FlaskForm):
+    """The voter's address; the service checks its shape and refuses throwaway domains."""
+
+    email = EmailField(
+        "Your email address",
+        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        description="We send a 6-digit code to confirm your vote. We never keep your address.",
+    )
+    submit = SubmitField("Send me a code")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "The 6-digit code from the email",
+        validators=[DataRequired(message="Type the 6-digit code from the email.")],
+    )
+    submit = SubmitField("Confirm my vote")
+
+
+class ConfirmLinkForm(FlaskForm):
+    """A button, so that mail scanners opening the link do not cast the vote."""
+
+    submit = SubmitField("Confirm my vote")

@@ -1,0 +1,194 @@
+"""The organizer's oversight of a People's Choice vote: the live tally by entry, votes per hour,
+anomaly flags over the stored votes and codes, and voiding votes (never deleting them).
+
+Every function reads in a fixed number of queries, however many votes or entries there are.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from contest.audit import record
+from contest.contests.models import Category
+from contest.dbtypes import utcnow
+from contest.errors import ValidationError
+from contest.submissions.models import Entry
+from contest.voting import anomalies
+from contest.voting.models import Vote, VoteCode, Voter
+
+VOID_REASON_LENGTH = 500
+NO_REASON = "Give a reason for voiding: it is published with the tally."
+HOUR_FORMAT = "%Y-%m-%dT%H:00Z"  # tally.cast_hour's
+
+
+@dataclass(frozen=True)
+class EntryTally:
+    entry_id: int
+    title: str
+    category: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    hour: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class HourlyChart:
+    """Votes per hour per entry on one shared time axis and scale, so entries compare."""
+
+    first_hour: str
+    last_hour: str
+    top: int  # the tallest hour's votes: the scale of every chart
+    bars: dict[int, list[Bar]]  # per entry id, hours with votes only
+
+
+def entry_tallies(session, contest, result):
+    """`result` (a tally.Tally) as rows naming each entry and its category, most votes first.
+    Entries of the contest without a counted vote follow with 0."""
+    entries = session.execute(
+        select(Entry.id, Entry.title, Category.name)
+        .join(Category, Category.id == Entry.category_id)
+        .where(Category.contest_id == contest.id)
+    ).all()
+    rows = [
+        EntryTally(i, title, category, result.counts.get(i, 0)) for i, title, category in entries
+    ]
+    return sorted(rows, key=lambda row: (-row.votes, row.category, row.title, row.entry_id))
+
+
+def hourly_chart(ballots, width=600, height=120, margin=4):
+    """Bar geometry of counted votes per hour for each entry, or None with no counted vote."""
+    per_entry = {}
+    for ballot in ballots:
+        if ballot.void_reason is None:
+            hours = per_entry.setdefault(ballot.entry_id, {})
+            hours[ballot.hour] = hours.get(ballot.hour, 0) + 1
+    if not per_entry:
+        return None
+    every_hour = sorted({hour for hours in per_entry.values() for hour in hours})
+    first = datetime.strptime(every_hour[0], HOUR_FORMAT)
+    span = int((datetime.strptime(every_hour[-1], HOUR_FORMAT) - first).total_seconds() // 3600)
+    top = max(votes for hours in per_entry.values() for votes in hours.values())
+    slot = (width - 2 * margin) / (span + 1)
+    plot = height - 2 * margin
+    bars = {}
+    for entry_id, hours in per_entry.items():
+        bars[entry_id] = []
+        for hour, votes in sorted(hours.items()):
+            index = (datetime.strptime(hour, HOUR_FORMAT) - first) // timedelta(hours=1)
+            tall = plot * votes / top
+            bars[entry_id].append(
+                Bar(
+                    x=round(margin + index * slot, 2),
+                    y=round(margin + plot - tall, 2),
+                    width=round(max(slot * 0.8, 0.5), 2),
+                    height=round(tall, 2),
+                    hour=hour,
+                    votes=votes,
+                )
+            )
+    return HourlyChart(every_hour[0], every_hour[-1], top, bars)
+
+
+def vote_records(session, contest):
+    """The contest's counted votes as anomaly records (one query); voided votes are dealt with."""
+    rows = session.execute(
+        select(Vote.id, Vote.cast_at, Vote.network_hash, Voter.email_domain, Vote.entry_id)
+        .join(Voter, Voter.id == Vote.voter_id)
+        .where(Vote.contest_id == contest.id, Vote.voided_at.is_(None))
+    )
+    return [anomalies.VoteRecord(*row) for row in rows]
+
+
+def code_records(session, contest, now=None):
+    """The contest's codes as anomaly records (one query), leaving out codes still live: a code
+    not yet used but not yet expired may still be confirmed."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(VoteCode.created_at, VoteCode.network_hash, Voter.email_domain, VoteCode.used_at)
+        .join(Voter, Voter.id == VoteCode.voter_id)
+        .where(
+            Voter.contest_id == contest.id,
+            (VoteCode.used_at.is_not(None)) | (VoteCode.expires_at <= now),
+        )
+    )
+    return [
+        anomalies.CodeRecord(created_at, network, domain, used_at is not None)
+        for created_at, network, domain, used_at in rows
+    ]
+
+
+def contest_flags(session, contest, now=None):
+    """Every anomaly flag of the contest's counted votes and its codes (two queries)."""
+    votes = vote_records(session, contest)
+    return anomalies.all_flags(votes, code_records(session, contest, now))
+
+
+def votes_by_id(session, contest, vote_ids):
+    """The contest's votes among `vote_ids` by id, with receipts and entries (one query)."""
+    if not vote_ids:
+        return {}
+    rows = session.scalars(
+        select(Vote).where(Vote.contest_id == contest.id, Vote.id.in_(list(vote_ids)))
+    )
+    return {vote.id: vote for vote in rows}
+
+
+def _reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(NO_REASON, field="reason")
+    if len(reason) > VOID_REASON_LENGTH:
+        raise ValidationError(
+            f"Keep the reason to {VOID_REASON_LENGTH} characters or fewer.", field="reason"
+        )
+    return reason
+
+
+def _void(session, actor, votes, reason, now, **context):
+    for vote in votes:
+        vote.voided_at, vote.void_reason = now, reason
+        record(
+            session, actor, "vote.voided", vote,
+            receipt=vote.receipt, entry_id=vote.entry_id, reason=reason, **context,
+        )  # fmt: skip
+    session.flush()
+    return len(votes)
+
+
+def void_by_receipt(session, actor, contest, receipt, reason, now=None):
+    """Void the contest's vote with `receipt`; it stays in the ballot file with the reason."""
+    reason = _reason(reason)
+    receipt = (receipt or "").strip()
+    vote = session.scalar(
+        select(Vote).where(Vote.contest_id == contest.id, Vote.receipt == receipt)
+    )
+    if vote is None:
+        raise ValidationError(f"No vote in this contest has the receipt {receipt!r}.", "receipt")
+    if vote.voided_at is not None:
+        raise ValidationError(
+            f"The vote {receipt!r} is already voided ({vote.void_reason}).", "receipt"
+        )
+    _void(session, actor, [vote], reason, now or utcnow())
+    return vote
+
+
+def void_flagged(session, actor, contest, ident, reason, now=None):
+    """Void every counted vote of the flag named `ident` as it stands now; returns how many.
+    A flag that is gone (its votes voided, or fewer votes now) is refused rather than guessed."""
+    reason = _reason(reason)
+    flag = next((f for f in contest_flags(session, contest, now) if f.ident == ident), None)
+    if flag is None or not flag.votes:
+        raise ValidationError(
+            "That flag no longer stands (its votes may already be voided): reload the page."
+        )
+    votes = list(votes_by_id(session, contest, flag.votes).values())
+    return _void(session, actor, votes, reason, now or utcnow(), flag=flag.kind, flag_key=flag.key)

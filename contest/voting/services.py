@@ -1,0 +1,305 @@
+"""Casting People's Choice votes: eligible entries, the voting window, one-time codes, votes.
+
+Plain functions: a session, the voter key and plain values in; rows, small dataclasses or domain
+errors out. The clear email address passes through `request_code` to be hashed and is returned
+to the caller only to send the code; it is never stored. UNIQUE(contest_id, voter_id) on votes is
+the real guard against double votes; the checks here only make the common cases read well.
+"""
+
+import hmac
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from contest.contests.models import Category, Contest
+from contest.dbtypes import utcnow
+from contest.errors import ContestError, PhaseClosed, ValidationError
+from contest.submissions.models import Entry
+from contest.voting import identity
+from contest.voting.models import Vote, VoteCode, Voter
+
+CODE_DIGITS = 6
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud or copied by hand
+
+UNKNOWN_ENTRY = "There is no entry with that number. Check the link, or choose from the list."
+INELIGIBLE_ENTRY = (
+    "That entry is not part of the People's Choice vote: it may have been withdrawn or is not "
+    "ready to be shown. Choose another entry from the list."
+)
+NOT_OPEN = "Voting has not opened yet."
+CLOSED = "Voting has closed."
+WRONG_CODE = "That code is not right. Check the email we sent and type its 6 digits."
+EXPIRED_CODE = "This code has expired. Ask for a new one: it is valid for {minutes} minutes."
+DEAD_CODE = "Too many wrong tries: this code no longer works. Ask for a new one."
+UNKNOWN_LINK = "This confirmation link is not valid. Check that you opened the whole link."
+EXPIRED_LINK = "This confirmation link has expired. Ask for a new code."
+
+
+class EntryNotFound(ContestError):
+    """The entry does not exist, or is not part of the contest's vote."""
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """A code just issued: the clear code and link token go into the mail and nowhere else."""
+
+    code_id: int
+    code: str
+    link_token: str
+    expires_at: datetime
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A vote as its voter sees it; `already_voted` when this confirmation did not cast it."""
+
+    receipt: str
+    entry_id: int
+    cast_at: datetime
+    already_voted: bool
+
+
+def _eligible(query):
+    return query.where(
+        Entry.status == "ready",
+        Entry.consent_status == "approved",
+        Entry.hidden_at.is_(None),
+    )
+
+
+def eligible_entries(session, contest):
+    """The contest's entries the public may vote for (ready, consented, shown), by category."""
+    query = (
+        select(Entry)
+        .join(Category, Entry.category_id == Category.id)
+        .where(Category.contest_id == contest.id)
+        .order_by(Category.sort_order, Category.id, Entry.id)
+    )
+    return session.scalars(_eligible(query)).all()
+
+
+def eligible_entry(session, contest, entry_id):
+    """The entry if the public may vote for it in `contest`; EntryNotFound (saying why) if not."""
+    entry = session.get(Entry, entry_id)
+    if entry is None:
+        raise EntryNotFound(UNKNOWN_ENTRY)
+    found = session.scalar(
+        _eligible(
+            select(Entry)
+            .join(Category, Entry.category_id == Category.id)
+            .where(Entry.id == entry_id, Category.contest_id == contest.id)
+        )
+    )
+    if found is None:
+        raise EntryNotFound(INELIGIBLE_ENTRY)
+    return found
+
+
+def voting_state(contest, now=None):
+    """ "open", "not_open" (no window yet, or before it) or "closed" (after it, or published)."""
+    now = now or utcnow()
+    if contest.published_at and contest.published_at <= now:
+        return "closed"
+    if contest.voting_open_at is None or now < contest.voting_open_at:
+        return "not_open"
+    if contest.voting_close_at is not None and contest.voting_close_at <= now:
+        return "closed"
+    return "open"
+
+
+def require_open(contest, now=None):
+    """Raise PhaseClosed unless voting is open at `now`."""
+    state = voting_state(contest, now)
+    if state != "open":
+        raise PhaseClosed(NOT_OPEN if state == "not_open" else CLOSED)
+
+
+def shuffled(entries, seed):
+    """`entries` in an order fixed by `seed`: each visitor gets their own, stable order, so no
+    entry gains from always being listed first."""
+    entries = list(entries)
+    random.Random(seed).shuffle(entries)
+    return entries
+
+
+def _code_hash(key, link_hash, code):
+    # Salted by the code's own link hash: equal codes of two voters hash apart.
+    return identity.keyed_hash(key, f"code:{link_hash}", code)
+
+
+def _voter(session, contest, normalised, key):
+    """The contest's voter for the address, made on first use (two at once: one row)."""
+    email_hash = identity.email_hash(key, normalised)
+    query = select(Voter).where(Voter.contest_id == contest.id, Voter.email_hash == email_hash)
+    voter = session.scalar(query)
+    if voter is not None:
+        return voter
+    try:
+        with session.begin_nested():
+            voter = Voter(
+                contest_id=contest.id,
+                email_hash=email_hash,
+                email_domain=identity.email_domain(normalised),
+            )
+            session.add(voter)
+    except IntegrityError:
+        voter = session.scalar(query)
+    return voter
+
+
+def request_code(
+    session, contest, entry_id, email, *, key, blocked_domains, ip="", lifetime_seconds, now=None
+):
+    """Issue a one-time code and link confirming a vote for the entry by `email`'s owner.
+
+    Raises PhaseClosed outside the window, EntryNotFound, or ValidationError (field "email")
+    for an invalid or disposable address. A voter who has already voted still gets a code:
+    confirming it shows their receipt, and nobody learns here whether an address has voted.
+    """
+    now = now or utcnow()
+    require_open(contest, now)
+    entry = eligible_entry(session, contest, entry_id)
+    normalised = identity.normalise_email(email)
+    identity.refuse_disposable(normalised, blocked_domains)
+    voter = _voter(session, contest, normalised, key)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    token = secrets.token_urlsafe(32)
+    link_hash = identity.keyed_hash(key, "link", token)
+    vote_code = VoteCode(
+        voter_id=voter.id,
+        entry_id=entry.id,
+        code_hash=_code_hash(key, link_hash, code),
+        link_hash=link_hash,
+        network_hash=identity.network_hash(key, ip),
+        created_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+    )
+    session.add(vote_code)
+    session.flush()
+    return CodeRequest(vote_code.id, code, token, vote_code.expires_at, entry)
+
+
+def code_for_link(session, token, *, key):
+    """The VoteCode a mailed link names; ValidationError if none does."""
+    vote_code = session.scalar(
+        select(VoteCode).where(VoteCode.link_hash == identity.keyed_hash(key, "link", token))
+    )
+    if vote_code is None:
+        raise ValidationError(UNKNOWN_LINK)
+    return vote_code
+
+
+def confirm_code(session, code_id, code, *, key, max_attempts, ip="", now=None):
+    """Cast the vote a code confirms, committing it. A wrong code uses up one of `max_attempts`
+    (committed at once, so no error loses the count); then the code is dead.
+
+    Returns a Receipt; raises ValidationError (field "code") for a wrong, expired or dead code,
+    PhaseClosed once voting has closed.
+    """
+    now = now or utcnow()
+    vote_code = session.get(VoteCode, code_id)
+    if vote_code is None:
+        raise ValidationError(WRONG_CODE, field="code")
+    code = "".join((code or "").split())
+    if not _matches(vote_code, key, code):
+        _check_usable(vote_code, max_attempts, now, field="code")
+        session.execute(
+            update(VoteCode)
+            .where(VoteCode.id == vote_code.id)
+            .values(attempts=VoteCode.attempts + 1)
+        )
+        session.commit()
+        session.refresh(vote_code)
+        if vote_code.attempts >= max_attempts:
+            raise ValidationError(DEAD_CODE, field="code")
+        left = max_attempts - vote_code.attempts
+        raise ValidationError(
+            f"{WRONG_CODE} {left} {'try' if left == 1 else 'tries'} left.", field="code"
+        )
+    return _cast(session, vote_code, max_attempts, ip, now, key)
+
+
+def confirm_link(session, token, *, key, max_attempts, ip="", now=None):
+    """Cast the vote a mailed link confirms, committing it; as confirm_code, the link as proof."""
+    now = now or utcnow()
+    return _cast(session, code_for_link(session, token, key=key), max_attempts, ip, now, key)
+
+
+def _matches(vote_code, key, code):
+    return hmac.compare_digest(vote_code.code_hash, _code_hash(key, vote_code.link_hash, code))
+
+
+def _check_usable(vote_code, max_attempts, now, field=None):
+    if vote_code.attempts >= max_attempts:
+        raise ValidationError(DEAD_CODE, field=field)
+    if vote_code.expires_at <= now:
+        minutes = round((vote_code.expires_at - vote_code.created_at).total_seconds() / 60)
+        raise ValidationError(EXPIRED_CODE.format(minutes=minutes), field=field)
+
+
+def _existing(session, voter):
+    """The voter's vote, as an already-voted Receipt (None if they have not voted)."""
+    vote = session.scalar(
+        select(Vote).where(Vote.contest_id == voter.contest_id, Vote.voter_id == voter.id)
+    )
+    if vote is None:
+        return None
+    return Receipt(vote.receipt, vote.entry_id, vote.cast_at, already_voted=True)
+
+
+def new_receipt():
+    """A receipt code such as "K7QM-3XTP-9AHW": random, shown once to the voter, and printed
+    beside their ballot in the published ballot file."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+
+
+def _cast(session, vote_code, max_attempts, ip, now, key):
+    voter = session.get(Voter, vote_code.voter_id)
+    if vote_code.used_at is not None:
+        # Reused: the vote it cast (or the voter's other vote) is the answer.
+        receipt = _existing(session, voter)
+        if receipt is not None:
+            return receipt
+    require_open(session.get(Contest, voter.contest_id), now)
+    _check_usable(vote_code, max_attempts, now, field="code")
+    # Claim the code: of many confirmations at once exactly one changes the row.
+    claimed = session.execute(
+        update(VoteCode)
+        .where(
+            VoteCode.id == vote_code.id,
+            VoteCode.used_at.is_(None),
+            VoteCode.attempts < max_attempts,
+        )
+        .values(used_at=now)
+    ).rowcount
+    if not claimed:
+        session.rollback()
+        receipt = _existing(session, voter)
+        if receipt is None:
+            raise ValidationError(DEAD_CODE, field="code")
+        return receipt
+    vote = Vote(
+        contest_id=voter.contest_id,
+        voter_id=voter.id,
+        entry_id=vote_code.entry_id,
+        receipt=new_receipt(),
+        network_hash=identity.network_hash(key, ip),
+        cast_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(vote)
+    except IntegrityError:
+        # The voter's vote was cast by another code, maybe a moment ago: it stands.
+        session.commit()
+        return _existing(session, voter)
+    if voter.verified_at is None:
+        voter.verified_at = now
+    session.commit()
+    return Receipt(vote.receipt, vote.entry_id, vote.cast_at, False)
