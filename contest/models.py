@@ -16,6 +16,7 @@ from contest.notices import Notice
 from contest.results.models import Result
 from contest.storage.models import Asset
 from contest.submissions.models import Entry, School, SchoolExtension
+from contest.takedown.models import TakedownReport
 from contest.uploads.models import Upload
 from contest.voting.models import Vote, VoteCode, Voter
 
@@ -39,6 +40,7 @@ __all__ = [
     "SchoolExtension",
     "Score",
     "ScoreSheet",
+    "TakedownReport",
     "Upload",
     "User",
     "Vote",

@@ -29,6 +29,7 @@ from contest.models import (
     SchoolExtension,
     Score,
     ScoreSheet,
+    TakedownReport,
     Upload,
     User,
     Vote,
@@ -93,6 +94,8 @@ CHOICE = {"contest_id": "@contest", "award": "peoples_choice", "entry_id": "@ent
 PLACE2 = {**PLACE, "entry_id": "@entry2", "place": 2}
 CHOICE2 = {**CHOICE, "contest_id": "@contest2"}
 CONTEST = {"name": "X", "slug": "x2"}
+REPORT = {"entry_id": "@entry", "reason": "privacy"}
+RESOLVED = {**REPORT, "resolved_at": NOW, "outcome": "dismissed"}
 UPLOAD = {"id": "u1", "user_id": "@judge", "entry_id": "@entry", "length": 10,
           "staging_key": "s/u1",
           "created_at": NOW, "expires_at": LATER}  # fmt: skip
@@ -334,6 +337,11 @@ CASES = {
     "result award known": (Result, CHOICE2, {"award": "gold"}),
     "result digest length": (Result, CHOICE2, {"digest": "abc"}),
     "one people's choice per contest": (Result, CHOICE2, {"contest_id": "@contest"}),
+    "report reason known": (TakedownReport, REPORT, {"reason": "dislike"}),
+    "report outcome known": (TakedownReport, RESOLVED, {"outcome": "ignored"}),
+    "resolved report has an outcome": (TakedownReport, RESOLVED, {"outcome": None}),
+    "open report has no outcome": (TakedownReport, REPORT, {"outcome": "hidden"}),
+    "report names a real entry": (TakedownReport, REPORT, {"entry_id": 99999}),
 }
 
 

@@ -65,6 +65,7 @@ SCOPES = {
     "votes": lambda t, c: t["votes"].c.contest_id == c,
     "results": lambda t, c: t["results"].c.contest_id == c,
     "notices": lambda t, c: t["notices"].c.entry_id.in_(_ids(t, "entries", c)),
+    "takedown_reports": lambda t, c: t["takedown_reports"].c.entry_id.in_(_ids(t, "entries", c)),
     "invitations": lambda t, c: t["invitations"].c.contest_id == c,
     "role_grants": lambda t, c: t["role_grants"].c.contest_id == c,
     "conflicts": lambda t, c: t["conflicts"].c.judge_id.in_(

@@ -70,6 +70,8 @@ class Contest(db.Model):
     licence: Mapped[str] = mapped_column(String(100), default=DEFAULT_LICENCE)
     # Days after publication before original uploads and consent forms are deleted; null keeps them.
     retention_days: Mapped[int | None] = mapped_column()
+    # When original uploads and consent forms were deleted (published MP4s stay).
+    originals_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cloned_from_id: Mapped[int | None] = mapped_column(

@@ -101,6 +101,8 @@ class Entry(db.Model):
     consent_reason: Mapped[str | None] = mapped_column(Text)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    # The school shares the judges' feedback on the public winners page (its choice, after results).
+    feedback_public: Mapped[bool] = mapped_column(default=False)
 
     video_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     pending_video_asset_id: Mapped[int | None] = mapped_column(

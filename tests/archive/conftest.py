@@ -18,6 +18,7 @@ from contest.judging.models import Conflict, JudgeCategory
 from contest.notices import notify
 from contest.results.models import Result
 from contest.submissions.models import Entry, SchoolExtension
+from contest.takedown.models import TakedownReport
 from contest.voting.models import Vote, VoteCode, Voter
 from tests import factories
 from tests.helpers import fresh_postgres_database, sample_bytes
@@ -122,6 +123,9 @@ def make_full_contest(app):
                        digest="f" * 64),
                 Result(contest_id=contest.id, award="peoples_choice", entry_id=entry.id,
                        figures={"votes": 1}, digest="f" * 64),
+                TakedownReport(entry_id=entry.id, reason="privacy", details="My address shows",
+                               resolved_at=now, outcome="dismissed", resolved_by_id=organizer.id,
+                               note="No address is visible"),
             ]
         )  # fmt: skip
         notify(db.session, "Your entry is ready.", "entry.ready", school_id=school.id,

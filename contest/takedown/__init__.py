@@ -1,0 +1,1 @@
+"""Takedown: the public reports a video; organizers hide it at once, with a reason."""
