@@ -126,6 +126,9 @@ class Config:
     INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=1)
     PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600, minimum=1)
 
+    # How long public pages' data may be served from the cache (0: never cached). Changes the
+    # public sees invalidate it at once (contest/caching.py); this bounds anything missed.
+    PUBLIC_CACHE_SECONDS = _env_int("PUBLIC_CACHE_SECONDS", 300, minimum=0)
     # Keys the hashes of voters' email addresses and their ballot pseudonyms (unset: derived from
     # SECRET_KEY). Changing it mid-vote lets everyone vote again: keep it for a contest's life.
     VOTER_KEY = os.environ.get("VOTER_KEY")

@@ -70,8 +70,9 @@ def configure_blueprints(app):
 
 
 def configure_hooks(app):
-    from contest import cli, errors, jobs, mail, security, storage, templating
+    from contest import caching, cli, errors, jobs, mail, security, storage, templating
 
+    caching.init_app(app)
     mail.init_app(app)
     storage.init_app(app)
     jobs.init_app(app)

@@ -1,0 +1,51 @@
+"""A cache for public pages' data: Redis when REDIS_URL is set (shared by every app process and
+host), else in the process. Each contest's public data carries a version number; changing
+anything the public sees (publication, un-publication, a takedown, a vote when the live tally is
+shown) bumps it, so every cached copy is stale at once, in every process.
+"""
+
+from flask import current_app
+from flask_caching import Cache
+
+cache = Cache()
+
+
+def init_app(app):
+    config = {
+        "CACHE_DEFAULT_TIMEOUT": app.config["PUBLIC_CACHE_SECONDS"],
+        "CACHE_KEY_PREFIX": f"{app.config['JOBS_QUEUE_NAME']}:cache:",
+    }
+    if app.config.get("REDIS_URL"):
+        config |= {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": app.config["REDIS_URL"]}
+    else:
+        config |= {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    cache.init_app(app, config=config)
+
+
+def _version_key(contest_id):
+    return f"contest-version:{contest_id}"
+
+
+def contest_version(contest_id):
+    return cache.get(_version_key(contest_id)) or 0
+
+
+def invalidate_contest(contest_id):
+    """Make every cached public view of the contest stale (call it after the commit)."""
+    # Atomic INCR on Redis. Should a version number expire and restart at 0, the copies cached
+    # under the old numbers were made before it and have expired first.
+    if cache.cache.inc(_version_key(contest_id)) is None:
+        raise RuntimeError("the cache could not bump the contest's version")
+
+
+def cached(contest_id, name, build):
+    """`build()`'s result (plain, picklable data, never ORM rows) for the contest's public page
+    `name`, from the cache while the contest's public data has not changed."""
+    if current_app.config["PUBLIC_CACHE_SECONDS"] == 0:
+        return build()
+    key = f"{name}:{contest_id}:{contest_version(contest_id)}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value)
+    return value
