@@ -4,7 +4,7 @@ anything the public sees (publication, un-publication, a takedown, a vote when t
 shown) bumps it, so every cached copy is stale at once, in every process.
 """
 
-from flask import current_app
+from flask import current_app, g
 from flask_caching import Cache
 
 cache = Cache()
@@ -26,16 +26,26 @@ def _version_key(contest_id):
     return f"contest-version:{contest_id}"
 
 
+def _versions():
+    """The versions this request (app context) has read: one cache round trip per contest."""
+    return g.setdefault("contest_versions", {})
+
+
 def contest_version(contest_id):
-    return cache.get(_version_key(contest_id)) or 0
+    versions = _versions()
+    if contest_id not in versions:
+        versions[contest_id] = cache.get(_version_key(contest_id)) or 0
+    return versions[contest_id]
 
 
 def invalidate_contest(contest_id):
     """Make every cached public view of the contest stale (call it after the commit)."""
     # Atomic INCR on Redis. Should a version number expire and restart at 0, the copies cached
     # under the old numbers were made before it and have expired first.
-    if cache.cache.inc(_version_key(contest_id)) is None:
+    version = cache.cache.inc(_version_key(contest_id))
+    if version is None:
         raise RuntimeError("the cache could not bump the contest's version")
+    _versions()[contest_id] = version
 
 
 def cached(contest_id, name, build):

@@ -30,13 +30,26 @@ def database_url(tmp_path_factory, worker_id):
 
 
 @pytest.fixture(scope="session")
-def make_app(database_url, tmp_path_factory):
+def scale_services(request, worker_id):
+    """In the scale run (TEST_REDIS_URL set): S3 and Redis settings for every app (tests/scale)."""
+    from tests import scale
+
+    if not scale.enabled():
+        return {}
+    bucket = request.getfixturevalue("s3_server").new_bucket("scale")
+    return scale.settings(bucket, worker_id)
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url, tmp_path_factory, scale_services):
     """Build an app on the test database; settings override TestingConfig."""
 
     built = []
 
     def build(**settings):
         settings.setdefault("SQLALCHEMY_DATABASE_URI", database_url)
+        for name, value in scale_services.items():
+            settings.setdefault(name, value)
         settings.setdefault("INSTANCE_DIR", tmp_path_factory.mktemp("instance"))
         built.append(create_app(TestingConfig, **settings))
         return built[-1]

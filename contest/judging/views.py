@@ -9,6 +9,7 @@ from contest.contests.models import Category
 from contest.extensions import db
 from contest.judging import bp
 from contest.judging.models import Assignment, ScoreSheet
+from contest.pagination import ROWS_PER_PAGE, paginate, requested_page
 from contest.submissions.models import Entry
 
 FILTERS = {"todo": "To do", "done": "Done", "all": "All"}
@@ -41,9 +42,11 @@ def index():
     if show not in FILTERS:
         show = "all"
     shown = [item for item in items if show == "all" or item["done"] == (show == "done")]
+    page = paginate(shown, requested_page(request.args), ROWS_PER_PAGE)
     return render_template(
         "judging/index.html",
-        items=shown,
+        page=page,
+        items=page.items,
         total=len(items),
         done=done,
         show=show,

@@ -1,11 +1,12 @@
 """The organizer's results screen: rankings, uncertainty, reliability and each entry's sheets."""
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
 from contest.contests.models import Contest
 from contest.extensions import db
+from contest.pagination import ROWS_PER_PAGE, paginate, requested_page
 from contest.results import bp, scoring, services
 from contest.submissions.models import Entry
 
@@ -21,11 +22,19 @@ def index():
 @organizer_required
 def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
+    categories = services.category_results(db.session, row)
+    # Each category's ranking pages on its own: ?category=<id>&page=<n> turns one of them.
+    turned = request.args.get("category", "")
+    pages = {
+        category.category_id: paginate(
+            category.rows,
+            requested_page(request.args) if turned == str(category.category_id) else 1,
+            ROWS_PER_PAGE,
+        )
+        for category in categories
+    }
     return render_template(
-        "results/contest.html",
-        contest=row,
-        categories=services.category_results(db.session, row),
-        scoring=scoring,
+        "results/contest.html", contest=row, categories=categories, pages=pages, scoring=scoring
     )
 
 
