@@ -143,6 +143,8 @@ class Config:
     VOTE_CODE_REQUESTS_PER_EMAIL = os.environ.get("VOTE_CODE_REQUESTS_PER_EMAIL", "5 per hour")
     VOTE_ATTEMPTS_PER_IP = os.environ.get("VOTE_ATTEMPTS_PER_IP", "5000 per hour")
     VOTE_ATTEMPTS_PER_CODE = os.environ.get("VOTE_ATTEMPTS_PER_CODE", "10 per hour")
+    # "Report this video" forms sent per client address.
+    TAKEDOWN_REPORTS_PER_IP = os.environ.get("TAKEDOWN_REPORTS_PER_IP", "10 per hour")
     # Limit counters: memory:// (one process), or Redis when REDIS_URL is set (shared by every
     # app process); RATELIMIT_STORAGE_URI names another storage explicitly.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")

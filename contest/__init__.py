@@ -22,6 +22,7 @@ FEATURES = (
     "gallery",
     "health",
     "archive",
+    "takedown",
 )
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -1,4 +1,4 @@
-"""Flask commands: `flask --app contest init | create-admin | demo`."""
+"""Flask commands: `flask --app contest init | create-admin | demo | purge-originals`."""
 
 import time
 from pathlib import Path
@@ -14,6 +14,7 @@ from contest.auth import services as accounts
 from contest.auth.models import User
 from contest.errors import ValidationError
 from contest.extensions import db
+from contest.retention import purge_originals_command
 
 
 @click.command("init")
@@ -112,5 +113,5 @@ def demo_command(videos):
 
 
 def init_app(app):
-    for command in (init_command, create_admin_command, demo_command):
+    for command in (init_command, create_admin_command, demo_command, purge_originals_command):
         app.cli.add_command(command)

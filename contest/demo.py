@@ -20,17 +20,23 @@ from contest.extensions import db
 from contest.judging import sheets
 from contest.judging.calibration import set_anchors
 from contest.judging.models import Assignment
-from contest.judging.services import assign_judges
+from contest.judging.services import assign_judges, judgeable_entries
+from contest.results import publication
+from contest.results import services as results
 from contest.storage import get_storage
 from contest.storage.models import Asset
 from contest.submissions.media import make_clip
 from contest.submissions.models import Entry, School
 from contest.submissions.pipeline import process_upload, video_uploaded
 from contest.submissions.services import attach_captions, attach_consent, grant_extension
+from contest.voting import counting
 from contest.voting.models import Vote, Voter
 from contest.voting.services import new_receipt
 
 DEMO_SLUG = "internet-safety-awards"
+# Last year's contest, judged and published: the home page's archive and a winners page.
+PAST_SLUG = "internet-safety-awards-2025"
+PAST_ENTRIES_PER_CATEGORY = 4
 DEMO_PASSWORD = "demo-password-2026"
 ORGANIZER = "organizer@demo.psa-contest.org"
 JUDGES = [f"judge{n}@demo.psa-contest.org" for n in range(1, 6)]
@@ -158,6 +164,7 @@ def seed_demo(session, seed=2026):
     session.flush()
     _seed_paperwork(session, contest, organizer)
     _seed_votes(session, contest, rng, now)
+    _seed_past_contest(session, rng, now, schools, judges=JUDGES)
     # Adams may still submit, so the demo teacher can try the whole entry and upload flow.
     extension_until = now + timedelta(days=14)
     grant_extension(
@@ -165,6 +172,54 @@ def seed_demo(session, seed=2026):
         "Demo: lets Adams Middle School try creating entries and uploading videos.",
     )  # fmt: skip
     return True
+
+
+def _seed_past_contest(session, rng, now, schools, judges):
+    """Last year's contest: four entries per category from schools across the districts, every
+    consent form approved and captioned, a day of People's Choice votes; the same judges. Its
+    videos come with the current contest's; `seed_demo_judging` judges and publishes it."""
+    year_ago = now - timedelta(days=365)
+    contest = create_contest(
+        session,
+        ContestDraft(
+            name="Internet Safety Awards 2025",
+            slug=PAST_SLUG,
+            timezone="America/New_York",
+            description="Last year's contest: the winning PSAs about staying safe online.",
+        ),
+    )
+    contest.created_at = year_ago - timedelta(days=60)  # older than this year's: the archive
+    contest.submissions_open_at = year_ago - timedelta(days=40)
+    contest.submissions_close_at = year_ago - timedelta(days=5)
+    contest.judging_close_at = year_ago + timedelta(days=10)
+    contest.voting_open_at = year_ago - timedelta(days=1)
+    contest.voting_close_at = year_ago + timedelta(days=14)
+    for email in judges:
+        judge = session.scalar(select(User).where(User.email == email))
+        grant_role(judge, "judge", contest_id=contest.id)
+    used_titles, number = {}, 0
+    for category in contest.categories:
+        for _ in range(PAST_ENTRIES_PER_CATEGORY):
+            # Every fifth school: twelve different schools, across the three districts.
+            school, teacher = schools[number * 5 % len(schools)]
+            number += 1
+            session.add(
+                Entry(
+                    category_id=category.id,
+                    school_id=school.id,
+                    submitted_by_id=teacher.id,
+                    title=_numbered(rng.choice(TITLE_WORDS[category.name]), used_titles),
+                    description=f"A {category.name.lower()} PSA by students at {school.name}.",
+                    credit_line=rng.choice(("Team Pixel", "Ava, Noah and Mia", "The AV Club")),
+                    status="submitted",
+                    submitted_at=contest.submissions_close_at - timedelta(days=rng.randint(1, 30)),
+                )
+            )
+    session.flush()
+    organizer = session.scalar(select(User).where(User.email == ORGANIZER))
+    _seed_paperwork(session, contest, organizer, pending=0)
+    _seed_votes(session, contest, rng, contest.voting_close_at - timedelta(days=2), votes=90)
+    return contest
 
 
 def _numbered(title, used):
@@ -203,8 +258,8 @@ def _demo_pdf(title):
     return bytes(out)
 
 
-def _seed_paperwork(session, contest, organizer):
-    """A consent form and captions for every demo entry; most forms already approved."""
+def _seed_paperwork(session, contest, organizer, pending=PENDING_CONSENT):
+    """A consent form and captions for every demo entry; all but `pending` forms approved."""
     storage = get_storage()
     entries = session.scalars(
         select(Entry).join(Category).where(Category.contest_id == contest.id).order_by(Entry.id)
@@ -217,7 +272,7 @@ def _seed_paperwork(session, contest, organizer):
             "A PSA about staying safe online.\n"
         )
         attach_captions(session, storage, teacher, entry, captions.encode(), "captions.vtt")
-        if number >= PENDING_CONSENT:
+        if number >= pending:
             entry.consent_status = "approved"
     session.flush()
 
@@ -236,9 +291,10 @@ def _demo_hash(text):
     return hashlib.sha256(f"psa-contest demo:{text}".encode()).hexdigest()
 
 
-def _seed_votes(session, contest, rng, now):
-    """People's Choice votes for the entries with consent approved: a steady day of voting from
-    many networks and webmail providers, one burst from a single network, two voided votes."""
+def _seed_votes(session, contest, rng, now, votes=DEMO_VOTES):
+    """People's Choice votes for the entries with consent approved: a steady day of voting (up
+    to `now`) from many networks and webmail providers, one burst from a single network, two
+    voided votes."""
     entries = session.scalars(
         select(Entry.id)
         .join(Category)
@@ -249,7 +305,7 @@ def _seed_votes(session, contest, rng, now):
     burst_at = now - timedelta(hours=5)
     casts = [
         (now - timedelta(seconds=rng.uniform(60, 86000)), _demo_hash(f"net{rng.randrange(120)}"))
-        for _ in range(DEMO_VOTES)
+        for _ in range(votes)
     ] + [
         (burst_at + timedelta(seconds=10 * n), _demo_hash("burst-network"))
         for n in range(DEMO_BURST)
@@ -301,7 +357,7 @@ def seed_demo_videos(app, seconds=4, height=360, workers=None):
             select(Entry.id)
             .join(Category, Category.id == Entry.category_id)
             .join(Contest, Contest.id == Category.contest_id)
-            .where(Contest.slug == DEMO_SLUG, Entry.video_asset_id.is_(None))
+            .where(Contest.slug.in_((DEMO_SLUG, PAST_SLUG)), Entry.video_asset_id.is_(None))
             .order_by(Entry.id)
         ).all()
     size = (height * 16 // 9 // 2 * 2, height)
@@ -396,6 +452,12 @@ def _points(rng, criteria, quality, leniency, how_many=None):
 
 
 def seed_demo_judging(session, seed=2026):
+    """This year's judging under way, last year's judged and published (once their entries
+    have videos). Returns the score sheets made."""
+    return _seed_current_judging(session, seed) + _seed_past_results(session, seed)
+
+
+def _seed_current_judging(session, seed):
     """Anchors, the judge assignment and score sheets in a realistic partly finished state: some
     judges nearly done, some halfway, one barely started; a few drafts, a few comments; watch
     evidence on each. Seeded, so every run makes the same state. Returns the sheets made, or 0
@@ -462,3 +524,73 @@ def seed_demo_judging(session, seed=2026):
             made += 1
     session.flush()
     return made
+
+
+PAST_FEEDBACK = (
+    "A clear message from the first second; the captions make it work with the sound off.",
+    "Great pacing. A closing card with where to get help would make it even stronger.",
+    "The acting sells it. Try a tighter edit in the middle section.",
+)
+
+
+def _seed_past_results(session, seed):
+    """Last year's contest judged (every sheet submitted, with feedback for the schools) and
+    published the way an organizer publishes: the ranking's defaults, the vote's winner. Returns
+    the sheets made, or 0 when it has no ready entries yet or is published already."""
+    contest = session.scalar(select(Contest).where(Contest.slug == PAST_SLUG))
+    if contest is None or contest.published_at is not None:
+        return 0
+    entries = {e.id: e for e in judgeable_entries(session, contest)}
+    if not entries:
+        return 0
+    organizer = session.scalar(select(User).where(User.email == ORGANIZER))
+    assign_judges(session, contest, seed=seed, actor=organizer)
+    rng = random.Random(seed + 1)
+    quality = {entry_id: rng.uniform(0.2, 0.9) for entry_id in sorted(entries)}
+    assignments = session.scalars(
+        select(Assignment).where(Assignment.entry_id.in_(entries)).order_by(Assignment.id)
+    ).all()
+    for number, assignment in enumerate(assignments):
+        judge = session.get(User, assignment.judge_id)
+        entry = entries[assignment.entry_id]
+        sheet = sheets.sheet_for(session, judge, assignment)
+        duration = entry.duration_seconds or 1.0
+        sheets.record_watch(session, judge, sheet, [[0.0, duration]], duration)
+        points = _points(rng, sheets.criteria_of(session, sheet), quality[entry.id], 0.0)
+        feedback = PAST_FEEDBACK[number % len(PAST_FEEDBACK)]
+        sheets.save_draft(session, judge, sheet, points, None, feedback)
+        sheets.submit_sheet(session, judge, sheet, contest.judging_close_at - timedelta(days=2))
+    session.flush()
+    tally, _, ballot_sha256 = counting.contest_tally(session, contest)
+    plan = publication.plan(
+        results.category_results(session, contest),
+        tally,
+        ballot_sha256,
+        publication.entry_facts(session, contest),
+    )
+    awards = publication.check_choices(contest, plan, _resolved(plan))
+    publication.publish_results(
+        session, organizer, contest, awards, now=contest.voting_close_at + timedelta(days=7)
+    )
+    for award in awards:  # the winning schools chose to share the judges' feedback
+        if award.place == 1:
+            session.get(Entry, award.entry.id).feedback_public = True
+    session.flush()
+    return len(assignments)
+
+
+def _resolved(plan):
+    """The default choices with any declared tie ordered as listed, and the reason given."""
+    choices = publication.default_choices(plan)
+    for category in plan.categories:
+        for slot in category.slots:
+            key = publication.place_field(category.category_id, slot.place)
+            if choices[key] is None:
+                taken = set(choices.values())
+                choices[key] = next(e for e in slot.tied_with if e not in taken)
+                choices[publication.reason_field(category.category_id)] = "Demo: tie drawn."
+    pc = plan.peoples_choice
+    if choices[publication.PC_ENTRY] is None and pc.tied_with:
+        choices[publication.PC_ENTRY] = pc.tied_with[0]
+        choices[publication.PC_REASON] = "Demo: tie drawn."
+    return choices

@@ -204,6 +204,7 @@ def make_route_values(app):
     assignment_id = _judge_assignment(app, contest)
     return {
         "contest_id": contest.id,
+        "slug": contest.slug,
         "category_id": contest.categories[0].id,
         "token": INVALID_TOKEN,
         "entry_id": entry.id,
@@ -212,8 +213,19 @@ def make_route_values(app):
         "asset_id": asset_id,
         "notice_id": notice_id,
         "assignment_id": assignment_id,
+        "report_id": make_takedown_report(app, entry).id,
         **_judge_and_conflict(app),
     }
+
+
+def make_takedown_report(app, entry, **fields):
+    """An open "report this video" on `entry`."""
+    from contest.takedown.models import TakedownReport
+
+    fields.setdefault("reason", "privacy")
+    fields.setdefault("details", "My little brother is in this video.")
+    with app.app_context():
+        return _saved(TakedownReport(entry_id=entry.id, **fields))
 
 
 def _judge_and_conflict(app):

@@ -163,6 +163,18 @@ def test_create_admin_with_a_short_password_leaves_an_existing_account_alone(app
 # --- demo ----------------------------------------------------------------------------------------
 
 
+# This year's contest and last year's, published (demo.PAST_SLUG: tested in tests/gallery).
+PAST_ENTRIES = 3 * demo.PAST_ENTRIES_PER_CATEGORY
+ALL_ENTRIES = 60 + PAST_ENTRIES
+
+
+def this_years(query, contest):
+    """`query` on entries narrowed to the demo's current contest."""
+    return query.join(Category, Category.id == Entry.category_id).where(
+        Category.contest_id == contest.id
+    )
+
+
 def printed_logins(output):
     """(role description, email) of each sign-in the demo prints."""
     return re.findall(r"^  (\S.*?)\s{2,}(\S+@\S+)$", output, re.M)
@@ -201,11 +213,11 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
     assert "Demo contest seeded." in result.output
     assert repr(demo.DEMO_PASSWORD) in result.output
     counts = demo_counts(app)
-    assert counts["contests"] == 1
-    assert counts["categories"] == 3
+    assert counts["contests"] == 2
+    assert counts["categories"] == 6
     assert counts["schools"] == counts["schools with a teacher"] == 18
     assert counts["judges"] >= 4
-    assert counts["entries"] == 60
+    assert counts["entries"] == ALL_ENTRIES
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == demo.DEMO_SLUG))
         assert [c.name for c in contest.categories] == [
@@ -216,15 +228,14 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
         assert contest.submissions_open_at < contest.submissions_close_at
         assert contest.submissions_close_at < contest.judging_close_at
         assert contest.voting_open_at < contest.voting_close_at
-        [rubric] = db.session.scalars(select(Rubric)).all()
+        [rubric] = db.session.scalars(select(Rubric).where(Rubric.contest_id == contest.id)).all()
         assert (rubric.contest_id, rubric.category_id, rubric.version) == (contest.id, None, 1)
         assert [c.name for c in rubric.criteria] == [row[0] for row in DEFAULT_RUBRIC]
         assert len(rubric.criteria) == 5
         assert all(
             len(c.level_descriptors) == c.max_points - c.min_points + 1 for c in rubric.criteria
         )
-        entries = db.session.scalars(select(Entry)).all()
-        assert {e.category.contest_id for e in entries} == {contest.id}
+        entries = db.session.scalars(this_years(select(Entry), contest)).all()
         assert all(e.submitted_by_id is not None for e in entries)
         per_school_and_category = Counter((e.school_id, e.category_id) for e in entries)
         assert max(per_school_and_category.values()) <= contest.entries_per_school_per_category
@@ -251,7 +262,7 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
             assert storage.stat(video.key).size == video.size_bytes > 0
             assert e.duration_seconds == pytest.approx(app.config["DEMO_VIDEO_SECONDS"], abs=0.2)
         assert len({db.session.get(Asset, e.video_asset_id).sha256 for e in entries}) == 60
-    assert "60 demo videos made in" in result.output
+    assert f"{ALL_ENTRIES} demo videos made in" in result.output
     assert "score sheets started or submitted" in result.output
     check_demo_judging(app)
     logins = printed_logins(result.output)
@@ -263,19 +274,23 @@ def check_demo_judging(app):
     """Two anchors, K judges on every ready entry, and judges part of the way through."""
     with app.app_context():
         contest = db.session.scalar(select(Contest).where(Contest.slug == demo.DEMO_SLUG))
-        assignments = db.session.scalars(select(Assignment)).all()
+        assignments = db.session.scalars(
+            this_years(select(Assignment).join(Entry, Entry.id == Assignment.entry_id), contest)
+        ).all()
         anchors = {e.id for e in db.session.scalars(select(Entry).where(Entry.calibration_anchor))}
         assert len(anchors) == 2
         judges = {a.judge_id for a in assignments}
         assert len(judges) == len(demo.JUDGES)
         regular = Counter(a.entry_id for a in assignments if not a.calibration)
-        ready = db.session.scalars(select(Entry.id).where(Entry.status == "ready")).all()
+        ready = db.session.scalars(
+            this_years(select(Entry.id).where(Entry.status == "ready"), contest)
+        ).all()
         for entry_id in ready:
             if entry_id in anchors:  # every judge scores the anchors, first
                 assert {a.judge_id for a in assignments if a.entry_id == entry_id} == judges
             else:
                 assert regular[entry_id] == contest.judges_per_entry, entry_id
-        sheets = db.session.scalars(select(ScoreSheet)).all()
+        sheets = [a.sheet for a in assignments if a.sheet]
         status = Counter(s.status for s in sheets)
         assert status["submitted"] >= 60 and 3 <= status["draft"] <= 12
         assert len(sheets) < len(assignments)  # not all done
@@ -302,7 +317,7 @@ def test_demo_twice_duplicates_nothing(app, runner):
     assert "Demo contest already there." in second.output
     assert "demo videos made" not in second.output
     # video, poster, original upload, consent form, captions
-    assert counts["ready entries"] == 60 and counts["assets"] == 300
+    assert counts["ready entries"] == ALL_ENTRIES and counts["assets"] == 5 * ALL_ENTRIES
     assert demo_counts(app) == counts
     assert printed_logins(second.output) == printed_logins(first.output)
 
@@ -318,7 +333,7 @@ def test_demo_keeps_an_account_that_is_already_there(app, runner):
     name, roles, password_hash = account(app, demo.ORGANIZER)
     assert (name, password_hash) == (before[0], before[2])
     assert roles == ["judge", "organizer"]
-    assert demo_counts(app)["entries"] == 60
+    assert demo_counts(app)["entries"] == ALL_ENTRIES
     assert demo_counts(app)["ready entries"] == 0  # --no-videos: none made
 
 

@@ -103,6 +103,19 @@ EXPECTED = {
     ("gallery.index", "GET"): {
         "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
     },
+    # The route values' contest is not published: its winners and videos are not found by anyone.
+    ("gallery.winners_page", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("gallery.results_json", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("gallery.video", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("gallery.download", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
     ("judging.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 200, "organizer": 403,
     },
@@ -252,6 +265,14 @@ EXPECTED = {
     ("submissions.certificates_index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 404, "judge": 403, "organizer": 403,
     },
+    ("submissions.results", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 404, "judge": 403, "organizer": 403,
+    },
+    # Not published yet: the school's teacher is sent back with the reason.
+    ("submissions.share_feedback", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": (302, "/school/{school_id}/results/{contest_id}"),
+        "teacher_b": 404, "judge": 403, "organizer": 403,
+    },
     ("submissions.participation_certificate", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 404, "teacher_b": 404, "judge": 403, "organizer": 403,
     },
@@ -382,6 +403,35 @@ EXPECTED = {
     },
     ("voting.receipt", "GET"): {
         "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    # Takedown: the route values' entry is a draft, not public, so it can't be reported (404).
+    ("takedown.report", "GET"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("takedown.report", "POST"): {
+        "anonymous": 404, "teacher_a": 404, "teacher_b": 404, "judge": 404, "organizer": 404,
+    },
+    ("takedown.sent", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "organizer": 200,
+    },
+    ("takedown.queue", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    # The organizer's decisions with empty forms: refused, with the form shown again (400).
+    ("takedown.queue", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("takedown.entry", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 200,
+    },
+    ("takedown.hide", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("takedown.unhide", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
+    },
+    ("takedown.dismiss", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403, "organizer": 400,
     },
 }
 # fmt: on

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from contest.audit import record
 from contest.auth.guards import organizer_required
+from contest.caching import invalidate_contest
 from contest.contests import bp
 from contest.contests import services as contests
 from contest.contests.forms import CloneContestForm, ContestForm
@@ -119,6 +120,7 @@ def edit(contest_id):
         else:
             record(db.session, current_user, "contest.updated", contest)
             db.session.commit()
+            invalidate_contest(contest.id)  # phases and the live-tally setting are public
             flash("Contest saved.", "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=contest)

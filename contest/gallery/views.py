@@ -1,12 +1,19 @@
-"""Public pages: the contest home."""
+"""Public pages: the contest home, each published contest's winners, and a page per winning
+video with its share link, card tags and download. Thin: the rules are in winners.py."""
 
-from flask import render_template
+from flask import Response, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
+from contest.caching import cached
 from contest.contests.models import Contest
 from contest.extensions import db
-from contest.gallery import bp
+from contest.gallery import bp, winners
 from contest.gallery.services import contest_phase, current_contest
+from contest.results import publication
+from contest.storage.models import Asset
+from contest.storage.serving import send_asset
+
+REPORT_ENDPOINT = "takedown.report"
 
 
 @bp.route("/")
@@ -18,4 +25,69 @@ def index():
             select(Contest).where(Contest.id != contest.id).order_by(Contest.created_at.desc())
         ).all()
     phase = contest_phase(contest) if contest else None
-    return render_template("gallery/index.html", contest=contest, phase=phase, past=past)
+    return render_template(
+        "gallery/index.html",
+        contest=contest,
+        phase=phase,
+        past=past,
+        is_published=winners.is_published,
+    )
+
+
+def _published_or_404(slug):
+    contest = winners.published_contest(db.session, slug)
+    if contest is None:
+        abort(404)  # never say whether draft results exist
+    return contest
+
+
+@bp.route("/contests/<slug>/winners")
+def winners_page(slug):
+    contest = _published_or_404(slug)
+    page = cached(contest.id, "winners", lambda: winners.winners_page(db.session, contest))
+    return render_template("gallery/winners.html", page=page)
+
+
+@bp.route("/contests/<slug>/results.json")
+def results_json(slug):
+    """The published document, byte for byte what its SHA-256 was taken of."""
+    contest = _published_or_404(slug)
+    payload = publication.published_payload(db.session, contest)
+    if payload is None:
+        abort(404)
+    return Response(
+        publication.canonical_json(payload),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{contest.slug}-results.json"'},
+    )
+
+
+def _video_or_404(entry_id):
+    found = winners.published_video(db.session, entry_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/videos/<int:entry_id>")
+def video(entry_id):
+    card, contest = _video_or_404(entry_id)
+    report_url = None
+    if REPORT_ENDPOINT in current_app.view_functions:  # the takedown form, once it is there
+        report_url = url_for(REPORT_ENDPOINT, entry_id=entry_id)
+    return render_template(
+        "gallery/video.html",
+        card=card,
+        contest=contest,
+        licence_url=winners.licence_url(contest.licence),
+        report_url=report_url,
+    )
+
+
+@bp.route("/videos/<int:entry_id>/download")
+def download(entry_id):
+    card, contest = _video_or_404(entry_id)
+    asset = db.session.get(Asset, card["video_asset_id"]) if card["video_asset_id"] else None
+    if asset is None:
+        abort(404)
+    return send_asset(asset, winners.download_name(contest, card), as_attachment=True)

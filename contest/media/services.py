@@ -1,10 +1,18 @@
-"""Who may see which stored file. Plain functions: a session, a user and an asset id in."""
+"""Who may see which stored file. Plain functions: a session, a user and an asset id in.
+
+The public sees an entry's video, poster and captions while it is up for the People's Choice
+vote, and after publication only if it won (the winners page and the video pages show just
+those). Between the close of voting and publication, and for every entry that did not win once
+the results are out, the public sees nothing: the results are not leaked early, and the
+schools' videos are not left public longer than the contest needs them.
+"""
 
 from sqlalchemy import or_, select
 
 from contest.contests.models import Category, Contest
 from contest.gallery.services import contest_phase
 from contest.judging.models import Assignment
+from contest.results.models import Result
 from contest.submissions.models import Entry
 
 # The Entry column that holds each kind of file, and whether the public may ever see it.
@@ -16,7 +24,6 @@ PARTS = {
     "original_video_asset_id": False,
     "consent_asset_id": False,
 }
-PUBLIC_PHASES = ("voting", "winners")
 
 
 def find_entry(session, asset_id):
@@ -30,11 +37,22 @@ def find_entry(session, asset_id):
 
 
 def publicly_visible(session, entry, now=None):
-    """Ready, consented, not hidden or withdrawn, in a contest that is voting or has winners."""
+    """Ready, consented, not hidden or withdrawn; and in a contest whose vote is open, or whose
+    published results give the entry an award."""
     if entry.status != "ready" or entry.consent_status != "approved" or entry.hidden_at:
         return False
     contest = session.get(Contest, session.get(Category, entry.category_id).contest_id)
-    return contest_phase(contest, now) in PUBLIC_PHASES
+    phase = contest_phase(contest, now)
+    if phase == "voting":
+        return True
+    if phase != "winners":
+        return False
+    won = session.scalar(
+        select(Result.id)
+        .where(Result.contest_id == contest.id, Result.entry_id == entry.id)
+        .limit(1)
+    )
+    return won is not None
 
 
 def may_view(session, user, asset_id, now=None):

@@ -25,7 +25,7 @@ from contest.contests.models import Category
 from contest.judging.services import judgeable_entries
 from contest.results.models import Result
 from contest.submissions.models import Entry, School
-from contest.submissions.services import credit_line_problem
+from contest.submissions.services import public_credit
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FONT = "dejavu"
@@ -206,15 +206,6 @@ def zip_files(files):
 # --- what to certify --------------------------------------------------------------------------
 
 
-def certificate_credit(entry):
-    """The entry's credit line as its consent allows on a certificate: full names of minors only
-    when the teacher said the forms allow them and an organizer approved those forms; otherwise
-    a credit that looks like full names is left off rather than printed."""
-    full_names = entry.full_names_allowed and entry.consent_status == "approved"
-    credit = entry.credit_line.strip()
-    return credit if credit_line_problem(credit, full_names) is None else ""
-
-
 def publication_date(contest):
     """The day the results were published, in the contest's time zone ("25 November 2026")."""
     day = contest.published_at.astimezone(ZoneInfo(contest.timezone))
@@ -260,7 +251,7 @@ def certificate_files(session, contest, school_id=None):
     for result, entry, school, category, _ in rows:
         headline, detail = award_wording(result.award, result.place, category)
         page = Certificate(
-            contest.name, headline, detail, entry.title, certificate_credit(entry), school, date
+            contest.name, headline, detail, entry.title, public_credit(entry), school, date
         )
         pages.setdefault(entry.id, []).append(page)
         entries[entry.id] = entry

@@ -23,6 +23,7 @@ from contest.submissions.services import mail_school, tell_school
 PLACES = (1, 2, 3)
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 PC_ENTRY, PC_REASON = "pc_entry", "pc_reason"
+CAPTIONS_REASON = "captions_reason"
 
 
 def place_field(category_id, place):
@@ -56,6 +57,7 @@ class EntryFacts:
     consent_status: str
     hidden: bool
     calibration_anchor: bool = False
+    has_captions: bool = True
 
 
 def entry_facts(session, contest):
@@ -78,6 +80,7 @@ def entry_facts(session, contest):
             entry.consent_status,
             entry.hidden_at is not None,
             entry.calibration_anchor,
+            entry.captions_asset_id is not None,
         )
         for entry, school in rows
     }
@@ -407,6 +410,40 @@ def check_peoples_choice(pc, entry_id, reason, facts):
     return award, []
 
 
+def uncaptioned(facts, entry_ids):
+    """The entries among `entry_ids` (None and repeats ignored) that have no captions."""
+    ids = dict.fromkeys(entry_id for entry_id in entry_ids if entry_id in facts)
+    return [facts[entry_id] for entry_id in ids if not facts[entry_id].has_captions]
+
+
+def uncaptioned_choices(plan, choices):
+    """The chosen winners (field name -> entry id, as check_choices takes them) without captions,
+    for the publish screen's warning."""
+    names = [place_field(c.category_id, p) for c in plan.categories for p in PLACES]
+    return uncaptioned(plan.facts, [choices.get(name) for name in [*names, PC_ENTRY]])
+
+
+def captions_problem(awards, reason):
+    """Why `awards` may not be published as they are, or None: every winning video needs
+    captions, unless the organizer gives the reason to publish without them (it is published)."""
+    missing = uncaptioned({a.entry.id: a.entry for a in awards}, [a.entry.id for a in awards])
+    if not missing or (reason or "").strip():
+        return None
+    titles = _titles({entry.id: entry for entry in missing}, [entry.id for entry in missing])
+    return (
+        f"{titles} {'has' if len(missing) == 1 else 'have'} no captions. Add captions, or give "
+        "the reason to publish without them: it is published with the results."
+    )
+
+
+def captions_override(awards, reason):
+    """What the published document and the audit log keep of a publication without captions."""
+    missing = uncaptioned({a.entry.id: a.entry for a in awards}, [a.entry.id for a in awards])
+    if not missing:
+        return None
+    return {"reason": (reason or "").strip(), "entry_ids": [entry.id for entry in missing]}
+
+
 def voting_still_open(contest, now):
     """Why the contest may not be published yet because of its voting window, or None."""
     if contest.voting_open_at is None:
@@ -444,6 +481,9 @@ def check_choices(contest, plan, choices, now=None):
     problems += trouble
     if pc:
         awards.append(pc)
+    missing_captions = captions_problem(awards, choices.get(CAPTIONS_REASON))
+    if missing_captions:
+        problems.append((CAPTIONS_REASON, missing_captions))
     if not awards and not problems:
         problems.append(
             (
@@ -471,27 +511,35 @@ def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def published_document(contest, published_at, awards):
-    return {
+def published_document(contest, published_at, awards, captions_reason=None):
+    document = {
         "contest": {"id": contest.id, "name": contest.name, "slug": contest.slug},
         "published_at": published_at.isoformat(),
         "awards": [award.document() for award in awards],
     }
+    without_captions = captions_override(awards, captions_reason)
+    if without_captions:
+        document["captions_override"] = without_captions
+    return document
 
 
 def _message(contest, award):
     return f"“{award.entry.title}” won {award.describe()} in {contest.name}. Congratulations!"
 
 
-def publish_results(session, organizer, contest, awards, now=None):
+def publish_results(session, organizer, contest, awards, now=None, captions_reason=None):
     """Freeze `awards` (from check_choices) in Result rows with the document's digest, mark the
-    contest published, audit it (with every tie resolution and override) and tell each
-    winning school. The caller commits. Returns (document bytes, digest)."""
+    contest published, audit it (with every tie resolution and override, and the reason to
+    publish winners without captions) and tell each winning school. The caller commits.
+    Returns (document bytes, digest)."""
+    missing_captions = captions_problem(awards, captions_reason)
+    if missing_captions:
+        raise ValidationError(missing_captions, field=CAPTIONS_REASON)
     session.refresh(contest, with_for_update=True)  # two organizers publishing at once: one wins
     if contest.published_at is not None:
         raise ValidationError("These results are already published: un-publish them first.")
     now = (now or utcnow()).replace(microsecond=0)
-    document = published_document(contest, now, awards)
+    document = published_document(contest, now, awards, captions_reason)
     data = canonical_json(document)
     sha = digest(data)
     for award in awards:
@@ -527,6 +575,7 @@ def publish_results(session, organizer, contest, awards, now=None):
         contest,
         digest=sha,
         overrides=overrides,
+        captions_override=document.get("captions_override"),
         payload=document,
     )
     session.flush()

@@ -3,11 +3,15 @@ document, and withdraw it again (every step audited)."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
 from contest.audit import AuditEvent
 from contest.auth.guards import organizer_required
+from contest.caching import invalidate_contest
 from contest.contests.models import Contest
 from contest.errors import ContestError
 from contest.extensions import db
@@ -16,6 +20,20 @@ from contest.results.forms import UnpublishForm, choice_fields, choices_of, publ
 from contest.voting import counting
 
 ALREADY_PUBLISHED = "Someone else published these results just now: see the published results."
+
+
+class CaptionsReasonForm(FlaskForm):
+    """The reason to publish winners without captions; posted with the publish form, whose
+    token covers it."""
+
+    class Meta:
+        csrf = False
+
+    captions_reason = TextAreaField(
+        "Reason to publish winning videos without captions",
+        description="Only when a winning video has no captions; it is published with the results.",
+        validators=[Length(max=1000)],
+    )
 
 
 def _plan(contest):
@@ -39,12 +57,18 @@ def _attach(form, problems):
     return general
 
 
-def _publish_page(contest, plan, form, problems=(), status=200):
+def _choices(form, captions, plan):
+    return {**choices_of(form, plan), publication.CAPTIONS_REASON: captions.captions_reason.data}
+
+
+def _publish_page(contest, plan, form, captions, problems=(), status=200):
     page = render_template(
         "results/publish.html",
         contest=contest,
         plan=plan,
         form=form,
+        captions=captions,
+        uncaptioned=publication.uncaptioned_choices(plan, choices_of(form, plan)),
         problems=problems,
         publication=publication,
     )
@@ -59,19 +83,24 @@ def publish(contest_id):
         flash("These results are already published.", "info")
         return redirect(url_for("results.published", contest_id=contest.id))
     plan = _plan(contest)
+    captions = CaptionsReasonForm()
     if request.method == "GET":
-        return _publish_page(
-            contest, plan, publish_form(plan, data=publication.default_choices(plan))
-        )
+        form = publish_form(plan, data=publication.default_choices(plan))
+        return _publish_page(contest, plan, form, captions)
     form = publish_form(plan)
-    if not form.validate_on_submit():
-        return _publish_page(contest, plan, form, ["Check the highlighted fields."], 400)
+    valid = form.validate_on_submit()
+    if not (captions.validate() and valid):
+        return _publish_page(contest, plan, form, captions, ["Check the highlighted fields."], 400)
     if form.change.data:
-        return _publish_page(contest, plan, form)
+        return _publish_page(contest, plan, form, captions)
+    choices = _choices(form, captions, plan)
     try:
-        awards = publication.check_choices(contest, plan, choices_of(form, plan))
+        awards = publication.check_choices(contest, plan, choices)
     except publication.PublicationProblems as error:
-        return _publish_page(contest, plan, form, _attach(form, error.problems), 400)
+        captions_problems = [p for p in error.problems if p[0] == publication.CAPTIONS_REASON]
+        _attach(captions, captions_problems)
+        problems = _attach(form, [p for p in error.problems if p not in captions_problems])
+        return _publish_page(contest, plan, form, captions, problems, 400)
     if not (form.confirmed.data == "yes" and form.publish.data):
         form.confirmed.data = "yes"
         page = render_template(
@@ -81,17 +110,26 @@ def publish(contest_id):
             form=form,
             awards=awards,
             fields=choice_fields(plan),
+            captions=captions,
+            uncaptioned=publication.uncaptioned(plan.facts, [a.entry.id for a in awards]),
         )
         return page
     try:
-        _, digest = publication.publish_results(db.session, current_user, contest, awards)
+        _, digest = publication.publish_results(
+            db.session,
+            current_user,
+            contest,
+            awards,
+            captions_reason=choices[publication.CAPTIONS_REASON],
+        )
         db.session.commit()
     except ContestError as error:
         db.session.rollback()
-        return _publish_page(contest, plan, form, [error.message], 409)
+        return _publish_page(contest, plan, form, captions, [error.message], 409)
     except IntegrityError:  # another organizer's publication won the race
         db.session.rollback()
-        return _publish_page(contest, plan, form, [ALREADY_PUBLISHED], 409)
+        return _publish_page(contest, plan, form, captions, [ALREADY_PUBLISHED], 409)
+    invalidate_contest(contest.id)
     publication.mail_winners(db.session, contest, awards)
     flash(f"Results published. Their SHA-256 is {digest}.", "success")
     return redirect(url_for("results.published", contest_id=contest.id))
@@ -154,5 +192,6 @@ def unpublish(contest_id):
         flash(error.message, "error")
         return _published_page(contest, form, 400)
     db.session.commit()
+    invalidate_contest(contest.id)
     flash("Results withdrawn; the audit log keeps what was published.", "success")
     return redirect(url_for("results.publish", contest_id=contest.id))

@@ -122,6 +122,15 @@ def _megabytes(size):
 # --- entries --------------------------------------------------------------------------------
 
 
+def public_credit(entry):
+    """The entry's credit line as the public may see it (pages, certificates): full names of
+    minors only when the teacher said the forms allow them and an organizer approved those
+    forms; otherwise a credit that looks like full names is left off rather than shown."""
+    full_names = entry.full_names_allowed and entry.consent_status == "approved"
+    credit = entry.credit_line.strip()
+    return credit if credit_line_problem(credit, full_names) is None else ""
+
+
 def credit_line_problem(credit, full_names_allowed):
     """Why a student credit line may not be used, or None.
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
+from contest.caching import invalidate_contest
 from contest.contests.models import Contest
 from contest.dbtypes import utcnow
 from contest.errors import ValidationError
@@ -79,6 +80,7 @@ def manage_void(contest_id):
             getattr(form, error.field).errors.append(error.message)
         else:
             db.session.commit()
+            invalidate_contest(contest.id)  # a live tally on the public gallery changes
             flash(f"Vote {vote.receipt} voided: {vote.void_reason}", "success")
             return redirect(url_for("voting.manage_contest", contest_id=contest.id))
     return _manage_page(contest, void_form=form, status=400)
@@ -99,6 +101,7 @@ def manage_void_flag(contest_id):
             form.flag.errors.append(error.message)
         else:
             db.session.commit()
+            invalidate_contest(contest.id)
             flash(f"{voided} votes voided: {form.reason.data.strip()}", "success")
             return redirect(url_for("voting.manage_contest", contest_id=contest.id))
     return _manage_page(contest, flag_form=form, status=400)

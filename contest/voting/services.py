@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from contest.contests.models import Category, Contest
 from contest.dbtypes import utcnow
 from contest.errors import ContestError, PhaseClosed, ValidationError
+from contest.pagination import paginate
 from contest.submissions.models import Entry
+from contest.submissions.services import public_credit
 from contest.voting import identity
 from contest.voting.models import Vote, VoteCode, Voter
 
@@ -62,6 +64,7 @@ class Receipt:
     entry_id: int
     cast_at: datetime
     already_voted: bool
+    contest_id: int
 
 
 def _eligible(query):
@@ -81,6 +84,64 @@ def eligible_entries(session, contest):
         .order_by(Category.sort_order, Category.id, Entry.id)
     )
     return session.scalars(_eligible(query)).all()
+
+
+GALLERY_ORDERS = 64
+# What the public gallery shows of an entry: plain values, so the list can be cached.
+GALLERY_FIELDS = (
+    "id",
+    "title",
+    "video_asset_id",
+    "poster_asset_id",
+    "captions_asset_id",
+)
+
+
+def gallery(session, contest):
+    """The voting gallery's data: [{"id", "name", "entries": [entry dicts]}] per category with
+    eligible entries, in category order. Two queries whatever the number of entries."""
+    names = dict(
+        session.execute(
+            select(Category.id, Category.name).where(Category.contest_id == contest.id)
+        ).all()
+    )
+    categories = {}
+    for entry in eligible_entries(session, contest):
+        category = categories.setdefault(
+            entry.category_id,
+            {"id": entry.category_id, "name": names[entry.category_id], "entries": []},
+        )
+        shown = {name: getattr(entry, name) for name in GALLERY_FIELDS}
+        category["entries"].append(shown | {"credit": public_credit(entry)})
+    return list(categories.values())
+
+
+def gallery_size(categories):
+    """How many entries the gallery shows."""
+    return sum(len(category["entries"]) for category in categories)
+
+
+def gallery_order(seed):
+    """The visitor order (one of GALLERY_ORDERS) for a visitor's random `seed`: enough orders
+    that no entry is always near the top, few enough that each page is rendered once per order
+    and served from the cache."""
+    return seed % GALLERY_ORDERS
+
+
+def gallery_page(categories, order, number, per_page):
+    """Page `number` of the gallery in visitor order `order` (gallery_order): each category's
+    entries shuffled by it, pages running on across categories. Returns the Page (its items
+    (category, entry) pairs) and the page's [(category, entries)]."""
+    ordered = [
+        (category, entry)
+        for category in categories
+        for entry in shuffled(category["entries"], f"{order}:{category['id']}")
+    ]
+    page = paginate(ordered, number, per_page)
+    grouped = {}
+    for category, entry in page.items:
+        grouped.setdefault(category["id"], (category, []))[1].append(entry)
+    return page, list(grouped.values())
 
 
 def eligible_entry(session, contest, entry_id):
@@ -249,7 +310,9 @@ def _existing(session, voter):
     )
     if vote is None:
         return None
-    return Receipt(vote.receipt, vote.entry_id, vote.cast_at, already_voted=True)
+    return Receipt(
+        vote.receipt, vote.entry_id, vote.cast_at, already_voted=True, contest_id=vote.contest_id
+    )
 
 
 def new_receipt():
@@ -302,4 +365,4 @@ def _cast(session, vote_code, max_attempts, ip, now, key):
     if voter.verified_at is None:
         voter.verified_at = now
     session.commit()
-    return Receipt(vote.receipt, vote.entry_id, vote.cast_at, False)
+    return Receipt(vote.receipt, vote.entry_id, vote.cast_at, False, vote.contest_id)

@@ -16,13 +16,18 @@ from flask import (
     url_for,
 )
 from flask_limiter import RateLimitExceeded
+from markupsafe import Markup
 from sqlalchemy import select
 
+from contest.caching import cached, invalidate_contest
+from contest.contests.models import Contest
 from contest.errors import PhaseClosed, ValidationError
 from contest.extensions import db, limiter
 from contest.gallery.services import current_contest
 from contest.mail import MailError, send_mail
+from contest.pagination import CARDS_PER_PAGE, Page, requested_page
 from contest.submissions.models import Entry
+from contest.submissions.services import public_credit
 from contest.voting import bp, identity, services, tally
 from contest.voting.counting import contest_ballots, voter_key
 from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
@@ -149,21 +154,33 @@ def index():
     if contest is None:
         return render_template("voting/index.html", contest=None)
     state = services.voting_state(contest)
-    categories, counts = [], None
+    gallery = None
     if state == "open":
-        seed = session.setdefault(SEED, secrets.randbits(32))
-        by_category = {}
-        for entry in services.eligible_entries(db.session, contest):
-            by_category.setdefault(entry.category, []).append(entry)
-        categories = [
-            (category, services.shuffled(entries, f"{seed}:{category.id}"))
-            for category, entries in by_category.items()
-        ]
-    if state == "open" and contest.show_live_tally:  # else hidden until the results are out
-        counts = tally.count(contest_ballots(db.session, contest)).counts
-    return render_template(
-        "voting/index.html", contest=contest, state=state, categories=categories, counts=counts
-    )
+        order = services.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
+        gallery = _gallery(contest, order, requested_page(request.args))
+    return render_template("voting/index.html", contest=contest, state=state, gallery=gallery)
+
+
+def _gallery(contest, order, number):
+    """Page `number` of the gallery in visitor order `order`, as HTML rendered once for each
+    version of the contest's public data: a rush of visitors costs no entry query or render."""
+
+    def entries():
+        return cached(contest.id, "voting-entries", lambda: services.gallery(db.session, contest))
+
+    total = cached(contest.id, "voting-entry-count", lambda: services.gallery_size(entries()))
+    number = min(number, Page([], 1, CARDS_PER_PAGE, total).pages)
+
+    def render():
+        page, categories = services.gallery_page(entries(), order, number, CARDS_PER_PAGE)
+        counts = None
+        if contest.show_live_tally:  # else hidden until the results are out
+            counts = tally.count(contest_ballots(db.session, contest)).counts
+        return render_template(
+            "voting/_gallery.html", page=page, categories=categories, counts=counts
+        )
+
+    return Markup(cached(contest.id, f"voting-page:{order}:{number}", render))
 
 
 @bp.route("/entry/<int:entry_id>", methods=["GET", "POST"])
@@ -198,7 +215,12 @@ def entry(entry_id):
                 return redirect(url_for(".code"))
     state = services.voting_state(contest)
     return render_template(
-        "voting/entry.html", contest=contest, entry=entry, form=form, state=state
+        "voting/entry.html",
+        contest=contest,
+        entry=entry,
+        credit=public_credit(entry),
+        form=form,
+        state=state,
     )
 
 
@@ -221,6 +243,8 @@ def _mail_code(address, issued, contest):
 
 
 def _receipt_page(receipt):
+    if not receipt.already_voted and db.session.get(Contest, receipt.contest_id).show_live_tally:
+        invalidate_contest(receipt.contest_id)  # the gallery's live tally has changed
     session.pop(CODE, None)
     session[RECEIPT] = receipt.receipt
     session[ALREADY] = receipt.already_voted

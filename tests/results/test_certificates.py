@@ -13,6 +13,7 @@ from contest.extensions import db
 from contest.results import certificates
 from contest.results.certificates import Certificate
 from contest.submissions.models import Entry
+from contest.submissions.services import public_credit
 from tests import factories
 from tests.helpers import page_text
 from tests.test_security import inline_code
@@ -129,16 +130,16 @@ def _entry(**fields):
 
 def test_the_credit_line_appears_as_the_consent_allows():
     first_names = _entry(credit_line="Maya, Leo and Sam")
-    assert certificates.certificate_credit(first_names) == "Maya, Leo and Sam"
+    assert public_credit(first_names) == "Maya, Leo and Sam"
     team = _entry(credit_line="Team Pixel")
-    assert certificates.certificate_credit(team) == "Team Pixel"
+    assert public_credit(team) == "Team Pixel"
     full_names = {"credit_line": "Maya Lopez and Leo Chen", "full_names_allowed": True}
-    assert certificates.certificate_credit(_entry(**full_names, consent_status="approved")) == (
+    assert public_credit(_entry(**full_names, consent_status="approved")) == (
         "Maya Lopez and Leo Chen"
     )
     # claimed but the forms are not (yet) approved: a minor's full name is not printed
-    assert certificates.certificate_credit(_entry(**full_names, consent_status="pending")) == ""
-    assert certificates.certificate_credit(_entry(credit_line="Maya Lopez")) == ""
+    assert public_credit(_entry(**full_names, consent_status="pending")) == ""
+    assert public_credit(_entry(credit_line="Maya Lopez")) == ""
 
 
 def test_the_publication_date_is_the_day_in_the_contests_time_zone():

@@ -24,6 +24,7 @@ from tests import factories
 
 CATEGORY = 7
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+CAPTIONS = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello\n"
 
 
 def row(entry_id, place, tied=False, raw=None):
@@ -305,11 +306,13 @@ def test_already_published_or_nothing_to_publish_is_refused():
 
 
 def make_ready(app, small_contest):
-    """small_contest with consent approved for E1-E3 and a teacher at their school."""
+    """small_contest with consent approved and captions for E1-E3, and a teacher at their school."""
     contest, entries, judges, rubric = small_contest
     with app.app_context():
         for title in ("E1", "E2", "E3"):
-            db.session.get(Entry, entries[title].id).consent_status = "approved"
+            entry = db.session.get(Entry, entries[title].id)
+            entry.consent_status = "approved"
+            entry.captions_asset_id = factories.store_asset(CAPTIONS, "text/vtt").id
         db.session.commit()
     teacher = factories.make_user(
         app, roles=[("teacher", entries["E1"].school_id)], email="lincoln.teacher@example.org"

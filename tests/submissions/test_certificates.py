@@ -65,6 +65,7 @@ def test_a_teacher_downloads_their_schools_certificates(app, login_as, people, a
     url = paths(people, contest, entries)
     home = page_text(teacher.get("/school/"))
     assert f'href="{url["list"]}"' in home
+    assert f'href="/school/{people["school_a"].id}/results/{contest.id}"' in home
 
     response = teacher.get(url["list"])
     page = page_text(response)

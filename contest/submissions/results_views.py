@@ -1,0 +1,60 @@
+"""A teacher's results: once the contest is published, the places and awards of their school's
+entries and the judges' feedback, with the school's choice to share that feedback on the public
+winners page. Another school's results are not found (404)."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from contest.auth.guards import teacher_required
+from contest.caching import invalidate_contest
+from contest.contests.models import Category, Contest
+from contest.errors import ContestError
+from contest.extensions import db
+from contest.gallery import feedback, winners
+from contest.submissions import bp
+from contest.submissions.models import Entry, School
+
+
+def _my_school_and_contest(school_id, contest_id):
+    if school_id not in current_user.school_ids:
+        abort(404)
+    return db.get_or_404(School, school_id), db.get_or_404(Contest, contest_id)
+
+
+@bp.route("/<int:school_id>/results/<int:contest_id>")
+@teacher_required
+def results(school_id, contest_id):
+    school, contest = _my_school_and_contest(school_id, contest_id)
+    published = winners.is_published(contest)
+    rows = winners.school_results(db.session, contest, school.id) if published else []
+    return render_template(
+        "submissions/results.html", school=school, contest=contest, published=published, rows=rows
+    )
+
+
+@bp.route(
+    "/<int:school_id>/results/<int:contest_id>/entries/<int:entry_id>/feedback", methods=["POST"]
+)
+@teacher_required
+def share_feedback(school_id, contest_id, entry_id):
+    school, contest = _my_school_and_contest(school_id, contest_id)
+    entry = db.get_or_404(Entry, entry_id)
+    category = db.session.get(Category, entry.category_id)
+    if entry.school_id != school.id or category.contest_id != contest.id:
+        abort(404)
+    share = request.form.get("share") == "yes"
+    try:
+        changed = feedback.share_feedback(db.session, current_user, contest, entry, share)
+    except ContestError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            invalidate_contest(contest.id)
+        flash(
+            f"The judges' feedback on “{entry.title}” is "
+            + ("shown on the public winners page." if share else "no longer shown to the public."),
+            "success",
+        )
+    return redirect(url_for(".results", school_id=school.id, contest_id=contest.id))

@@ -1,0 +1,187 @@
+"""Takedowns: the public reports a video, organizers hide it (or not), teachers are told.
+
+Plain functions: a session and values in, rows or domain errors (contest.errors) out; the caller
+commits, then invalidates the contest's cached public pages when an entry was hidden or shown.
+"""
+
+import logging
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from contest.audit import record
+from contest.auth.models import RoleGrant, User
+from contest.dbtypes import utcnow
+from contest.errors import ValidationError
+from contest.mail import MailError, send_mail
+from contest.submissions.models import Entry
+from contest.submissions.services import mail_school, tell_school
+from contest.takedown.models import REPORT_REASONS, TakedownReport
+
+log = logging.getLogger(__name__)
+
+DETAILS_MAX = 2000
+REASON_MAX = 1000
+EMAIL_MAX = TakedownReport.__table__.c.contact_email.type.length
+REASON_LABELS = {
+    "privacy": "It shows private information about someone",
+    "consent": "Someone in it did not agree to appear",
+    "bullying": "It bullies or mocks someone",
+    "copyright": "It uses someone else's work without permission",
+    "inappropriate": "It is inappropriate for a school audience",
+    "other": "Something else",
+}
+
+
+def _text(value, limit, field, what):
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationError(f"Keep the {what} to {limit} characters or fewer.", field=field)
+    return value
+
+
+def _required(value, field="reason"):
+    value = _text(value, REASON_MAX, field, "reason")
+    if not value:
+        raise ValidationError("Give the reason: the school will read it.", field=field)
+    return value
+
+
+def _contact_email(email):
+    email = (email or "").strip()
+    if not email:
+        return ""
+    if len(email) > EMAIL_MAX:
+        raise ValidationError("That email address is too long.", field="contact_email")
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(
+            "That is not an email address. Leave it empty if you prefer not to give one.",
+            field="contact_email",
+        ) from None
+
+
+def organizers(session):
+    """Active users holding the organizer role, who are told about every new report."""
+    return session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "organizer", User.active)
+        .distinct()
+        .order_by(User.id)
+    ).all()
+
+
+def _mail(to, subject, body):
+    """Mail someone; a failure is logged, never fatal: the report or decision is already made."""
+    try:
+        send_mail(to, subject, body)
+    except MailError:
+        log.warning("mail %r not sent", subject)
+
+
+def file_report(session, entry, reason, details, contact_email, queue_url):
+    """A report from the public about a video it can see; organizers are mailed `queue_url`.
+
+    The caller has checked the entry is publicly visible (anything else is "not found").
+    """
+    if reason not in REPORT_REASONS:
+        raise ValidationError("Choose why the video should come down.", field="reason")
+    report = TakedownReport(
+        entry_id=entry.id,
+        reason=reason,
+        details=_text(details, DETAILS_MAX, "details", "details"),
+        contact_email=_contact_email(contact_email),
+    )
+    session.add(report)
+    session.flush()
+    # No reporter's address in the audit log: it is cleared from the report once resolved.
+    record(session, None, "takedown.reported", report, entry_id=entry.id, reason=reason)
+    body = (
+        f"Someone reported the video “{entry.title}” (entry {entry.id}): "
+        f"{REASON_LABELS[reason]}.\n\n{report.details or '(no details given)'}\n\n"
+        f"Hide it or dismiss the report: {queue_url}"
+    )
+    for organizer in organizers(session):
+        _mail(organizer.email, f"Video reported: {entry.title}", body)
+    return report
+
+
+def open_reports(session, entry_id=None):
+    """Unresolved reports, oldest first, with their entries: [(report, entry)]."""
+    query = (
+        select(TakedownReport, Entry)
+        .join(Entry, Entry.id == TakedownReport.entry_id)
+        .where(TakedownReport.resolved_at.is_(None))
+        .order_by(TakedownReport.created_at, TakedownReport.id)
+    )
+    if entry_id is not None:
+        query = query.where(TakedownReport.entry_id == entry_id)
+    return session.execute(query).all()
+
+
+def hidden_entries(session):
+    return session.scalars(
+        select(Entry).where(Entry.hidden_at.is_not(None)).order_by(Entry.hidden_at.desc())
+    ).all()
+
+
+def _resolve(session, organizer, report, outcome, note, entry_title, now):
+    """Close a report; its reporter (if they left an address) hears the outcome, then the
+    address is forgotten."""
+    if report.contact_email:
+        verdict = "took the video down" if outcome == "hidden" else "decided the video stays up"
+        _mail(
+            report.contact_email,
+            "Your report was reviewed",
+            f"Thank you for your report about “{entry_title}”. The organizers {verdict}.",
+        )
+    report.resolved_at, report.resolved_by_id = now, organizer.id
+    report.outcome, report.note, report.contact_email = outcome, note, ""
+
+
+def hide_entry(session, organizer, entry, reason, now=None):
+    """Take the video off every public page at once; its open reports are resolved with it."""
+    reason = _required(reason)
+    if entry.hidden_at is not None:
+        raise ValidationError("This video is already hidden.")
+    now = now or utcnow()
+    entry.hidden_at, entry.hidden_reason = now, reason
+    reports = [report for report, _ in open_reports(session, entry.id)]
+    for report in reports:
+        _resolve(session, organizer, report, "hidden", reason, entry.title, now)
+    record(
+        session, organizer, "entry.hidden", entry,
+        reason=reason, report_ids=[report.id for report in reports],
+    )  # fmt: skip
+    message = f"The organizers took “{entry.title}” off the public site: {reason}"
+    tell_school(session, entry, "entry.hidden", message)
+    mail_school(session, entry, f"Video hidden: {entry.title}", message)
+    return entry
+
+
+def unhide_entry(session, organizer, entry, reason):
+    """Put a hidden video back where the public could see it before."""
+    reason = _required(reason)
+    if entry.hidden_at is None:
+        raise ValidationError("This video is not hidden.")
+    entry.hidden_at, entry.hidden_reason = None, None
+    record(session, organizer, "entry.unhidden", entry, reason=reason)
+    message = f"The organizers put “{entry.title}” back on the public site: {reason}"
+    tell_school(session, entry, "entry.unhidden", message)
+    mail_school(session, entry, f"Video shown again: {entry.title}", message)
+    return entry
+
+
+def dismiss_report(session, organizer, report, note, now=None):
+    """Close a report without hiding the video; the note says why, for the other organizers."""
+    note = _text(note, REASON_MAX, "note", "note")
+    if not note:
+        raise ValidationError("Say why the video stays up.", field="note")
+    if report.resolved_at is not None:
+        raise ValidationError("This report has already been dealt with.")
+    entry = session.get(Entry, report.entry_id)
+    _resolve(session, organizer, report, "dismissed", note, entry.title, now or utcnow())
+    record(session, organizer, "takedown.dismissed", report, entry_id=entry.id, note=note)
+    return report
