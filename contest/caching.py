@@ -4,8 +4,9 @@ anything the public sees (publication, un-publication, a takedown, a vote when t
 shown) bumps it, so every cached copy is stale at once, in every process.
 """
 
-from flask import current_app, g
+from flask import current_app, g, request, session
 from flask_caching import Cache
+from flask_login import current_user
 
 cache = Cache()
 
@@ -59,3 +60,14 @@ def cached(contest_id, name, build):
         value = build()
         cache.set(key, value)
     return value
+
+
+def cached_page(contest_id, name, render):
+    """The whole page `render()` makes (its HTML), from the cache for a visitor who is not signed
+    in and has no message waiting: every such visitor sees the same page, so a rush of them
+    costs no rendering. Anyone else gets it rendered. `name` says everything the page depends
+    on besides the contest's public data (page number, visitor order, phase)."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    # Absolute links (share URLs, card tags) carry the host the visitor asked for.
+    return cached(contest_id, f"page:{request.host}:{name}", render)

@@ -1,19 +1,18 @@
 """Public pages: the contest home, each published contest's winners, and a page per winning
 video with its share link, card tags and download. Thin: the rules are in winners.py."""
 
-from flask import Response, abort, current_app, render_template, url_for
+from flask import Response, abort, render_template
 from sqlalchemy import select
 
-from contest.caching import cached
+from contest.caching import cached, cached_page
 from contest.contests.models import Contest
 from contest.extensions import db
 from contest.gallery import bp, winners
+from contest.gallery.clocks import clock_for_slug
 from contest.gallery.services import contest_phase, current_contest
 from contest.results import publication
 from contest.storage.models import Asset
 from contest.storage.serving import send_asset
-
-REPORT_ENDPOINT = "takedown.report"
 
 
 @bp.route("/")
@@ -43,9 +42,16 @@ def _published_or_404(slug):
 
 @bp.route("/contests/<slug>/winners")
 def winners_page(slug):
-    contest = _published_or_404(slug)
-    page = cached(contest.id, "winners", lambda: winners.winners_page(db.session, contest))
-    return render_template("gallery/winners.html", page=page)
+    clock = clock_for_slug(slug)  # no database query while the page is cached
+    if clock is None or not winners.is_published(clock):
+        abort(404)  # never say whether draft results exist
+
+    def render():
+        contest = db.session.get(Contest, clock.id)
+        page = cached(contest.id, "winners", lambda: winners.winners_page(db.session, contest))
+        return render_template("gallery/winners.html", page=page)
+
+    return cached_page(clock.id, "winners", render)
 
 
 @bp.route("/contests/<slug>/results.json")
@@ -72,15 +78,15 @@ def _video_or_404(entry_id):
 @bp.route("/videos/<int:entry_id>")
 def video(entry_id):
     card, contest = _video_or_404(entry_id)
-    report_url = None
-    if REPORT_ENDPOINT in current_app.view_functions:  # the takedown form, once it is there
-        report_url = url_for(REPORT_ENDPOINT, entry_id=entry_id)
-    return render_template(
-        "gallery/video.html",
-        card=card,
-        contest=contest,
-        licence_url=winners.licence_url(contest.licence),
-        report_url=report_url,
+    return cached_page(
+        contest.id,
+        f"video:{entry_id}",
+        lambda: render_template(
+            "gallery/video.html",
+            card=card,
+            contest=contest,
+            licence_url=winners.licence_url(contest.licence),
+        ),
     )
 
 

@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 from flask_limiter import RateLimitExceeded
-from markupsafe import Markup
 from sqlalchemy import select
 
-from contest.caching import cached, invalidate_contest
+from contest.caching import cached, cached_page, invalidate_contest
 from contest.contests.models import Contest
 from contest.errors import PhaseClosed, ValidationError
 from contest.extensions import db, limiter
+from contest.gallery.clocks import current_clock
 from contest.gallery.services import current_contest
 from contest.mail import MailError, send_mail
 from contest.pagination import CARDS_PER_PAGE, Page, requested_page
@@ -67,13 +67,17 @@ def _code_sent(response):
 
 
 def _code_being_confirmed():
-    """The VoteCode this request confirms: the mailed link's, else the one in the session."""
-    token = (request.view_args or {}).get("token")
-    if token:
-        link_hash = identity.keyed_hash(voter_key(), "link", token)
-        return db.session.scalar(select(VoteCode).where(VoteCode.link_hash == link_hash))
-    code_id = session.get(CODE)
-    return db.session.get(VoteCode, code_id) if isinstance(code_id, int) else None
+    """The VoteCode this request confirms: the mailed link's, else the one in the session.
+    Looked up once a request: the rate limits' key functions and the view all ask."""
+    if "vote_code" not in g:
+        token = (request.view_args or {}).get("token")
+        if token:
+            link_hash = identity.keyed_hash(voter_key(), "link", token)
+            g.vote_code = db.session.scalar(select(VoteCode).where(VoteCode.link_hash == link_hash))
+        else:
+            code_id = session.get(CODE)
+            g.vote_code = db.session.get(VoteCode, code_id) if isinstance(code_id, int) else None
+    return g.vote_code
 
 
 def _voter_key_for_attempt():
@@ -150,37 +154,42 @@ def _attach(form, error):
 
 @bp.route("/")
 def index():
-    contest = current_contest()
-    if contest is None:
+    clock = current_clock()  # no database query while the page is cached
+    if clock is None:
         return render_template("voting/index.html", contest=None)
-    state = services.voting_state(contest)
-    gallery = None
-    if state == "open":
-        order = services.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
-        gallery = _gallery(contest, order, requested_page(request.args))
-    return render_template("voting/index.html", contest=contest, state=state, gallery=gallery)
+    state = services.voting_state(clock)
 
+    def contest():  # the row itself, read only when the page is rendered
+        return db.session.get(Contest, clock.id)
 
-def _gallery(contest, order, number):
-    """Page `number` of the gallery in visitor order `order`, as HTML rendered once for each
-    version of the contest's public data: a rush of visitors costs no entry query or render."""
+    if state != "open":
+        return render_template("voting/index.html", contest=contest(), state=state)
+    order = services.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
 
-    def entries():
-        return cached(contest.id, "voting-entries", lambda: services.gallery(db.session, contest))
+    def categories():  # the gallery's entries, from the database once per version
+        return cached(clock.id, "voting-entries", lambda: services.gallery(db.session, contest()))
 
-    total = cached(contest.id, "voting-entry-count", lambda: services.gallery_size(entries()))
-    number = min(number, Page([], 1, CARDS_PER_PAGE, total).pages)
+    total = cached(clock.id, "voting-entry-count", lambda: services.gallery_size(categories()))
+    number = min(requested_page(request.args), Page([], 1, CARDS_PER_PAGE, total).pages)
 
     def render():
-        page, categories = services.gallery_page(entries(), order, number, CARDS_PER_PAGE)
+        row = contest()
+        page, shown = services.gallery_page(categories(), order, number, CARDS_PER_PAGE)
         counts = None
-        if contest.show_live_tally:  # else hidden until the results are out
-            counts = tally.count(contest_ballots(db.session, contest)).counts
+        if row.show_live_tally:  # else hidden until the results are out
+            counts = tally.count(contest_ballots(db.session, row)).counts
         return render_template(
-            "voting/_gallery.html", page=page, categories=categories, counts=counts
+            "voting/index.html",
+            contest=row,
+            state=state,
+            page=page,
+            categories=shown,
+            counts=counts,
         )
 
-    return Markup(cached(contest.id, f"voting-page:{order}:{number}", render))
+    # Rendered once per visitor order and page for each version of the contest's public data:
+    # a rush of visitors costs no entry query and no rendering.
+    return cached_page(clock.id, f"voting:{order}:{number}", render)
 
 
 @bp.route("/entry/<int:entry_id>", methods=["GET", "POST"])

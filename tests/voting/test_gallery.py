@@ -151,3 +151,22 @@ def test_credits_show_only_what_the_consent_allows(app, client):
         assert "Maya Lopez" not in body
     assert "Team Pixel" in page_text(client.get("/vote/"))
     assert "by Team Pixel" in page_text(client.get(f"/vote/entry/{team.id}"))
+
+
+def test_visitors_who_are_not_signed_in_share_one_rendered_page(app, login_as):
+    """The whole page is cached for the public; a signed-in visitor, or one with a message
+    waiting, gets their own page (their menu, their message), and it is not cached for others."""
+    make_voting_contest(app, entries_per_category=2)
+    assert statements_for(app, visitor(app, 7), "/vote/"), "the first visitor's page is built"
+    assert statements_for(app, visitor(app, 7), "/vote/") == [], "the next costs no query"
+
+    organizer = login_as("organizer")
+    with organizer.session_transaction() as session:
+        session[SEED] = 7
+    assert "Sign out" in page_text(organizer.get("/vote/"))
+    flashed = visitor(app, 7)
+    with flashed.session_transaction() as session:
+        session["_flashes"] = [("info", "A message for this visitor only.")]
+    assert "A message for this visitor only." in page_text(flashed.get("/vote/"))
+    public = page_text(visitor(app, 7).get("/vote/"))
+    assert "Sign out" not in public and "A message for this visitor only." not in public
