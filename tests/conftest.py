@@ -106,13 +106,14 @@ def runner(app):
 
 @pytest.fixture
 def people(app):
-    """The five roles the permission matrix checks, with their schools."""
+    """The roles the permission matrix checks (anonymous aside), with their schools."""
     return factories.make_people(app)
 
 
 @pytest.fixture
 def login_as(app, people):
-    """A test client signed in as one of `people` (organizer, teacher_a, teacher_b, judge)."""
+    """A test client signed in as one of `people` (organizer, teacher_a, teacher_b, judge,
+    judge_conflict)."""
 
     def sign_in(role):
         client = app.test_client()

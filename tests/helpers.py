@@ -143,7 +143,9 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 
 # --- the route matrix (permissions, security headers, CSRF) -------------------------------------
 
-ROLES = ("anonymous", "teacher_a", "teacher_b", "judge", "organizer")
+# judge_conflict: a judge who declared a conflict with School A's district, and is not the
+# judge of the route values' assignment.
+ROLES = ("anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "organizer")
 MATRIX_METHODS = ("GET", "POST")
 # Routes that end the session run last, so one sign-in per role serves a whole sweep.
 SESSION_ENDING = {("auth.logout", "POST")}
