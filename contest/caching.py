@@ -2,13 +2,22 @@
 host), else in the process. Each contest's public data carries a version number; changing
 anything the public sees (publication, un-publication, a takedown, a vote when the live tally is
 shown) bumps it, so every cached copy is stale at once, in every process.
+
+A value cached under a version is never rewritten, so each process also keeps the values it
+uses in a small cache of its own (`local_cache`): a hot page then costs one round trip to Redis,
+for its contest's version, instead of one for each piece.
 """
 
+from cachelib import SimpleCache
 from flask import current_app, g, request, session
 from flask_caching import Cache
 from flask_login import current_user
 
 cache = Cache()
+LOCAL_ENTRIES = 1000
+# A process's own copy lives at most this long, so data that changes without a version bump
+# (an entry becoming ready) shows no later than PUBLIC_CACHE_SECONDS plus this.
+LOCAL_SECONDS = 60
 
 
 def init_app(app):
@@ -21,6 +30,20 @@ def init_app(app):
     else:
         config |= {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     cache.init_app(app, config=config)
+    app.extensions["local_cache"] = SimpleCache(threshold=LOCAL_ENTRIES)
+
+
+def local_cache():
+    """This process's own cache for the app: never shared, so only for values that are the
+    same in every process (versioned), or that may lag other processes for a moment."""
+    return current_app.extensions["local_cache"]
+
+
+def clear():
+    """Forget everything cached, shared and in this process (a database emptied or restored
+    hands out old ids again)."""
+    cache.clear()
+    local_cache().clear()
 
 
 def _version_key(contest_id):
@@ -52,13 +75,17 @@ def invalidate_contest(contest_id):
 def cached(contest_id, name, build):
     """`build()`'s result (plain, picklable data, never ORM rows) for the contest's public page
     `name`, from the cache while the contest's public data has not changed."""
-    if current_app.config["PUBLIC_CACHE_SECONDS"] == 0:
+    seconds = current_app.config["PUBLIC_CACHE_SECONDS"]
+    if seconds == 0:
         return build()
     key = f"{name}:{contest_id}:{contest_version(contest_id)}"
-    value = cache.get(key)
+    value = local_cache().get(key)
     if value is None:
-        value = build()
-        cache.set(key, value)
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            cache.set(key, value)
+        local_cache().set(key, value, timeout=min(seconds, LOCAL_SECONDS))
     return value
 
 

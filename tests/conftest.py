@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from contest import create_app
-from contest.caching import cache
+from contest import caching
 from contest.extensions import db
 from tests import factories
 from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_postgres_database
@@ -78,7 +78,7 @@ def _empty_database(request):
     app = request.getfixturevalue("app")
     shutil.rmtree(Path(app.config["INSTANCE_DIR"]) / "outbox", ignore_errors=True)
     with app.app_context():
-        cache.clear()  # ids come back on SQLite: a cached page could outlive its rows
+        caching.clear()  # ids come back on SQLite: a cached page could outlive its rows
         db.session.remove()
         # DELETE beats TRUNCATE on tables this small; ids are not reset, so tests never assume them.
         with db.engine.begin() as connection:

@@ -1,10 +1,11 @@
 """Which contest the public pages are about, and when its phases fall, without a database query
 per visitor: the public pages a rush of visitors hits (the voting gallery, the winners pages) look
-contests up here, and only a cache miss reads the contests table.
+contests up here, and only a miss reads the contests table.
 
-Any committed change to a contest row, in any session, forgets the cached copy (in every process
-when the cache is Redis); the copy also expires after CLOCK_SECONDS, so a change the listeners
-cannot see (another process on the in-process cache, raw SQL) shows within seconds.
+Each process keeps its own copy (caching.local_cache) for CLOCK_SECONDS: a committed change to
+a contest row in this process, through any session, forgets it at once; other processes see the
+change within CLOCK_SECONDS. Takedowns and publication's data go by the contest's version
+(contest.caching), which every process reads afresh.
 """
 
 from dataclasses import dataclass, fields
@@ -14,12 +15,12 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from contest.caching import cache
+from contest.caching import local_cache
 from contest.contests.models import Contest
 from contest.extensions import db
 
 KEY = "contest-clocks"
-CLOCK_SECONDS = 10
+CLOCK_SECONDS = 2
 CHANGED = "contest_clocks_changed"  # Session.info flag: a contest row was written
 
 
@@ -49,10 +50,10 @@ def _clocks():
     seconds = min(current_app.config["PUBLIC_CACHE_SECONDS"], CLOCK_SECONDS)
     if seconds == 0:
         return _read(db.session)
-    clocks = cache.get(KEY)
+    clocks = local_cache().get(KEY)
     if clocks is None:
         clocks = _read(db.session)
-        cache.set(KEY, clocks, timeout=seconds)
+        local_cache().set(KEY, clocks, timeout=seconds)
     return clocks
 
 
@@ -85,7 +86,7 @@ def _note_bulk_contest_changes(state):
 @event.listens_for(Session, "after_commit")
 def _forget_after_commit(session):
     if session.info.pop(CHANGED, False) and has_app_context():
-        cache.delete(KEY)
+        local_cache().delete(KEY)
 
 
 @event.listens_for(Session, "after_rollback")
