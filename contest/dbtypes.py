@@ -35,6 +35,21 @@ def utcnow():
     return datetime.now(UTC)
 
 
+MAX_INTEGER = 2**31 - 1  # the largest value an INTEGER column holds (ids, on PostgreSQL)
+MAX_BIGINT = 2**63 - 1
+
+
+def whole_number(text, limit=MAX_INTEGER):
+    """`text` (a form field, header or URL value) as a whole number written in plain digits, up
+    to `limit`; None for anything else. str.isdigit() alone lets "²" through to int(), which
+    refuses it, as it refuses 5,000 digits; and SQLite's driver can't bind an int past 2**63."""
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()):
+        return None
+    if len(text.lstrip("0")) > len(str(limit)) or int(text) > limit:
+        return None
+    return int(text)
+
+
 def one_of(column, values, name=None):
     """A CHECK constraint that keeps `column` within `values` (enums as portable strings)."""
     quoted = ", ".join(f"'{value}'" for value in values)

@@ -3,6 +3,8 @@ with the `pager` macro (templates/_pagination.html)."""
 
 from dataclasses import dataclass
 
+from contest.dbtypes import whole_number
+
 # Pages of 24 fill a grid of 2, 3 or 4 cards a row; tables take 60 rows.
 CARDS_PER_PAGE = 24
 ROWS_PER_PAGE = 60
@@ -41,8 +43,8 @@ class Page:
 
 def requested_page(args, name="page"):
     """The page number the query string asks for (1 when absent or not a positive number)."""
-    value = args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    number = whole_number(args.get(name, ""))
+    return number if number else 1
 
 
 def paginate(items, number, per_page):

@@ -1,6 +1,6 @@
-"""Security headers on every response."""
+"""Security headers on every response; requests carrying NUL characters refused."""
 
-from flask import current_app
+from flask import abort, current_app, request
 
 
 def content_security_policy(storage_origin=None):
@@ -49,8 +49,47 @@ def add_security_headers(response):
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NUL_MESSAGE = (
+    "What you sent contains a NUL character (0x00), which no text here can hold. "
+    "Remove it and send it again."
+)
+
+
+def _strings(value):
+    """Every string in a parsed JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def refuse_nul_characters():
+    """400 for a URL, form field or JSON body holding a NUL character: PostgreSQL text cannot
+    store one (its driver raises, which would be a 500) and nobody types it. Other bodies (tus
+    chunks, S3 parts) are left unread, so they still stream."""
+    texts = [
+        *(value for value in (request.view_args or {}).values() if isinstance(value, str)),
+        *(part for pair in request.args.items(multi=True) for part in pair),
+    ]
+    if request.mimetype in FORM_TYPES:
+        texts += [part for pair in request.form.items(multi=True) for part in pair]
+        texts += [upload.filename or "" for _, upload in request.files.items(multi=True)]
+    elif request.is_json:
+        texts += _strings(request.get_json(silent=True))
+    if any("\x00" in text for text in texts):
+        abort(400, NUL_MESSAGE)
+
+
 def init_app(app):
-    """Install the headers; call after the storage is set up (its origin joins the CSP)."""
+    """Install the headers and the NUL check; call after the storage is set up (its origin joins
+    the CSP)."""
     storage = app.extensions.get("storage")
     app.extensions["csp"] = content_security_policy(storage.browser_origin() if storage else None)
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)

@@ -128,7 +128,13 @@ def _to_utc(local, zone, phase):
         return None
     if local.tzinfo is not None:
         return local.astimezone(UTC)
-    moment = local.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 west of UTC, 1 Jan of year 1 east of it
+        raise ValidationError(
+            f"{local:%d %B %Y} is too far off for a contest: choose a date in our time.",
+            field=phase,
+        ) from None
     if moment.astimezone(zone).replace(tzinfo=None) != local:
         raise ValidationError(
             f"There is no {local:%H:%M} on {local.day} {local:%B %Y} in {zone.key}: the clocks "

@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -29,6 +29,16 @@ def _reason(label, message, description=""):
     )
 
 
+MAX_SEED = 2**63 - 1
+
+
+def _seed_in_range(form, field):
+    """0 to MAX_SEED. (WTForms' NumberRange calls math.isnan, which overflows on a whole number
+    past a float's range.)"""
+    if field.data is not None and not 0 <= field.data <= MAX_SEED:
+        raise ValidationError(f"Give a whole number from 0 to {MAX_SEED}.")
+
+
 class AssignForm(FlaskForm):
     seed = IntegerField(
         "Seed",
@@ -37,7 +47,7 @@ class AssignForm(FlaskForm):
             "The same seed gives the same assignment. Existing assignments always stay; "
             "only missing judges are added."
         ),
-        validators=[InputRequired(message="Give a seed (0 will do)."), NumberRange(min=0)],
+        validators=[InputRequired(message="Give a seed (0 will do)."), _seed_in_range],
     )
     submit = SubmitField("Assign judges")
 

@@ -19,6 +19,7 @@ from contest.judging.rubrics import NAME_LENGTH, CriterionDraft
 
 NOT_A_NUMBER = "Enter a whole number."
 EMPTY_ROWS = 3  # blank rows offered for new criteria
+MAX_INDEX_DIGITS = 6  # a row number past this is no row of the page's
 
 
 class CriterionRow(Form):
@@ -61,8 +62,21 @@ class CriterionRow(Form):
         )
 
 
+class RowList(FieldList):
+    """A FieldList that reads only plain row numbers ("criteria-2-name"). WTForms' own takes any
+    text for which str.isdigit() holds, and int() then fails on "²" or a 5,000-digit number."""
+
+    def _extract_indices(self, prefix, formdata):
+        start = prefix + self._field_separator
+        for key in formdata:
+            if key.startswith(start):
+                index = key[len(start) :].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= MAX_INDEX_DIGITS:
+                    yield int(index)
+
+
 class RubricForm(FlaskForm):
-    criteria = FieldList(FormField(CriterionRow))
+    criteria = RowList(FormField(CriterionRow))
     submit = SubmitField("Save rubric")
 
     def rows_in_order(self):

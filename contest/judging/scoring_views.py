@@ -7,18 +7,22 @@ other judges' scores. An assignment that is not the judge's is a 404, so ids rev
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from contest.auth.guards import judge_required
 from contest.contests.models import Category
+from contest.dbtypes import whole_number
 from contest.errors import NotAllowed, ValidationError
 from contest.extensions import db
 from contest.judging import bp, services, sheets
 from contest.judging.models import Assignment
 from contest.submissions.models import Entry
 from contest.uploads.views import api_error
+
+# A submission the database refused (the draft was committed before it was tried: nothing lost).
+NOT_SUBMITTED = "Your scores could not be submitted just now; your draft is saved. Try again."
 
 
 def _judge():
@@ -64,10 +68,20 @@ def _form_points():
         if not name.startswith("criterion-"):
             continue
         key = name.removeprefix("criterion-")
-        key = int(key) if key.isdigit() else key
+        key = _whole_or_text(key)
         value = value.strip()
-        points[key] = int(value) if value.lstrip("-").isdigit() else (value or None)
+        number = whole_number(value.removeprefix("-"))
+        if number is None:
+            points[key] = value or None
+        else:
+            points[key] = -number if value.startswith("-") else number
     return points
+
+
+def _whole_or_text(key):
+    """A criterion id as a number when it is one in plain digits, else the text as sent."""
+    number = whole_number(key)
+    return key if number is None else number
 
 
 def _all_points(sheet, posted):
@@ -142,11 +156,16 @@ def sheet_submit(assignment_id):
         return _render(assignment, sheet, message, status, points=posted)
     try:
         sheets.submit_sheet(db.session, _judge(), sheet, datetime.now(UTC))
+        db.session.commit()
     except (ValidationError, NotAllowed) as error:
         db.session.rollback()
         status = 409 if isinstance(error, sheets.SheetLocked) else 400
         return _render(assignment, sheet, error.message, status)
-    db.session.commit()
+    except DatabaseError:
+        db.session.rollback()
+        current_app.logger.exception("submitting score sheet %s failed", sheet.id)
+        flash(NOT_SUBMITTED, "error")  # not the page's "Not saved" box: the draft is saved
+        return _render(assignment, sheet, status=503)
     flash(
         f"Your scores for “{db.session.get(Entry, assignment.entry_id).title}” are submitted.",
         "success",
@@ -220,9 +239,7 @@ def sheet_draft(assignment_id):
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("points", {}), dict):
         return api_error(400, "Send the draft as JSON: {points: {criterion id: points}}.")
-    points = {
-        int(key) if key.isdigit() else key: value for key, value in data.get("points", {}).items()
-    }
+    points = {_whole_or_text(key): value for key, value in data.get("points", {}).items()}
     try:
         sheets.save_draft(
             db.session, _judge(), sheet, points, data.get("comment"), data.get("feedback")

@@ -10,19 +10,26 @@ from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 
 from contest.storage import storage_for
-from contest.storage.base import content_disposition
+from contest.storage.base import StorageError, content_disposition
+
+# Browsers load a <track> only from the page's own origin (unless its <video> asks for CORS), so
+# captions, small by rule, go through the app even when the store could serve them directly.
+SAME_ORIGIN_TYPES = {"text/vtt"}
 
 
 def send_asset(asset, download_name, as_attachment=False):
     """A response that gets `asset`'s bytes to the browser, named `download_name` (made safe
     here), shown inline or offered as a download; 404 if its local file has gone.
 
-    S3: a 302 to a presigned GET link that carries the content type and disposition.
+    S3: a 302 to a presigned GET link that carries the content type and disposition; captions
+    (SAME_ORIGIN_TYPES) are read from the store and sent by the app instead.
     Local: the file with the asset's content type, nosniff, ETag and Last-Modified; a single
     `Range` gets 206 and exactly those bytes, one past the end gets 416.
     """
     storage = storage_for(asset)
     inline = not as_attachment
+    if storage.direct and asset.content_type in SAME_ORIGIN_TYPES:
+        return _passed_through(storage, asset, download_name, inline)
     url = storage.download_url(asset.key, download_name, asset.content_type, inline=inline)
     if url:
         response = redirect(url, code=302)
@@ -57,6 +64,21 @@ def send_asset(asset, download_name, as_attachment=False):
     response.headers["Content-Disposition"] = content_disposition(download_name, inline=inline)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Accept-Ranges"] = "bytes"
+    response.cache_control.private = True  # only for those the route let through
+    return response
+
+
+def _passed_through(storage, asset, download_name, inline):
+    """The whole (small) object, read from `storage` and sent by the app."""
+    try:
+        with storage.open(asset.key) as stream:
+            data = stream.read()
+    except StorageError as error:
+        current_app.logger.error("%r could not be read: %s", asset, error)
+        raise NotFound() from error
+    response = current_app.response_class(data, mimetype=asset.content_type)
+    response.headers["Content-Disposition"] = content_disposition(download_name, inline=inline)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True  # only for those the route let through
     return response
 

@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC
 
 from sqlalchemy import func, select
 
@@ -429,6 +430,10 @@ def disqualify(session, organizer, entry, reason):
 def grant_extension(session, organizer, contest, school, until, reason):
     """Let one school submit until `until` (replaces an earlier extension)."""
     reason = _reason(reason)
+    try:
+        until = until.astimezone(UTC)
+    except OverflowError:  # the last minute of 9999 west of UTC is in the year 10000
+        raise ValidationError("Choose a deadline in our time.", field="until") from None
     if contest.submissions_close_at and until <= contest.submissions_close_at:
         raise ValidationError(
             "An extension must end after the contest's own deadline.", field="until"

@@ -5,7 +5,6 @@ Flask-free: the views read the request and hand over the header values and the b
 """
 
 import base64
-import binascii
 import fcntl
 import hashlib
 import io
@@ -15,6 +14,7 @@ import socket
 import time
 from contextlib import contextmanager
 
+from contest.dbtypes import MAX_BIGINT, whole_number
 from contest.storage.base import CHUNK_SIZE
 
 TUS_VERSION = "1.0.0"
@@ -75,9 +75,10 @@ class ChunkRefused(Exception):
 
 def parse_length(value, name):
     """A non-negative whole number from header `name`; TusError 400 if missing or malformed."""
-    if value is None or not value.strip().isdigit():
+    length = whole_number((value or "").strip(), limit=MAX_BIGINT)
+    if length is None:
         raise TusError(400, f"{name} must be a whole number of bytes.")
-    return int(value)
+    return length
 
 
 def parse_metadata(header):
@@ -89,7 +90,7 @@ def parse_metadata(header):
             raise TusError(400, "Upload-Metadata has an empty or repeated key.")
         try:
             metadata[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as error:
+        except ValueError as error:  # binascii.Error, UnicodeDecodeError, or not ASCII at all
             raise TusError(400, f"Upload-Metadata value of {key!r} is not base64 UTF-8.") from error
     return metadata
 
@@ -103,7 +104,7 @@ def parse_checksum(header):
         raise TusError(400, f"Checksum algorithm {algorithm!r} is not supported.")
     try:
         return CHECKSUMS[algorithm], base64.b64decode(encoded.strip(), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or not ASCII at all
         raise TusError(400, "Upload-Checksum digest is not base64.") from error
 
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from contest.auth.guards import teacher_required
 from contest.contests.models import Contest
+from contest.dbtypes import whole_number
 from contest.errors import ContestError, NotAllowed, PhaseClosed, page_title
 from contest.extensions import csrf, db
 from contest.storage import get_storage
@@ -120,10 +121,10 @@ def tus_files():
         metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
     except tus.TusError as error:
         return api_error(error.status, error.message)
-    entry_id = metadata.get("entry_id", "")
-    if not entry_id.isdigit():
+    entry_id = whole_number(metadata.get("entry_id", ""))
+    if entry_id is None:
         return api_error(400, "Upload-Metadata must name the entry_id the video is for.")
-    entry = db.session.get(Entry, int(entry_id))
+    entry = db.session.get(Entry, entry_id)
     if entry is None:
         return api_error(404, "There is no such entry.")
     folder = services.staging_dir(current_app.config)

@@ -22,11 +22,17 @@ SIZE = 3 * 1024 * 1024 + 321
 HOSTILE_NAME = 'Our "best" PSA\r\nSet-Cookie: stolen=1; \u202eété\x00 – 🎬.mp4'
 
 
+# Download names come from stored titles, not from the request: one with a NUL could never come
+# through a URL (the app refuses those), so `?as=hostile` names it.
+STORED_NAMES = {"hostile": HOSTILE_NAME}
+
+
 def add_asset_route(app, assets):
     """Give a fresh app a test-only route: /test-only/assets/<name>?as=<download name>[&save]."""
 
     def show(name):
         download_name = request.args.get("as", "clip.mp4")
+        download_name = STORED_NAMES.get(download_name, download_name)
         return send_asset(assets[name], download_name, as_attachment="save" in request.args)
 
     app.add_url_rule("/test-only/assets/<name>", "test_only_asset", show)
@@ -147,7 +153,7 @@ def test_the_content_type_comes_from_the_asset_not_the_key(make_app):
 @pytest.mark.parametrize("attachment", [False, True], ids=["inline", "attachment"])
 def test_a_hostile_download_name_is_made_safe(local_app, attachment):
     app, _, _ = local_app
-    query = {"as": HOSTILE_NAME, **({"save": "1"} if attachment else {})}
+    query = {"as": "hostile", **({"save": "1"} if attachment else {})}
     response = get(app, "/test-only/assets/clip", query)
     assert response.status_code == 200
     assert response.headers.get("Set-Cookie") is None
@@ -218,3 +224,28 @@ def test_an_s3_asset_redirects_to_a_link_that_serves_its_bytes(s3_bucket, make_a
     status, headers, body = fetch(link, Range="bytes=10-19")
     assert (status, body) == (206, data[10:20])
     assert headers["Content-Range"] == f"bytes 10-19/{SIZE}"
+
+
+def test_s3_captions_are_sent_by_the_app_so_a_track_loads_from_the_pages_origin(
+    s3_bucket, make_app
+):
+    app, assets = make_app(**s3_bucket.settings), {}
+    add_asset_route(app, assets)
+    captions = b"WEBVTT\n\n00:00.000 --> 00:02.000\nStay safe online.\n"
+    assets["captions"] = store(app, "captions/1.vtt", captions, "text/vtt")
+    assert assets["captions"].backend == "s3"
+
+    response = get(app, "/test-only/assets/captions", {"as": "captions.vtt"})
+    assert (response.status_code, response.data) == (200, captions)
+    assert response.mimetype == "text/vtt"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"] == content_disposition(
+        "captions.vtt", inline=True
+    )
+
+
+def test_s3_captions_the_store_cannot_read_are_404(s3_bucket, make_app):
+    app, assets = make_app(**s3_bucket.settings), {}
+    add_asset_route(app, assets)
+    assets["gone"] = Asset(backend="s3", key="captions/never-stored.vtt", content_type="text/vtt")
+    assert get(app, "/test-only/assets/gone").status_code == 404
