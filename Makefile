@@ -14,9 +14,10 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # The scale run: tests that go through the pages, jobs and browser, with every app the tests
 # make on S3 storage (the local S3 server) and Redis (tests/scale). Unit tests of the local
 # backends (storage, SQLite job queue, tus staging on disk) stay out: they test local parts.
-SCALE_TESTS ?= tests/e2e/test_voting_browser.py tests/e2e/test_scoring_browser.py \
+SCALE_TESTS ?= tests/e2e/test_whole_contest.py tests/e2e/test_public_browser.py \
+	tests/e2e/test_voting_browser.py tests/e2e/test_scoring_browser.py \
 	tests/uploads/test_s3_uploads.py tests/voting tests/results tests/judging tests/health \
-	tests/test_caching.py tests/test_deploy.py tests/scale
+	tests/takedown tests/reliability tests/test_caching.py tests/test_deploy.py tests/scale
 # These check that /media/<id> streams the bytes itself, as local storage does; on S3 it
 # redirects to a presigned URL instead (tests/storage/test_s3.py covers that).
 SCALE_DESELECT ?= \

@@ -13,8 +13,7 @@ import pytest
 from flask_migrate import upgrade
 
 from config import TestingConfig
-from contest import create_app
-from contest import caching
+from contest import caching, create_app
 from contest.extensions import db
 from tests import factories
 from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_postgres_database
@@ -106,14 +105,14 @@ def runner(app):
 
 @pytest.fixture
 def people(app):
-    """The roles the permission matrix checks (anonymous aside), with their schools."""
+    """Four roles the permission matrix checks, with their schools (tests.helpers.role_client
+    makes the fifth, a judge with a conflict)."""
     return factories.make_people(app)
 
 
 @pytest.fixture
 def login_as(app, people):
-    """A test client signed in as one of `people` (organizer, teacher_a, teacher_b, judge,
-    judge_conflict)."""
+    """A test client signed in as one of `people` (organizer, teacher_a, teacher_b, judge)."""
 
     def sign_in(role):
         client = app.test_client()

@@ -98,7 +98,8 @@ def make_entry(app, category, school, **fields):
 
 
 def make_people(app):
-    """Anonymous is the absence of a user; these are the other roles of the matrix."""
+    """Anonymous is the absence of a user; these are four other roles of the matrix (the
+    fifth, judge_conflict, is `make_conflicted_judge`)."""
     school_a = make_school(app, name="School A", district="North")
     school_b = make_school(app, name="School B", district="South")
     return {
@@ -108,14 +109,15 @@ def make_people(app):
         "teacher_a": make_user(app, roles=[("teacher", school_a)], email="teacher.a@example.org"),
         "teacher_b": make_user(app, roles=[("teacher", school_b)], email="teacher.b@example.org"),
         "judge": make_user(app, roles=["judge"], email="judge@example.org"),
-        "judge_conflict": _conflicted_judge(app, school_a),
     }
 
 
-def _conflicted_judge(app, school):
-    """A judge with a declared conflict with `school`'s district."""
+def make_conflicted_judge(app):
+    """The matrix's judge_conflict: a judge with a declared conflict with School A's district,
+    made only for the matrix (other tests count the judges of `make_people`)."""
     judge = make_user(app, roles=["judge"], email="judge.conflict@example.org")
     with app.app_context():
+        school = db.session.scalar(select(School).where(School.name == "School A"))
         db.session.add(Conflict(judge_id=judge.id, district=school.district, source="declared"))
         db.session.commit()
     return judge

@@ -60,10 +60,14 @@ def link_path(body, path_part):
 
 def outbox_messages(app):
     """The messages an app in outbox mode wrote to INSTANCE_DIR/outbox, oldest first."""
-    folder = Path(app.config["INSTANCE_DIR"]) / "outbox"
+    return folder_messages(Path(app.config["INSTANCE_DIR"]) / "outbox")
+
+
+def folder_messages(folder):
+    """The messages in an outbox folder, oldest first."""
     return [
         message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted(folder.glob("*.eml"))
+        for path in sorted(Path(folder).glob("*.eml"))
     ]
 
 
@@ -173,7 +177,15 @@ def route_url(app, rule, values):
 
 def role_client(app, login_as, role):
     """A test client for one of ROLES: signed out for "anonymous", else signed in once."""
-    return app.test_client() if role == "anonymous" else login_as(role)
+    if role == "anonymous":
+        return app.test_client()
+    if role == "judge_conflict":
+        from tests import factories
+
+        client = app.test_client()
+        factories.sign_in(client, factories.make_conflicted_judge(app).email)
+        return client
+    return login_as(role)
 
 
 # --- error pages ---------------------------------------------------------------------------------
