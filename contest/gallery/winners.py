@@ -14,7 +14,7 @@ from contest.contests.models import Category, Contest
 from contest.dbtypes import utcnow
 from contest.gallery.feedback import judges_feedback
 from contest.results.models import Result
-from contest.results.publication import published_payload
+from contest.results.publication import RESULT_ORDER, published_payload
 from contest.submissions.models import Entry, School
 from contest.submissions.services import public_credit
 from contest.voting import counting
@@ -65,13 +65,7 @@ def _published_rows(session, contest):
         .join(School, School.id == Entry.school_id)
         .outerjoin(Category, Category.id == Result.category_id)
         .where(Result.contest_id == contest.id, Entry.hidden_at.is_(None))
-        .order_by(
-            Result.category_id.is_(None),
-            Category.sort_order,
-            Category.id,
-            Result.place,
-            Result.id,
-        )
+        .order_by(*RESULT_ORDER)
     ).all()
 
 

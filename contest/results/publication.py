@@ -588,19 +588,24 @@ def mail_winners(session, contest, awards):
         mail_school(session, award.entry, f"{contest.name}: results", _message(contest, award))
 
 
+# How published results are listed (a query joined to Category): categories in order, places,
+# People's Choice last.
+RESULT_ORDER = (
+    Result.category_id.is_(None),
+    Category.sort_order,
+    Category.id,
+    Result.place,
+    Result.id,
+)
+
+
 def published_results(session, contest):
-    """The contest's frozen Result rows: categories in order, places, People's Choice last."""
+    """The contest's frozen Result rows, in RESULT_ORDER."""
     return session.scalars(
         select(Result)
         .outerjoin(Category, Category.id == Result.category_id)
         .where(Result.contest_id == contest.id)
-        .order_by(
-            Result.category_id.is_(None),
-            Category.sort_order,
-            Category.id,
-            Result.place,
-            Result.id,
-        )
+        .order_by(*RESULT_ORDER)
     ).all()
 
 
