@@ -5,7 +5,6 @@ Tests never hold an app context while they make requests: Flask-Login keeps the 
 `g`, which lives as long as the app context, so a shared context would leak users between clients.
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,16 +15,13 @@ from config import TestingConfig
 from contest import caching, create_app
 from contest.extensions import db
 from tests import factories
-from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_postgres_database
+from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_test_database
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory, worker_id):
     """A database for this worker, reachable as a URL (apps made in tests can share it)."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        return fresh_postgres_database(base, worker_id)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    return fresh_test_database(tmp_path_factory.mktemp("db"), worker_id)
 
 
 @pytest.fixture(scope="session")

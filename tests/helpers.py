@@ -1,6 +1,7 @@
 """Test helpers: CSRF-aware form posts, reading mail (outbox or a real SMTP server), a local S3
 server (moto)."""
 
+import os
 import random
 import re
 import secrets
@@ -127,6 +128,15 @@ class SmtpSink:
     def link_in_last(self, path_part):
         """The path of the link containing `path_part` in the last message received."""
         return link_path(self.last_body(), path_part)
+
+
+def fresh_test_database(folder, worker_id, purpose="tests"):
+    """An empty database of the backend under test, for this worker and purpose: a new database
+    next to TEST_DATABASE_URL's on PostgreSQL, else a SQLite file in `folder`. Its URL."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        return fresh_postgres_database(base, worker_id, purpose)
+    return f"sqlite:///{Path(folder) / f'{purpose}.sqlite3'}"
 
 
 def fresh_postgres_database(base_url, worker_id, purpose="tests"):

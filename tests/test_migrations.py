@@ -1,7 +1,5 @@
 """The migrations build exactly the schema the models describe, from one head, both ways."""
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,18 +9,13 @@ from sqlalchemy import inspect
 
 from contest import MIGRATIONS_DIR
 from contest.extensions import db
-from tests.helpers import fresh_postgres_database
+from tests.helpers import fresh_test_database
 
 
 @pytest.fixture
 def fresh_app(make_app, tmp_path, worker_id):
     """An app on an empty database of the backend under test."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        url = fresh_postgres_database(base, worker_id, "migrations")
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-    return make_app(SQLALCHEMY_DATABASE_URI=url)
+    return make_app(SQLALCHEMY_DATABASE_URI=fresh_test_database(tmp_path, worker_id, "migrations"))
 
 
 def _script_directory(app):

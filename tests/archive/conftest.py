@@ -1,7 +1,6 @@
 """A second, empty instance (its own database and storage folder) to import archives into, and a
 contest with every kind of row to archive."""
 
-import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -21,17 +20,13 @@ from contest.submissions.models import Entry, SchoolExtension
 from contest.takedown.models import TakedownReport
 from contest.voting.models import Vote, VoteCode, Voter
 from tests import factories
-from tests.helpers import fresh_postgres_database, sample_bytes
+from tests.helpers import fresh_test_database, sample_bytes
 
 
 @pytest.fixture(scope="session")
 def target_app(make_app, tmp_path_factory, worker_id):
     """An app on a database and storage folder of its own, migrated to the same revision."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        url = fresh_postgres_database(base, worker_id, purpose="archive")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('target') / 'target.sqlite3'}"
+    url = fresh_test_database(tmp_path_factory.mktemp("target"), worker_id, purpose="archive")
     previous = jobs.huey.flask_app  # building an app repoints the one job queue: put it back
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     if previous is not None:

@@ -8,7 +8,6 @@ One live server over the demo and one browser serve the whole module. Chromium m
 tests fail: they never skip.
 """
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from contest.errors import page_title
 from contest.extensions import limiter
 from tests.e2e import pages
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.helpers import LiveServer, fresh_postgres_database, outbox_messages
+from tests.helpers import LiveServer, fresh_test_database, outbox_messages
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +27,7 @@ def live(make_app, tmp_path_factory, worker_id):
     """The demo on its own database (the per-test clean-up leaves it alone), served live."""
     from contest import jobs
 
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        url = fresh_postgres_database(base, worker_id, purpose="a11y")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('a11y') / 'demo.sqlite3'}"
+    url = fresh_test_database(tmp_path_factory.mktemp("a11y"), worker_id, purpose="a11y")
     previous_queue_app = jobs.huey.flask_app
     app = make_app(SQLALCHEMY_DATABASE_URI=url, SERVER_NAME=None, DEMO_VIDEO_SECONDS=3)
     with app.app_context():
