@@ -7,9 +7,10 @@ tests do). A job runs inside the app context of the app that queued it (immediat
 app the consumer was started for (`flask --app contest worker`, or `serve`, which runs the site
 and a consumer thread in one process).
 
-A job is queued only once the transaction that asked for it commits (`enqueue_after_commit`), so
-it never looks for rows that are not there yet. A failing job is retried JOB_RETRIES times,
-JOB_RETRY_DELAY_SECONDS apart; after the last failure its `on_final_failure` handler reports it.
+A job is queued only once the transaction that asked for it commits (`enqueue_after_commit`, one
+use of `after_commit`), so it never looks for rows that are not there yet. A failing job is
+retried JOB_RETRIES times, JOB_RETRY_DELAY_SECONDS apart; after the last failure its
+`on_final_failure` handler reports it.
 """
 
 import functools
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session, scoped_session
 log = logging.getLogger(__name__)
 
 # Modules whose tasks every app (and so every worker) must know.
-TASK_MODULES = ("contest.submissions.tasks",)
+TASK_MODULES = ("contest.mail", "contest.submissions.tasks")
 # How a consumer polls a queue that can't block (SQLite): quickly at first, at most every second.
 CONSUMER_OPTIONS = {"initial_delay": 0.1, "backoff": 1.15, "max_delay": 1.0}
 _AFTER_COMMIT = "contest.jobs.after_commit"
@@ -156,25 +157,37 @@ def enqueue(declared, *args):
     return huey.enqueue(declared.s(*args, retries=config["JOB_RETRIES"], retry_delay=delay))
 
 
-def enqueue_after_commit(session, declared, *args):
-    """Queue `declared(*args)` when `session`'s transaction commits; drop it if it rolls back."""
+def after_commit(session, function, *args, **kwargs):
+    """Call `function(*args, **kwargs)` once `session`'s outermost transaction commits; forget it
+    if the transaction rolls back.
+
+    For the side effects of a change (mail, notices, jobs, cache invalidation): a rolled-back
+    change causes none of them, and a side effect that fails is logged, never raised, so it
+    cannot undo or hide a change that is already committed. Side effects that must survive a
+    failure are jobs (`enqueue_after_commit`, `mail.queue_mail`), which the queue retries.
+    """
     if isinstance(session, scoped_session):
         session = session()  # the request's (or job's) own Session
     if not session.in_transaction():
         session.begin()  # so a rollback before any SQL still ends a transaction, and drops it
-    session.info.setdefault(_AFTER_COMMIT, []).append((declared, args))
+    session.info.setdefault(_AFTER_COMMIT, []).append((function, args, kwargs))
+
+
+def enqueue_after_commit(session, declared, *args):
+    """Queue `declared(*args)` when `session`'s transaction commits; drop it if it rolls back."""
+    after_commit(session, enqueue, declared, *args)
 
 
 @event.listens_for(Session, "after_commit")
-def _enqueue_committed(session):
+def _run_after_commit(session):
     if session.in_nested_transaction():  # a SAVEPOINT: the outer transaction may still roll back
         return
-    for declared, args in session.info.pop(_AFTER_COMMIT, []):
+    for function, args, kwargs in session.info.pop(_AFTER_COMMIT, []):
         try:
-            enqueue(declared, *args)
+            function(*args, **kwargs)
         except Exception:
-            log.exception("job %s%r could not be queued", declared.name, args)
-            raise
+            name = getattr(function, "__name__", repr(function))
+            log.exception("after the commit, %s%r failed", name, args)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 
 from config import ConfigError
+from contest import jobs
+from contest.forms import is_single_line
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +73,18 @@ def parse_mail_url(url):
     )
 
 
+def one_line(text):
+    """`text` as one header line: line breaks and other control characters become spaces, so
+    nothing user-written (a title in a subject, text saved before forms refused it) can add or
+    end a header."""
+    return " ".join("".join(" " if not is_single_line(c) else c for c in text).split())
+
+
 def build_message(to, subject, body, sender):
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = one_line(to)
+    message["Subject"] = one_line(subject)
     message["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     message["Message-ID"] = make_msgid(domain="psa-contest.local")
     message.set_content(body)
@@ -83,7 +92,11 @@ def build_message(to, subject, body, sender):
 
 
 def send_mail(to, subject, body):
-    """Send a plain-text message to one address; raise MailError if it cannot be delivered."""
+    """Send a plain-text message to one address; raise MailError if it cannot be delivered.
+
+    `to` is the one recipient, given to the server as the envelope recipient: never read back
+    from the headers, which a crafted address could turn into several.
+    """
     config = current_app.config
     message = build_message(to, subject, body, config["MAIL_SENDER"])
     server = parse_mail_url(config["MAIL_URL"])
@@ -94,7 +107,7 @@ def send_mail(to, subject, body):
             log.error("mail %r not written to the outbox: %s", subject, exc)
             raise MailError(f"The message could not be written to the outbox: {exc}") from exc
     try:
-        _send_smtp(server, message)
+        _send_smtp(server, message, to)
     except (OSError, smtplib.SMTPException) as exc:
         log.error("mail %r failed: %s", subject, exc)
         raise MailError(f"The mail server did not accept the message: {exc}") from exc
@@ -103,7 +116,7 @@ def send_mail(to, subject, body):
     return message
 
 
-def _send_smtp(server, message):
+def _send_smtp(server, message, recipient):
     timeout = 20
     if server.scheme == "smtps":
         client = smtplib.SMTP_SSL(
@@ -116,7 +129,23 @@ def _send_smtp(server, message):
             client.starttls(context=ssl.create_default_context())
         if server.username:
             client.login(server.username, server.password or "")
-        client.send_message(message)
+        client.send_message(message, to_addrs=[recipient])
+
+
+def _report_undelivered(to, subject, body, error=None):
+    log.error("mail %r not delivered after every retry: %s", subject, error)
+
+
+@jobs.task(on_final_failure=_report_undelivered)
+def deliver_mail(to, subject, body):
+    """The job that sends a queued message; a MailError makes the queue try again later."""
+    send_mail(to, subject, body)
+
+
+def queue_mail(session, to, subject, body):
+    """Send the message once `session` commits, as a job the queue retries; nothing if it rolls
+    back. The request neither waits for the mail server nor fails with it."""
+    jobs.enqueue_after_commit(session, deliver_mail, to, subject, body)
 
 
 def _write_to_outbox(message, folder):

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
@@ -10,6 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
+from contest.forms import Form
 
 _new_password = [
     DataRequired(message="Choose a password."),
@@ -26,13 +26,13 @@ _email = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email address", validators=_email)
     password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
     submit = SubmitField("Sign in")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(message="Enter your current password.")]
     )
@@ -41,25 +41,25 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("Email address", validators=_email)
     submit = SubmitField("Send me a reset link")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField("New password", validators=_new_password)
     confirm = PasswordField("New password again", validators=_confirm)
     submit = SubmitField("Set password")
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     name = StringField("Your name", validators=[Optional(), Length(max=120)])
     password = PasswordField("Password", validators=[DataRequired(message="Enter a password.")])
     confirm = PasswordField("Password again", validators=[Optional()])
     submit = SubmitField("Accept invitation")
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField("Email address", validators=_email)
     role = SelectField(
         "Role",

@@ -1,6 +1,5 @@
 """The contest form and the clone form. Limits come from the services, so the rules live once."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -24,6 +23,7 @@ from contest.contests.services import (
     rule_range,
     time_zones,
 )
+from contest.forms import Form
 
 NOT_A_NUMBER = "Enter a whole number."
 # Browsers send datetime-local values as 2026-03-01T17:00 (seconds when set); people type spaces.
@@ -76,7 +76,7 @@ class ChoiceField(SelectField):
             raise ValidationError(self.choice_message or str(error)) from None
 
 
-class ContestForm(FlaskForm):
+class ContestForm(Form):
     name = StringField(
         "Name",
         validators=[
@@ -141,7 +141,7 @@ class ContestForm(FlaskForm):
         self.timezone.choices = [(zone, zone) for zone in sorted(time_zones())]
 
 
-class CloneContestForm(FlaskForm):
+class CloneContestForm(Form):
     source = ChoiceField(
         "Copy categories, rubric and rules from",
         coerce=int,

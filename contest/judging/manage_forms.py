@@ -1,6 +1,5 @@
 """Forms of the organizer's judging screens."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from contest.forms import Form
 
 
 class CheckboxesField(SelectMultipleField):
@@ -39,7 +40,7 @@ def _seed_in_range(form, field):
         raise ValidationError(f"Give a whole number from 0 to {MAX_SEED}.")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     seed = IntegerField(
         "Seed",
         default=0,
@@ -52,7 +53,7 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign judges")
 
 
-class JudgeCategoriesForm(FlaskForm):
+class JudgeCategoriesForm(Form):
     scope = RadioField(
         "May judge",
         choices=[
@@ -65,7 +66,7 @@ class JudgeCategoriesForm(FlaskForm):
     submit = SubmitField("Save categories")
 
 
-class RemoveJudgeForm(FlaskForm):
+class RemoveJudgeForm(Form):
     confirm = BooleanField(
         "Remove this judge from the contest",
         validators=[DataRequired(message="Tick the box to confirm.")],
@@ -73,7 +74,7 @@ class RemoveJudgeForm(FlaskForm):
     submit = SubmitField("Remove judge")
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(Form):
     judge = SelectField("Judge", coerce=int)
     school = SelectField("School", coerce=int)
     district = StringField(
@@ -85,7 +86,7 @@ class ConflictForm(FlaskForm):
     submit = SubmitField("Record conflict")
 
 
-class RemoveConflictForm(FlaskForm):
+class RemoveConflictForm(Form):
     reason = _reason(
         "Why the conflict no longer holds",
         "Say why the conflict no longer holds.",
@@ -94,7 +95,7 @@ class RemoveConflictForm(FlaskForm):
     submit = SubmitField("Remove conflict")
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(Form):
     judges = CheckboxesField(
         "Judges to remind",
         coerce=int,
@@ -103,14 +104,14 @@ class ReminderForm(FlaskForm):
     submit = SubmitField("Send reminders")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     judge = SelectField(
         "New judge", coerce=int, validators=[DataRequired(message="Choose the new judge.")]
     )
     submit = SubmitField("Reassign")
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = _reason(
         "Why the sheet is reopened",
         "Say why the sheet is reopened.",

@@ -1,10 +1,8 @@
 """The rubric builder's form (a row per criterion) and the calibration anchors form."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectMultipleField,
@@ -12,9 +10,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms import Form as RowForm
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contest.forms import Form
 from contest.judging.rubrics import NAME_LENGTH, CriterionDraft
 
 NOT_A_NUMBER = "Enter a whole number."
@@ -22,7 +22,7 @@ EMPTY_ROWS = 3  # blank rows offered for new criteria
 MAX_INDEX_DIGITS = 6  # a row number past this is no row of the page's
 
 
-class CriterionRow(Form):
+class CriterionRow(RowForm):
     """One criterion; a row with no name, guidance or descriptors is an unused blank row."""
 
     name = StringField("Name", render_kw={"maxlength": NAME_LENGTH})
@@ -75,7 +75,7 @@ class RowList(FieldList):
                     yield int(index)
 
 
-class RubricForm(FlaskForm):
+class RubricForm(Form):
     criteria = RowList(FormField(CriterionRow))
     submit = SubmitField("Save rubric")
 
@@ -88,11 +88,11 @@ class RubricForm(FlaskForm):
         )
 
 
-class RemoveOverrideForm(FlaskForm):
+class RemoveOverrideForm(Form):
     submit = SubmitField("Use the contest rubric again")
 
 
-class AnchorsForm(FlaskForm):
+class AnchorsForm(Form):
     anchors = SelectMultipleField(
         "Anchor entries",
         coerce=int,

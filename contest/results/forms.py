@@ -1,9 +1,9 @@
 """Forms for publishing and un-publishing a contest's results."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from contest.forms import Form
 from contest.results import publication
 
 NO_AWARD = ""
@@ -42,7 +42,7 @@ def _pc_choices(plan):
     ]
 
 
-class PublishBase(FlaskForm):
+class PublishBase(Form):
     # Set by the confirmation page: the organizer has seen what becomes public.
     confirmed = HiddenField()
     review = SubmitField("Review what will be published")
@@ -103,7 +103,7 @@ def choices_of(form, plan):
     return {name: form[name].data for name in choice_fields(plan)}
 
 
-class UnpublishForm(FlaskForm):
+class UnpublishForm(Form):
     reason = TextAreaField(
         "Why the results are withdrawn",
         description="Kept in the audit log with the withdrawn results.",

@@ -3,7 +3,6 @@ document, and withdraw it again (every step audited)."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
@@ -15,6 +14,7 @@ from contest.caching import invalidate_contest
 from contest.contests.models import Contest
 from contest.errors import ContestError
 from contest.extensions import db
+from contest.forms import Form
 from contest.results import bp, publication, services
 from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
 from contest.voting import counting
@@ -22,7 +22,7 @@ from contest.voting import counting
 ALREADY_PUBLISHED = "Someone else published these results just now: see the published results."
 
 
-class CaptionsReasonForm(FlaskForm):
+class CaptionsReasonForm(Form):
     """The reason to publish winners without captions; posted with the publish form, whose
     token covers it."""
 

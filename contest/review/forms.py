@@ -1,6 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
+
+from contest.forms import Form
 
 
 def _reason(label):
@@ -14,21 +15,21 @@ def _reason(label):
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     submit = SubmitField("Approve consent form")
 
 
-class ReturnConsentForm(FlaskForm):
+class ReturnConsentForm(Form):
     reason = _reason("What needs fixing in the consent form")
     submit = SubmitField("Send the form back")
 
 
-class DisqualifyForm(FlaskForm):
+class DisqualifyForm(Form):
     reason = _reason("Why the entry is disqualified")
     submit = SubmitField("Disqualify entry")
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     school = SelectField("School", coerce=int)
     until = DateTimeLocalField(
         "New deadline (contest time zone)",

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -12,11 +11,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
+from contest.forms import Form
 
 CONSENT_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     category = SelectField("Category", coerce=int)
     title = StringField(
         "Title", validators=[DataRequired(message="Give the entry a title."), Length(max=200)]
@@ -35,7 +35,7 @@ class EntryForm(FlaskForm):
     submit = SubmitField("Save entry")
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     consent = FileField(
         "Parental consent and media release form (PDF or photo)",
         validators=[
@@ -46,7 +46,7 @@ class ConsentForm(FlaskForm):
     submit = SubmitField("Upload consent form")
 
 
-class CaptionsForm(FlaskForm):
+class CaptionsForm(Form):
     captions = FileField(
         "Captions (WebVTT .vtt file)",
         validators=[
@@ -57,7 +57,7 @@ class CaptionsForm(FlaskForm):
     submit = SubmitField("Upload captions")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])
     confirm = BooleanField(
         "I understand a withdrawn entry cannot be entered again",
@@ -66,7 +66,7 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw this entry")
 
 
-class RegisterSchoolForm(FlaskForm):
+class RegisterSchoolForm(Form):
     school_name = StringField(
         "School name",
         validators=[DataRequired(message="Give your school's name."), Length(max=200)],

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -9,10 +8,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from contest.forms import Form
 from contest.takedown.services import DETAILS_MAX, EMAIL_MAX, REASON_LABELS, REASON_MAX
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """The public's "report this video" form; the service checks the address's shape."""
 
     reason = RadioField(
@@ -44,7 +44,7 @@ def _reason(label, message="Give the reason: the school will read it."):
     )
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     reason = _reason("Why the video comes down (the school reads this)")
     submit = SubmitField("Hide the video now")
 
@@ -55,11 +55,11 @@ class HideAnyForm(HideForm):
     entry = SelectField("Entry", coerce=int)
 
 
-class UnhideForm(FlaskForm):
+class UnhideForm(Form):
     reason = _reason("Why the video goes back up (the school reads this)")
     submit = SubmitField("Show the video again")
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     note = _reason("Why the video stays up (for the organizers)", "Say why the video stays up.")
     submit = SubmitField("Dismiss the report")

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from contest.forms import Form
 
-class EmailForm(FlaskForm):
+
+class EmailForm(Form):
     """The voter's address; the service checks its shape and refuses throwaway domains."""
 
     email = EmailField(
@@ -14,7 +15,7 @@ class EmailForm(FlaskForm):
     submit = SubmitField("Send me a code")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "The 6-digit code from the email",
         validators=[DataRequired(message="Type the 6-digit code from the email.")],
@@ -22,7 +23,7 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Confirm my vote")
 
 
-class ConfirmLinkForm(FlaskForm):
+class ConfirmLinkForm(Form):
     """A button, so that mail scanners opening the link do not cast the vote."""
 
     submit = SubmitField("Confirm my vote")

@@ -1,9 +1,9 @@
 """Forms of the organizer's People's Choice screen."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from contest.forms import Form
 from contest.voting.oversight import NO_REASON, VOID_REASON_LENGTH
 
 
@@ -15,7 +15,7 @@ def _reason_field():
     )
 
 
-class VoidVoteForm(FlaskForm):
+class VoidVoteForm(Form):
     receipt = StringField(
         "Receipt code",
         validators=[DataRequired(message="Give the receipt code of the vote to void.")],
@@ -24,7 +24,7 @@ class VoidVoteForm(FlaskForm):
     submit = SubmitField("Void this vote")
 
 
-class VoidFlagForm(FlaskForm):
+class VoidFlagForm(Form):
     # Not checked against the choices: a flag gone since the page was drawn gets the service's
     # clearer message.
     flag = RadioField(
