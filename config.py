@@ -116,6 +116,13 @@ class Config:
     UPLOAD_EXPIRY_SECONDS = _env_int("UPLOAD_EXPIRY_SECONDS", 24 * 3600, minimum=60)
     UPLOAD_CHUNK_MAX_BYTES = _env_int("UPLOAD_CHUNK_MAX_BYTES", 64 * 1024 * 1024, minimum=1024)
     UPLOAD_BROWSER_CHUNK_BYTES = _env_int("UPLOAD_BROWSER_CHUNK_BYTES", 8 * 1024 * 1024, minimum=1)
+    # Bounds on a school's unfinished uploads (each entry has at most one: a new upload
+    # supersedes the older, whose bytes go at once): how many at a time, and how many bytes
+    # they may reserve together (what they announced), so no school can fill the disk.
+    UPLOAD_SCHOOL_MAX_UNFINISHED = _env_int("UPLOAD_SCHOOL_MAX_UNFINISHED", 10, minimum=1)
+    UPLOAD_SCHOOL_MAX_STAGED_BYTES = _env_int(
+        "UPLOAD_SCHOOL_MAX_STAGED_BYTES", 4 * 1024 * 1024 * 1024, minimum=1024 * 1024
+    )
     UPLOAD_S3_PART_BYTES = _env_int(
         "UPLOAD_S3_PART_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024
     )

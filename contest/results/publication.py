@@ -583,7 +583,7 @@ def publish_results(session, organizer, contest, awards, now=None, captions_reas
 
 
 def mail_winners(session, contest, awards):
-    """Mail each winning school's teachers (after the commit: a failure is logged, not fatal)."""
+    """Mail each winning school's teachers once the publication commits (queued, retried)."""
     for award in awards:
         mail_school(session, award.entry, f"{contest.name}: results", _message(contest, award))
 

@@ -122,6 +122,7 @@ def publish(contest_id):
             awards,
             captions_reason=choices[publication.CAPTIONS_REASON],
         )
+        publication.mail_winners(db.session, contest, awards)  # sent once the commit succeeds
         db.session.commit()
     except ContestError as error:
         db.session.rollback()
@@ -130,7 +131,6 @@ def publish(contest_id):
         db.session.rollback()
         return _publish_page(contest, plan, form, captions, [ALREADY_PUBLISHED], 409)
     invalidate_contest(contest.id)
-    publication.mail_winners(db.session, contest, awards)
     flash(f"Results published. Their SHA-256 is {digest}.", "success")
     return redirect(url_for("results.published", contest_id=contest.id))
 

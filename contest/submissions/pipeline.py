@@ -336,10 +336,10 @@ def stranded_videos(session):
 
 
 def _mail(session, entry_id, subject, body):
-    """Mail the school once the outcome is committed (a mail failure is logged, not fatal)."""
+    """Mail the school about an outcome already committed (queued, so a failure is retried)."""
     entry = session.get(Entry, entry_id)
     mail_school(session, entry, subject, f"{body}\n\nSign in to see your school's entries.")
-    session.rollback()
+    session.commit()  # changes nothing: it hands the queued mail over
 
 
 def _delete_objects(storage, keys):

@@ -20,7 +20,7 @@ from contest.auth.models import RoleGrant, User
 from contest.contests.models import Category, Contest
 from contest.dbtypes import utcnow
 from contest.errors import NotAllowed, PhaseClosed, ValidationError
-from contest.mail import MailError, send_mail
+from contest.mail import queue_mail
 from contest.notices import notify
 from contest.storage.base import display_name
 from contest.storage.models import Asset
@@ -271,12 +271,10 @@ def tell_school(session, entry, kind, message):
 
 
 def mail_school(session, entry, subject, body):
-    """Mail every teacher of the entry's school; a mail failure is logged, never fatal."""
+    """Mail every teacher of the entry's school once `session` commits (queued: retried, never
+    fatal, and nothing is sent for a change that rolls back)."""
     for teacher in school_teachers(session, entry.school_id):
-        try:
-            send_mail(teacher.email, subject, body)
-        except MailError:
-            log.warning("mail %r to teacher %s not sent", subject, teacher.id)
+        queue_mail(session, teacher.email, subject, body)
 
 
 def receive_video(session, user, entry, asset, started_at, now=None):

@@ -1,4 +1,5 @@
-"""Sweeping abandoned uploads: `flask --app contest uploads-cleanup`, or the job queue."""
+"""Sweeping abandoned uploads (`flask --app contest uploads-cleanup`, or the job queue) and
+finishing uploads whose request failed after every byte arrived."""
 
 import click
 from flask import current_app
@@ -11,10 +12,12 @@ from contest.uploads import bp, services
 
 
 def clean_up_expired_uploads(now=None):
-    """End every expired upload (staged file or S3 parts, and its row) and delete staged files no
-    upload owns; return (uploads ended, orphaned files removed). Needs an app context."""
+    """Finish uploads a failure stopped after their bytes came, end every expired upload
+    (staged file or S3 parts, and its row) and delete staged files no upload owns; return
+    (uploads ended, orphaned files removed). Needs an app context."""
     config = current_app.config
     folder = services.staging_dir(config)
+    services.finish_arrived(db.session, get_storage(), folder)
     ended = services.remove_expired_uploads(db.session, get_storage(), folder, now=now)
     orphans = services.remove_orphaned_staged_files(
         db.session, folder, config["UPLOAD_EXPIRY_SECONDS"], now=now
@@ -33,3 +36,32 @@ def uploads_cleanup_command():
 def sweep_abandoned_uploads():
     """Hourly, in the worker (and `serve`): abandoned uploads never pile up on disk or in S3."""
     return clean_up_expired_uploads()
+
+
+def _report_unfinished(upload_id, error=None):
+    current_app.logger.error("upload %s: arrived, still not finished: %s", upload_id, error)
+
+
+@jobs.task(on_final_failure=_report_unfinished)
+def finish_arrived_upload(upload_id):
+    """Finish an upload whose request failed after its bytes arrived (retried by the queue)."""
+    folder = services.staging_dir(current_app.config)
+    waiting = services.unfinished_but_arrived(db.session, [upload_id])
+    if waiting and not services.finish_arrived(db.session, get_storage(), folder, [upload_id]):
+        raise RuntimeError(f"upload {upload_id} not finished yet")
+
+
+def retry_hand_over(upload_id):
+    """Queue `finish_arrived_upload` (a queue that is down too is logged: the hourly sweep and
+    the worker's start finish the upload then)."""
+    try:
+        jobs.enqueue(finish_arrived_upload, upload_id)
+    except Exception:
+        current_app.logger.exception("upload %s: its finishing could not be queued", upload_id)
+
+
+@jobs.on_consumer_start
+def finish_arrived_uploads():
+    """When a worker starts: finish uploads a crash or failure stopped after their bytes came."""
+    folder = services.staging_dir(current_app.config)
+    return services.finish_arrived(db.session, get_storage(), folder)

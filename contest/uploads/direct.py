@@ -8,6 +8,7 @@ ordinary CSRF-protected endpoints: the page sends its token in the X-CSRFToken h
 
 from flask import current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from contest.errors import ContestError
 from contest.extensions import db
@@ -16,7 +17,7 @@ from contest.storage.base import StorageError
 from contest.submissions.models import Entry
 from contest.submissions.services import contest_of
 from contest.uploads import bp, services
-from contest.uploads.views import api_error, refusal, user
+from contest.uploads.views import api_error, hand_over, refusal, user
 
 # The status for each kind of refused object (see services.check_stored_video).
 REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
@@ -80,6 +81,7 @@ def s3_start():
             storage,
             current_app.config["UPLOAD_EXPIRY_SECONDS"],
             current_app.config["UPLOAD_S3_PART_BYTES"],
+            services.UploadLimits.from_config(current_app.config),
         )
     except ContestError as error:
         db.session.rollback()
@@ -126,14 +128,15 @@ def s3_complete(upload_id):
     upload = services.find_upload(db.session, user(), upload_id, backend="s3")
     if upload is None:
         return api_error(404, "There is no such upload (or it is not yours).")
-    if upload.completed_at is not None:
-        return api_error(409, "This upload is already complete.")
+    if upload.completed_at is not None:  # a repeated request: say it is received, again
+        return _received(upload, status=200)
     data = request.get_json(silent=True)
     parts = data.get("parts") if isinstance(data, dict) else None
-    if not isinstance(parts, list):
+    if upload.asset_id is None and not isinstance(parts, list):
         return api_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
     try:
-        asset = services.complete_direct_upload(db.session, user(), upload, parts, storage)
+        services.store_direct_upload(db.session, upload, parts, storage)
+        db.session.commit()  # the object and its Asset are safe before anything else happens
     except ContestError as error:
         db.session.commit()  # a refused object is deleted and its upload ended
         status = REFUSED_OBJECT.get(error.field)
@@ -141,10 +144,23 @@ def s3_complete(upload_id):
     except StorageError as error:
         db.session.rollback()
         return _storage_trouble(error)
-    db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("upload %s joined but not recorded", upload.id)
+        return api_error(
+            503,
+            "Your whole video arrived, but it could not be recorded just now. Nothing is lost: "
+            "send this request again in a minute.",
+            {"Retry-After": "60"},
+        )
+    refused = hand_over(upload, storage)
+    return refusal(refused) if refused else _received(upload)
+
+
+def _received(upload, status=201):
     return {
         "status": "received",
         "message": "We received your video. It is being processed: we will tell you when it "
         "is ready.",
-        "asset_size": asset.size_bytes,
-    }, 201
+        "asset_size": upload.length,
+    }, status

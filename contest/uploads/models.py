@@ -37,7 +37,15 @@ class Upload(db.Model):
     upload_metadata: Mapped[dict] = mapped_column(JSON, default=dict)
     staging_key: Mapped[str] = mapped_column(String(500))
     multipart_id: Mapped[str | None] = mapped_column(String(255))
+    # The Asset the finished bytes became, committed before the entry is told (`completed_at`):
+    # a failure between the two leaves a stored upload that is handed over again, never lost.
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def unfinished(self):
+        """Bytes still arriving (or abandoned): nothing stored from them yet."""
+        return self.asset_id is None and self.completed_at is None

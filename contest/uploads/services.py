@@ -11,13 +11,16 @@ import math
 import os
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
+from contest.auth.models import User
 from contest.dbtypes import utcnow
 from contest.errors import ContestError, ValidationError
+from contest.storage import storage_for
 from contest.storage.base import StorageError, display_name
 from contest.storage.models import Asset
 from contest.submissions.media import SNIFF_BYTES, VIDEO_KINDS, describe_kind, sniff
@@ -41,10 +44,32 @@ UNKNOWN_TYPE = "application/octet-stream"
 S3_MAX_PARTS = 10_000
 S3_MAX_LINK_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class UploadGone(Exception):
     """The upload was ended (or swept away) while a request was still writing to it."""
+
+
+class QuotaExceeded(ContestError):
+    """The school's unfinished uploads are at their bound: `status` is 409 (too many at once)
+    or 413 (too many bytes reserved)."""
+
+    def __init__(self, message, status):
+        super().__init__(message, field="quota")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """A school's bounds on unfinished uploads (UPLOAD_SCHOOL_MAX_*)."""
+
+    max_unfinished: int
+    max_staged_bytes: int
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config["UPLOAD_SCHOOL_MAX_UNFINISHED"], config["UPLOAD_SCHOOL_MAX_STAGED_BYTES"])
 
 
 def staging_dir(config):
@@ -68,12 +93,15 @@ def declared_type(filetype):
     return filetype if _VIDEO_TYPE.fullmatch(filetype) else UNKNOWN_TYPE
 
 
-def video_key(entry):
-    return f"originals/{entry.id}/{secrets.token_hex(16)}"
+def video_key(entry_id, upload_id):
+    """Where an upload's bytes are stored: named by the upload, so a finish that failed half-way
+    finds them again."""
+    return f"originals/{entry_id}/{upload_id}"
 
 
-def _new_upload(session, user, entry, length, filename, filetype, expiry_seconds, now, **fields):
-    upload_id = secrets.token_hex(16)
+def _new_upload(
+    session, user, entry, length, filename, filetype, expiry_seconds, now, upload_id, **fields
+):
     fields.setdefault("staging_key", upload_id)
     upload = Upload(
         id=upload_id,
@@ -94,20 +122,81 @@ def _new_upload(session, user, entry, length, filename, filetype, expiry_seconds
     return upload
 
 
-def start_tus_upload(session, user, entry, length, filename, filetype, folder, expiry_seconds):
-    """A new tus upload of `length` bytes for `entry`, with its empty staged file.
+def start_tus_upload(
+    session, user, entry, length, filename, filetype, folder, expiry_seconds, limits
+):
+    """A new tus upload of `length` bytes for `entry`, with its empty staged file; it supersedes
+    the entry's unfinished upload, if any.
 
-    Refused (NotAllowed, PhaseClosed, ValidationError) before anything is stored: not the
-    teacher of the entry's school, entries closed, an empty file or one over the contest's limit.
+    Refused (NotAllowed, PhaseClosed, ValidationError, QuotaExceeded) before anything is stored:
+    not the teacher of the entry's school, entries closed, an empty file or one over the
+    contest's limit, or the school's unfinished uploads at their bound (`limits`).
     """
     now = utcnow()
     check_can_upload_video(session, user, entry, length, now)
+    supersede_unfinished(session, entry, "local", folder=folder)
+    check_school_quota(session, entry, length, now, limits)
     upload = _new_upload(
-        session, user, entry, length, filename, filetype, expiry_seconds, now, backend="local"
+        session,
+        user,
+        entry,
+        length,
+        filename,
+        filetype,
+        expiry_seconds,
+        now,
+        secrets.token_hex(16),
+        backend="local",
     )
     descriptor = os.open(staging_path(folder, upload), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(descriptor)
     return upload
+
+
+def _unfinished(session, now):
+    """Unfinished uploads that still hold bytes (not yet expired)."""
+    return select(Upload).where(
+        Upload.asset_id.is_(None), Upload.completed_at.is_(None), Upload.expires_at > now
+    )
+
+
+def supersede_unfinished(session, entry, backend, storage=None, folder=None):
+    """End `entry`'s unfinished uploads through `backend` ("local": staged in `folder`; "s3":
+    parts in `storage`), their bytes at once: an entry has one video, so a new upload replaces
+    one left half-way (a chunk still arriving for it finds it gone)."""
+    for upload in session.scalars(
+        select(Upload).where(
+            Upload.entry_id == entry.id,
+            Upload.backend == backend,
+            Upload.asset_id.is_(None),
+            Upload.completed_at.is_(None),
+        )
+    ):
+        end_upload(session, upload, storage, folder)
+    session.flush()
+
+
+def check_school_quota(session, entry, length, now, limits):
+    """QuotaExceeded if one more upload of `length` bytes would pass the school's bounds."""
+    count, reserved = session.execute(
+        _unfinished(session, now)
+        .with_only_columns(func.count(), func.coalesce(func.sum(Upload.length), 0))
+        .join(Entry, Entry.id == Upload.entry_id)
+        .where(Entry.school_id == entry.school_id)
+    ).one()
+    if count >= limits.max_unfinished:
+        raise QuotaExceeded(
+            f"Your school already has {count} unfinished uploads, the most it may have at once. "
+            "Let one of them finish, or cancel one, then start this one again.",
+            409,
+        )
+    if reserved + length > limits.max_staged_bytes:
+        raise QuotaExceeded(
+            f"Your school's unfinished uploads already hold {reserved / GIB:.1f} GB of the "
+            f"{limits.max_staged_bytes / GIB:.1f} GB they may hold together; this video needs "
+            f"{length / GIB:.1f} GB more. Let the others finish, or cancel one, then try again.",
+            413,
+        )
 
 
 def find_upload(session, user, upload_id, backend=None):
@@ -145,8 +234,9 @@ def record_offset(session, upload_id, recorded, offset, expiry_seconds):
         raise UploadGone(upload_id)
 
 
-def _accept_video(session, user, upload, entry, backend, key, size, now):
-    """The stored object becomes an Asset and the entry's new video (receive_video)."""
+def _store_asset(session, upload, backend, key, size):
+    """The stored bytes become an Asset, linked to the upload: commit this before anything else,
+    so a later failure (telling the entry, mail, jobs) can never lose them."""
     asset = Asset(
         backend=backend,
         key=key,
@@ -156,42 +246,126 @@ def _accept_video(session, user, upload, entry, backend, key, size, now):
     )
     session.add(asset)
     session.flush()
+    upload.asset_id = asset.id
     upload.upload_offset = upload.length
-    upload.completed_at = now
-    upload.updated_at = now
-    receive_video(session, user, entry, asset, started_at=upload.created_at, now=now)
+    upload.updated_at = utcnow()
     return asset
 
 
-def finish_tus_upload(session, user, upload, storage, folder):
-    """Move a fully staged tus upload into storage and hand it to the entry; return the Asset.
+def store_tus_upload(session, upload, storage, folder):
+    """Move a fully staged tus upload into storage and record its Asset; the caller commits,
+    then calls `hand_over`.
 
-    The caller commits. If the entry no longer takes the video (withdrawn meanwhile, say), the
-    stored copy is deleted again and the error propagates. The Asset's sha256 is left to the
-    media pipeline, which reads the whole file anyway: hashing here would cost the upload
-    itself a second pass (or, while streaming, half its speed on a small server).
+    Repeatable: after a failure the bytes are still staged, or already stored under the
+    upload's own key, and are taken from where they are. The Asset's sha256 is left to the
+    media pipeline, which reads the whole file anyway.
     """
-    now = utcnow()
-    entry = session.get(Entry, upload.entry_id)
+    if upload.asset_id is not None:
+        return session.get(Asset, upload.asset_id)
+    entry, user = session.get(Entry, upload.entry_id), session.get(User, upload.user_id)
     check_can_change_entry(session, user, entry, now=upload.created_at)
     path = staging_path(folder, upload)
-    key = video_key(entry)
+    key = video_key(upload.entry_id, upload.id)
     content_type = upload.upload_metadata.get("filetype") or UNKNOWN_TYPE
-    size = storage.save_file(key, path, content_type)
+    # Not staged any more: moved into storage by an attempt whose commit failed.
+    size = storage.save_file(key, path, content_type) if path.exists() else storage.stat(key).size
+    if size != upload.length:
+        raise StorageError(f"upload {upload.id}: {size} bytes stored, {upload.length} expected")
+    return _store_asset(session, upload, storage.name, key, size)
+
+
+def hand_over(session, upload, now=None):
+    """The stored upload becomes its entry's video (receive_video: receipt, processing queued
+    for after the commit); the caller commits. ContestError if the entry no longer takes it
+    (then `drop_stored` it)."""
+    now = now or utcnow()
+    entry = session.get(Entry, upload.entry_id)
+    asset = session.get(Asset, upload.asset_id)
+    user = session.get(User, upload.user_id)
+    receive_video(session, user, entry, asset, started_at=upload.created_at, now=now)
+    upload.completed_at = now
+    upload.updated_at = now
+    return asset
+
+
+def drop_stored(session, upload, storage):
+    """An upload whose entry refused it: its stored object, Asset and row go. Caller commits."""
+    asset = session.get(Asset, upload.asset_id) if upload.asset_id else None
+    if asset is not None:
+        storage_for(asset).delete(asset.key)
+        session.delete(asset)
+    session.delete(upload)
+
+
+def abandon(session, upload, storage, folder):
+    """End an upload its entry refused before it was stored: its staged bytes, or the object an
+    earlier attempt stored before failing, and its row. The caller commits."""
+    if upload.backend == "local":
+        storage.delete(video_key(upload.entry_id, upload.id))
+    end_upload(session, upload, storage, folder)
+
+
+def deliver(session, upload, storage):
+    """Hand a stored upload to its entry and commit; if the entry refuses it, drop it and
+    commit. The refusal (ContestError), or None. Database errors propagate, rolled back."""
     try:
-        return _accept_video(session, user, upload, entry, storage.name, key, size, now)
+        hand_over(session, upload)
+        session.commit()
+        return None
+    except ContestError as error:
+        session.rollback()
+        drop_stored(session, upload, storage)
+        session.commit()
+        return error
     except Exception:
         session.rollback()
-        storage.delete(key)
         raise
+
+
+def unfinished_but_arrived(session, upload_ids=None):
+    """Uploads whose every byte arrived but whose finishing stopped half-way (stored but the
+    entry not told, or staged whole but not stored): a failure left them, a retry ends them."""
+    query = select(Upload).where(
+        Upload.completed_at.is_(None),
+        or_(
+            Upload.asset_id.is_not(None),
+            (Upload.backend == "local") & (Upload.upload_offset == Upload.length),
+        ),
+    )
+    if upload_ids is not None:
+        query = query.where(Upload.id.in_(upload_ids))
+    return session.scalars(query.order_by(Upload.updated_at)).all()
+
+
+def finish_arrived(session, storage, folder, upload_ids=None):
+    """Finish every upload `unfinished_but_arrived` names (all, or those of `upload_ids`), each
+    committed on its own; how many were finished. A failure is logged and left for next time."""
+    finished = 0
+    for upload in unfinished_but_arrived(session, upload_ids):
+        upload_id = upload.id
+        try:
+            if upload.asset_id is None:
+                store_tus_upload(session, upload, storage, folder)
+                session.commit()
+            deliver(session, upload, storage)
+            finished += 1
+        except ContestError as error:  # refused before it was stored
+            session.rollback()
+            abandon(session, upload, storage, folder)
+            session.commit()
+            log.info("arrived upload %s refused: %s", upload_id, error.message)
+        except Exception:
+            session.rollback()
+            log.exception("arrived upload %s not finished yet", upload_id)
+    return finished
 
 
 def end_upload(session, upload, storage, folder):
     """Termination: remove an unfinished upload's bytes (staged file or S3 parts) and its row.
 
-    A finished upload's bytes belong to its Asset now: only the row goes. The caller commits.
+    A stored upload's bytes belong to its Asset now: only the row goes. The caller commits.
     """
-    if upload.completed_at is None:
+    if upload.unfinished:
         if upload.backend == "s3":
             if upload.multipart_id:
                 storage.abort_multipart(upload.staging_key, upload.multipart_id)
@@ -208,7 +382,12 @@ def remove_expired_uploads(session, storage, folder, now=None):
     """
     now = now or utcnow()
     ended = 0
-    expired = session.scalars(select(Upload).where(Upload.expires_at <= now)).all()
+    arrived = {upload.id for upload in unfinished_but_arrived(session)}
+    expired = [
+        upload
+        for upload in session.scalars(select(Upload).where(Upload.expires_at <= now))
+        if upload.id not in arrived  # never thrown away: finish_arrived finishes them
+    ]
     for upload in expired:
         try:
             end_upload(session, upload, storage, folder)
@@ -251,13 +430,16 @@ def part_numbers(upload):
 
 
 def start_direct_upload(
-    session, user, entry, length, filename, filetype, storage, expiry_seconds, part_size
+    session, user, entry, length, filename, filetype, storage, expiry_seconds, part_size, limits
 ):
     """A multipart upload straight to S3 for `entry`, in parts of about `part_size` bytes:
-    checked like a tus upload, then started."""
+    checked and bounded like a tus upload (`limits`), then started."""
     now = utcnow()
-    key = video_key(entry)
+    upload_id = secrets.token_hex(16)
+    key = video_key(entry.id, upload_id)
     check_can_upload_video(session, user, entry, length, now)
+    supersede_unfinished(session, entry, "s3", storage=storage)
+    check_school_quota(session, entry, length, now, limits)
     multipart_id = storage.start_multipart(key, declared_type(filetype))
     upload = _new_upload(
         session,
@@ -268,6 +450,7 @@ def start_direct_upload(
         filetype,
         expiry_seconds,
         now,
+        upload_id,
         backend="s3",
         staging_key=key,
         multipart_id=multipart_id,
@@ -298,27 +481,34 @@ def _parts_list(parts, expected):
     return listed
 
 
-def complete_direct_upload(session, user, upload, parts, storage):
+def store_direct_upload(session, upload, parts, storage):
     """Join the parts, then check the object as S3 could not: the size the teacher declared and
-    within the contest's limit, and bytes that start like a video. A refused object is deleted
-    and the upload ended before the ValidationError propagates. Returns the Asset. The caller
-    commits, after a refusal too.
+    within the contest's limit, and bytes that start like a video; record its Asset. The caller
+    commits, then calls `hand_over`. A refused object is deleted and the upload ended before
+    the ValidationError propagates (the caller commits then too).
+
+    Repeatable: if the parts were joined by an attempt whose commit failed, the joined object
+    is taken as it is.
     """
-    now = utcnow()
-    entry = session.get(Entry, upload.entry_id)
+    if upload.asset_id is not None:
+        return session.get(Asset, upload.asset_id)
+    entry, user = session.get(Entry, upload.entry_id), session.get(User, upload.user_id)
     check_can_change_entry(session, user, entry, now=upload.created_at)
     listed = _parts_list(parts, len(part_numbers(upload)))
-    stored = storage.complete_multipart(upload.staging_key, upload.multipart_id, listed)
     try:
-        check_stored_video(session, entry, upload, storage, stored.size)
-        return _accept_video(
-            session, user, upload, entry, storage.name, upload.staging_key, stored.size, now
-        )
+        size = storage.complete_multipart(upload.staging_key, upload.multipart_id, listed).size
+    except StorageError:
+        # Joined by an attempt whose commit failed: the multipart upload is gone, the object is
+        # there (if it is not either, stat's StorageError says so).
+        size = storage.stat(upload.staging_key).size
+    try:
+        check_stored_video(session, entry, upload, storage, size)
     except ContestError:
         session.rollback()
         storage.delete(upload.staging_key)
         session.delete(upload)  # the parts are joined: nothing is left to abort
         raise
+    return _store_asset(session, upload, storage.name, upload.staging_key, size)
 
 
 def check_stored_video(session, entry, upload, storage, size):

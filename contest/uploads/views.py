@@ -10,6 +10,7 @@ import os
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
@@ -24,6 +25,7 @@ from contest.submissions.media import format_duration
 from contest.submissions.models import Entry
 from contest.submissions.services import check_can_change_entry, contest_of, submission_deadline
 from contest.uploads import bp, services, tus
+from contest.uploads.commands import retry_hand_over
 
 TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 
@@ -38,7 +40,10 @@ def api_error(status, message, headers=None):
 
 
 def refusal(error, length=None, max_bytes=None):
-    """The status for a service's refusal: 403 not allowed, 409 entries closed, 413 too big."""
+    """The status for a service's refusal: 403 not allowed, 409 entries closed, 413 too big,
+    the quota's own 409 or 413."""
+    if isinstance(error, services.QuotaExceeded):
+        return api_error(error.status, error.message)
     if isinstance(error, NotAllowed):
         return api_error(403, error.message)
     if isinstance(error, PhaseClosed):
@@ -138,6 +143,7 @@ def tus_files():
             metadata.get("filetype", ""),
             folder,
             current_app.config["UPLOAD_EXPIRY_SECONDS"],
+            services.UploadLimits.from_config(current_app.config),
         )
     except ContestError as error:
         db.session.rollback()
@@ -174,9 +180,16 @@ def tus_file(upload_id):
         return api_error(404, "There is no such upload (or it is not yours).")
     if request.method == "DELETE":
         return terminate(upload)
-    if upload.completed_at is None and services.is_expired(upload):
+    if upload.upload_offset < upload.length and services.is_expired(upload):
         return api_error(410, "This upload expired before it was finished: start it again.")
+    folder = services.staging_dir(current_app.config)
     if request.method == "HEAD":
+        if upload.completed_at is None and upload.upload_offset == upload.length:
+            # Every byte arrived but finishing failed: finish now, so the client learns the
+            # upload is complete (or why not) rather than resending what is already here.
+            problem = finish_again(upload, folder)
+            if problem is not None:
+                return problem
         return Response(
             status=200,
             headers={
@@ -198,11 +211,12 @@ def tus_file(upload_id):
             f"Upload-Offset {offset} does not match the {upload.upload_offset} bytes received: "
             "ask with HEAD and resume from there.",
         )
-    if upload.completed_at is not None:
+    if upload.upload_offset == upload.length:
         if request.content_length:
             return api_error(413, "This upload is already complete.")
-        return Response(status=204, headers={"Upload-Offset": str(upload.length)})
-    return write_chunk(upload, offset, services.staging_dir(current_app.config))
+        # A repeated last PATCH: finish what a failure left unfinished, then say complete.
+        return finish_again(upload, folder) or complete(upload)
+    return write_chunk(upload, offset, folder)
 
 
 def write_chunk(upload, offset, folder):
@@ -250,9 +264,11 @@ def write_chunk(upload, offset, folder):
                     status=204,
                     headers={"Upload-Offset": str(new_offset), **expiry_headers(upload)},
                 )
-            # On disk before the teacher is told "received" and the row says complete.
+            # On disk, and the row says every byte is here, before the bytes move on: from now
+            # on a failure is finished by a retry (HEAD, PATCH), never lost.
             os.fsync(file.fileno())
-            return finish(upload, folder)
+            record(new_offset)
+            return finish(upload, folder) or complete(upload)
     except tus.TusError as error:
         return api_error(error.status, error.message)
     except services.UploadGone:
@@ -270,22 +286,65 @@ def receive(file, offset, room, checksum, record):
     return tus.append_chunk(file, offset, request.stream, room, checksum, on_progress=record)
 
 
-def finish(upload, folder):
-    """The last byte is in: store the file, make it the entry's video, tell the teacher."""
-    try:
-        services.finish_tus_upload(db.session, user(), upload, get_storage(), folder)
-    except ContestError as error:
-        # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
-        db.session.rollback()
-        services.end_upload(db.session, upload, get_storage(), folder)
-        db.session.commit()
-        return refusal(error)
-    except StorageError:
-        db.session.rollback()
-        current_app.logger.exception("upload %s could not be stored", upload.id)
-        return api_error(503, "The video could not be stored just now: resume the upload soon.")
-    db.session.commit()
+def complete(upload):
     return Response(status=204, headers={"Upload-Offset": str(upload.length)})
+
+
+def finish_again(upload, folder):
+    """`finish` for a HEAD or a repeated PATCH, holding the staged file's lock if it is still
+    there, so it never races a request still writing or finishing it."""
+    path = services.staging_path(folder, upload)
+    if upload.unfinished and path.exists():
+        try:
+            with tus.locked_file(path):
+                db.session.refresh(upload)
+                return finish(upload, folder)
+        except tus.TusError as error:
+            if error.status != 404:  # moved on meanwhile: finish from storage
+                return api_error(error.status, error.message)
+    return finish(upload, folder)
+
+
+def finish(upload, folder):
+    """Every byte is in: store the file and record its Asset (committed first), then hand it to
+    the entry. None when done, else the error response. Repeatable: a retry takes up where a
+    failure stopped."""
+    if upload.completed_at is not None:  # done (its bytes may be gone since: a refused video)
+        return None
+    storage = get_storage()
+    if upload.asset_id is None:
+        try:
+            services.store_tus_upload(db.session, upload, storage, folder)
+            db.session.commit()
+        except ContestError as error:
+            # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
+            db.session.rollback()
+            services.abandon(db.session, upload, storage, folder)
+            db.session.commit()
+            return refusal(error)
+        except (StorageError, SQLAlchemyError):
+            db.session.rollback()
+            current_app.logger.exception("upload %s could not be stored", upload.id)
+            return api_error(
+                503,
+                "Your whole video arrived, but it could not be stored just now. Nothing is lost: "
+                "try again in a minute and the upload will finish.",
+                {"Retry-After": "60"},
+            )
+    refused = hand_over(upload, storage)
+    return refusal(refused) if refused else None
+
+
+def hand_over(upload, storage):
+    """Hand a stored upload to its entry; the refusal if the entry no longer takes it. A failure
+    here never undoes the stored upload: it is logged and retried by the job queue."""
+    try:
+        return services.deliver(db.session, upload, storage)
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("upload %s stored; its entry is told later", upload.id)
+        retry_hand_over(upload.id)
+        return None
 
 
 def terminate(upload):

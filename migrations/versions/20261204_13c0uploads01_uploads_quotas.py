@@ -1,4 +1,4 @@
-"""uploads: quotas on unfinished uploads
+"""uploads: the stored asset of an upload, before the entry is told
 
 Revision ID: 13c0uploads01
 Revises: 13b0account01
@@ -18,8 +18,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('asset_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_uploads_asset_id_assets'), 'assets', ['asset_id'], ['id'],
+            ondelete='SET NULL',
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_uploads_asset_id_assets'), type_='foreignkey')
+        batch_op.drop_column('asset_id')

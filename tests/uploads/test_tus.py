@@ -551,10 +551,13 @@ def expire(app, upload_id, ago=timedelta(minutes=1)):
         db.session.commit()
 
 
-def test_an_expired_upload_is_gone_and_the_cleanup_removes_it(app, login_as, entry, runner):
+def test_an_expired_upload_is_gone_and_the_cleanup_removes_it(
+    app, login_as, people, contest, entry, runner
+):
     teacher = login_as("teacher_a")
+    other = factories.make_entry(app, contest.categories[0], people["school_a"], title="Other")
     old = create(teacher, entry.id, 1000).headers["Location"]
-    fresh = create(teacher, entry.id, 1000).headers["Location"]
+    fresh = create(teacher, other.id, 1000).headers["Location"]
     patch(teacher, old, 0, b"x" * 10)
     old_id, fresh_id = old.rsplit("/", 1)[-1], fresh.rsplit("/", 1)[-1]
     expire(app, old_id)
