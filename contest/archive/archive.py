@@ -7,38 +7,47 @@ Which rows belong to a contest: the contest and everything hanging from it (cate
 and criteria, entries, assignments, sheets and scores, judges' categories, extensions, voters
 and their codes and votes, results, notices about its entries, invitations and role grants for
 it, the conflicts its judges declared, audit events about any of those rows), then the people,
-schools and files those rows point to, and those people's contest-wide role grants. Every table
+schools and files those rows point to, and the teachers' roles at those schools. Every table
 of the metadata is either exported (`SCOPES`, `SHARED`) or left out with a reason (`EXCLUDED`);
 a table in neither stops export and import (`unclassified_tables`), so a new table is never
-silently forgotten.
+silently forgotten. An export holds exactly what an import accepts (`scope.vet`).
 
-Secrets stay behind: users come without their password hashes, so imported accounts sign in
-after "forgot password". Invitations and vote codes hold no secret (their links are signed, and
-only hashes are stored), but links signed by the source instance work on the target only if it
-shares the SECRET_KEY; voters are recognised only if it shares VOTER_KEY.
+Secrets stay behind (`scope.secret_columns`): users come without their password hashes, so
+imported people choose a password through "Forgot password" (or an invitation). Invitations and
+vote codes hold no secret (their links are signed, and only hashes are stored), but links signed
+by the source instance work on the target only if it shares the SECRET_KEY; voters are
+recognised only if it shares VOTER_KEY.
 
-Import goes into an empty instance at the same schema revision: it refuses an archive whose
-revision differs, a slug, email, school or id already present, a damaged zip and a file whose
-sha256 does not match, and then leaves the database and the storage as they were. Rows keep
+An archive is untrusted input (`scope`): only the rows of its one contest come in, each linked
+inside the archive, with no role or secret reaching past the contest; the rest is refused and
+reported. Import goes into an instance that holds none of the archive's ids, emails or slug, at
+the same schema revision: it refuses an archive whose revision differs, a clash, a damaged zip,
+an oversized `contest.json` and a file that exceeds its declared size (stopped while streaming)
+or whose sha256 differs, and then leaves the database and the storage as they were. Rows keep
 their ids (PostgreSQL sequences are moved past them); files go to the target's storage under
-their keys. The link to the contest this one was cloned from (`cloned_from_id`) is dropped:
-that contest is not in the archive.
+their keys, in one transaction with the rows. The link to the contest this one was cloned from
+(`cloned_from_id`) is left out: that contest is not in the archive.
 """
 
 import hashlib
-import io
 import json
 import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
 from alembic.migration import MigrationContext
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
+from contest.archive import reading, scope
+from contest.archive.reading import ArchiveError
+from contest.auth.services import normalise_email
 from contest.dbtypes import UTCDateTime
 from contest.storage import get_storage, storage_for
-from contest.storage.base import CHUNK_SIZE, StorageError
+from contest.storage.base import CHUNK_SIZE, StorageError, check_key
 
 FORMAT = "psa-contest-archive"
 FORMAT_VERSION = 1
@@ -79,12 +88,13 @@ EXCLUDED = {
     "login_failures": "sign-in throttling of this instance, about no contest",
 }
 AUDITED = "audit_events"  # events whose subject is one of the contest's own rows
-# Columns whose values never leave the instance.
-SECRETS = {"users": ("password_hash",)}
-
-
-class ArchiveError(Exception):
-    """The archive cannot be made or imported; the message says why."""
+# The most contest.json may hold (ARCHIVE_MANIFEST_MAX_BYTES overrides it): the whole manifest
+# is parsed in memory, about ten times its size.
+MANIFEST_MAX_BYTES = 128 * 1024 * 1024
+# How much a file may inflate in the zip: an export stores files as they are (1x); a re-zipped
+# archive deflates captions and PDFs a few times. With the declared sizes enforced while reading,
+# what an import writes stays within this multiple of the archive's own size.
+MAX_INFLATION = 100
 
 
 def _ids(tables, name, contest_id):
@@ -148,24 +158,17 @@ def contest_rows(session, metadata, contest_id):
     rows[AUDITED] = _select_rows(session, audit, or_(*subjects))
     shared = _shared_rows(session, metadata, rows)
     users = [row["id"] for row in shared["users"]]
-    schools = {row["id"] for row in shared["schools"]}
     grants = tables["role_grants"]
-    # The people's contest-wide roles, where their school (if any) comes along too.
+    # The people's roles at no contest in particular; `vet` keeps the teachers' at their schools.
     everywhere = _rows_with_ids(session, grants, grants.c.user_id, users)
     rows["role_grants"] = sorted(
-        rows["role_grants"]
-        + [
-            grant
-            for grant in everywhere
-            if grant["contest_id"] is None and grant["school_id"] in (None, *schools)
-        ],
+        rows["role_grants"] + [grant for grant in everywhere if grant["contest_id"] is None],
         key=lambda row: row["id"],
     )
     rows.update(shared)
-    for name, columns in SECRETS.items():
-        for row in rows[name]:
-            row.update(dict.fromkeys(columns))
-    return dict(sorted(rows.items()))
+    scope.strip_secrets(metadata, rows)
+    scope.drop_links(rows)
+    return dict(sorted(vet(metadata, rows, contest_id).rows.items()))
 
 
 def _shared_rows(session, metadata, rows):
@@ -242,14 +245,10 @@ def export_contest(session, metadata, contest_id, out):
         archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
 
 
-def read_manifest(archive):
-    """The parsed contest.json of an open zip, checked for shape; ArchiveError if unusable."""
-    try:
-        manifest = json.loads(archive.read(MANIFEST))
-    except KeyError:
-        raise ArchiveError(f"this zip has no {MANIFEST}: it is not a contest archive") from None
-    except (ValueError, zipfile.BadZipFile) as error:
-        raise ArchiveError(f"{MANIFEST} is damaged: {error}") from error
+def read_manifest(archive, limit=MANIFEST_MAX_BYTES):
+    """The parsed contest.json of an open zip, within `limit` bytes and checked for shape;
+    ArchiveError if unusable."""
+    manifest = reading.read_json(archive, MANIFEST, limit)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArchiveError(f"{MANIFEST} is not a PSA Contest archive")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -258,6 +257,39 @@ def read_manifest(archive):
             f"(this version reads format {FORMAT_VERSION})"
         )
     return manifest
+
+
+def _whole(value):
+    return type(value) is int  # not bool, not float, not a string of digits
+
+
+def _checked_tables(metadata, manifest):
+    """The manifest's rows, {table: [row dicts]}: known tables, known columns, ids and links
+    whole numbers, no id twice. ArchiveError if not."""
+    tables, contest = manifest.get("tables"), manifest.get("contest")
+    if not isinstance(tables, dict) or not isinstance(contest, dict):
+        raise ArchiveError(f"{MANIFEST} names no contest or holds no tables")
+    unknown = sorted(set(tables) - set(metadata.tables))
+    if unknown:
+        raise ArchiveError(f"{MANIFEST} holds tables this instance lacks: {', '.join(unknown)}")
+    for name, rows in tables.items():
+        table = metadata.tables[name]
+        links = {"id", scope.SUBJECT[1]} | {key.parent.name for key in table.foreign_keys}
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ArchiveError(f"{MANIFEST}'s {name} are not a list of rows")
+        for row in rows:
+            extra = sorted(set(row) - set(table.c.keys()))
+            if extra or not _whole(row.get("id")):
+                raise ArchiveError(f"{name} {row.get('id')!r} has no whole id or unknown columns")
+            if not all(row[column] is None or _whole(row[column]) for column in links & set(row)):
+                raise ArchiveError(f"{name} {row['id']}: its links must be whole numbers")
+            if not isinstance(row.get(scope.SUBJECT[0], ""), str):
+                raise ArchiveError(f"{name} {row['id']}: its subject type must be a table name")
+        if len({row["id"] for row in rows}) != len(rows):
+            raise ArchiveError(f"{MANIFEST}'s {name} hold an id twice")
+    if not _whole(contest.get("id")):
+        raise ArchiveError(f"{MANIFEST} names no contest")
+    return tables
 
 
 def _check_revision(session, manifest):
@@ -285,7 +317,8 @@ def _check_empty(session, metadata, tables):
         if taken:
             clashes.append(f"{name} {', '.join(str(row['id']) for row in taken[:5])}")
     users = metadata.tables["users"]
-    emails = [row["email"] for row in tables["users"]]
+    # Compared in the form addresses are stored in: an archive never takes over an account.
+    emails = [normalise_email(str(row.get("email") or "")) for row in tables.get("users", ())]
     clashes += [
         f"the user {row['email']}" for row in _rows_with_ids(session, users, users.c.email, emails)
     ]
@@ -304,51 +337,39 @@ def _restore(table, row):
     return restored
 
 
-class _Hashing(io.RawIOBase):
-    """A stream over a zip member that hashes and counts what is read through it."""
-
-    def __init__(self, source):
-        self.source, self.digest, self.size = source, hashlib.sha256(), 0
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        chunk = self.source.read(size)
-        self.digest.update(chunk)
-        self.size += len(chunk)
-        return chunk
-
-
-def _store_files(archive, manifest, storage):
-    """Copy every file into `storage` under its asset's key, checking its sha256 and size;
-    return the keys written. On an error, what was written is removed."""
+def _store_files(archive, manifest, assets, storage):
+    """Copy the files of `assets` into `storage` under their keys, each bounded by its declared
+    size and checked against its sha256; every header is checked before anything is written.
+    Return the keys written; on an error, what was written is removed."""
+    files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    for asset in assets:
+        label = f"asset {asset['id']}"
+        expected = files.get(str(asset["id"]))
+        if not isinstance(expected, dict) or not _whole(expected.get("size")):
+            raise ArchiveError(f"{MANIFEST} lacks the size and sha256 of {label}")
+        if expected["size"] != asset.get("size_bytes") or asset.get("sha256") not in (
+            None, expected.get("sha256"),
+        ):  # fmt: skip
+            raise ArchiveError(f"{label}'s row and {MANIFEST} disagree on its size or sha256")
+        reading.check_file_header(
+            archive, f"assets/{asset['id']}", expected["size"], label, MAX_INFLATION
+        )
+        try:
+            storage.stat(check_key(asset["key"]))
+        except StorageError as error:
+            if "key" in str(error):  # a malformed key, not a missing object
+                raise ArchiveError(f"{label} has a forged storage key: {error}") from error
+        else:
+            raise ArchiveError(f"this instance's storage already holds {asset['key']}")
     written = []
     try:
-        for asset in manifest["tables"]["assets"]:
-            expected = manifest["files"].get(str(asset["id"]))
-            name = f"assets/{asset['id']}"
-            if expected is None or name not in archive.namelist():
-                raise ArchiveError(f"the archive lacks the file of asset {asset['id']}")
-            try:
-                storage.stat(asset["key"])
-            except StorageError:
-                pass
-            else:
-                raise ArchiveError(f"this instance's storage already holds {asset['key']}")
-            with archive.open(name) as member:
-                stream = _Hashing(member)
-                storage.save(asset["key"], stream, asset["content_type"])
+        for asset in assets:
+            expected = files[str(asset["id"])]
+            reading.store_file(
+                archive, f"assets/{asset['id']}", storage, asset["key"], asset["content_type"],
+                expected["size"], expected.get("sha256"), f"asset {asset['id']}",
+            )  # fmt: skip
             written.append(asset["key"])
-            if (stream.digest.hexdigest(), stream.size) != (expected["sha256"], expected["size"]):
-                raise ArchiveError(
-                    f"the file of asset {asset['id']} does not match its sha256 "
-                    f"({stream.digest.hexdigest()}, expected {expected['sha256']}): "
-                    "the archive is damaged"
-                )
-    except (zipfile.BadZipFile, OSError, StorageError) as error:
-        _remove(storage, written)
-        raise ArchiveError(f"the archive is damaged: {error}") from error
     except ArchiveError:
         _remove(storage, written)
         raise
@@ -373,45 +394,87 @@ def _fix_sequences(session, metadata, names):
         )
 
 
+@dataclass
+class ImportReport:
+    """What an import brought in ({table: rows}) and what it refused, with why."""
+
+    contest_id: int
+    imported: dict
+    refused: list = field(default_factory=list)  # (table, id, reason)
+    secrets: list = field(default_factory=list)  # (table, id, column) of values left out
+
+    def lines(self):
+        """The report in plain words, a line each."""
+        counts = ", ".join(f"{len(rows)} {name}" for name, rows in self.imported.items())
+        lines = [f"Contest {self.contest_id} imported: {counts}."]
+        if self.refused:
+            lines.append(f"Refused, not imported ({len(self.refused)}):")
+            lines += [f"  {name} {row_id}: {reason}" for name, row_id, reason in self.refused]
+        if self.secrets:
+            lines.append(f"Secrets left out ({len(self.secrets)}): they never leave an instance:")
+            lines += [f"  {name} {row_id}: {column}" for name, row_id, column in self.secrets]
+        people = len(self.imported.get("users", ()))
+        if people:
+            lines.append(
+                f"{people} imported accounts have no password: each person chooses one through "
+                "'Forgot password' on the sign-in page (or an invitation from People)."
+            )
+        return lines
+
+
+def vet(metadata, tables, contest_id):
+    """`scope.vet` over the tables an archive may hold."""
+    return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED})
+
+
 def import_contest(session, metadata, source):
-    """Restore a contest archive (a path or a binary file) into this empty instance; return the
-    contest's id. ArchiveError, with the database and storage left as they were, if it cannot.
-    Needs an app context (for the storage); commits."""
+    """Restore a contest archive (a path or a binary file) into this instance: the rows that
+    belong to its contest come in, the rest is refused (`scope`). Return an ImportReport.
+    ArchiveError, with the database and storage left as they were, if the archive cannot be
+    imported at all. Needs an app context (for the storage and settings); commits."""
     _check_classified(metadata)
+    limit = current_app.config.get("ARCHIVE_MANIFEST_MAX_BYTES", MANIFEST_MAX_BYTES)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
         raise ArchiveError(f"this is not a readable zip file: {error}") from error
     with archive:
-        manifest = read_manifest(archive)
+        manifest = read_manifest(archive, limit)
         _check_revision(session, manifest)
-        tables = manifest.get("tables") or {}
-        unknown = sorted(set(tables) - set(metadata.tables))
-        if unknown or not tables.get("contests"):
-            raise ArchiveError(f"{MANIFEST} holds no contest, or unknown tables {unknown}")
-        _check_empty(session, metadata, tables)
+        tables = _checked_tables(metadata, manifest)
+        contest_id = manifest["contest"]["id"]
+        secrets = []
+        scope.strip_secrets(metadata, tables, secrets)
+        scope.drop_links(tables)
+        vetting = vet(metadata, tables, contest_id)
+        rows = {name: table_rows for name, table_rows in vetting.rows.items() if table_rows}
+        if not rows.get("contests"):
+            raise ArchiveError(f"{MANIFEST} holds no contest {contest_id}")
+        _check_empty(session, metadata, rows)
         storage = get_storage()
-        for asset in tables["assets"]:
+        for asset in rows.get("assets", ()):
             asset["backend"] = storage.name
-        contest = tables["contests"][0]
-        contest["cloned_from_id"] = None
-        written = _store_files(archive, manifest, storage)
+        written = _store_files(archive, manifest, rows.get("assets", ()), storage)
     try:
         for table in metadata.sorted_tables:
-            if tables.get(table.name):
-                session.execute(
-                    table.insert(), [_restore(table, row) for row in tables[table.name]]
-                )
-        _fix_sequences(session, metadata, [name for name in tables if name in metadata.tables])
+            # Rows that name the same columns go together (the others take their defaults).
+            groups = defaultdict(list)
+            for row in rows.get(table.name, ()):
+                groups[tuple(sorted(row))].append(_restore(table, row))
+            for group in groups.values():
+                session.execute(table.insert(), group)
+        _fix_sequences(session, metadata, list(rows))
         session.commit()
-    except IntegrityError as error:
+    except (SQLAlchemyError, ValueError, TypeError) as error:
         session.rollback()
         _remove(storage, written)
         raise ArchiveError(
-            f"the archive's rows clash with this instance's: {error.orig}"
+            f"the archive's rows do not fit this instance: {getattr(error, 'orig', error)}"
         ) from error
-    except Exception:
+    except BaseException:
         session.rollback()
         _remove(storage, written)
         raise
-    return contest["id"]
+    return ImportReport(
+        contest_id, dict(sorted(rows.items())), vetting.refused, sorted(secrets, key=str)
+    )

@@ -21,12 +21,10 @@ def archive_export_command(contest_id, path):
 @bp.cli.command("archive-import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def archive_import_command(path):
-    """Restore a contest archive into this (empty) instance."""
+    """Restore a contest archive into this instance: the rows of its contest, with a report of
+    what was refused and why (roles or links reaching past the contest, secrets)."""
     try:
-        contest_id = archive.import_contest(db.session, db.metadata, path)
+        report = archive.import_contest(db.session, db.metadata, path)
     except archive.ArchiveError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Contest {contest_id} imported. Imported accounts have no password: "
-        "each person signs in through 'Forgot password'."
-    )
+    click.echo("\n".join(report.lines()))

@@ -1,0 +1,176 @@
+"""What an archive may bring into an instance: the rows of its one contest, and nothing that
+reaches past it.
+
+An archive is a file from elsewhere, so its rows are vetted before any is written, by rules
+read from the SQLAlchemy metadata rather than listed per table (a table added later is covered):
+- only the archive's own contest row comes in; every foreign key of every row points at a row
+  the archive itself brings (and that comes in), never at a row already here; rows that lose
+  their target this way go too, and so on down;
+- every row must be connected, through those keys, to the contest: a row about nothing in it
+  (a user only a refused grant named, a table the importer cannot scope) stays out;
+- roles: only judge and teacher roles (and invitations to them) for this contest, or a teacher's
+  role at a school the archive brings; organizer roles and roles for every contest or another
+  contest never come in (they would reach past the contest);
+- secret-like columns (`secret_columns`: names like password, secret, token, totp, hash, key,
+  except those `NOT_SECRET` lists with a reason) are never exported nor imported.
+What is refused is listed with its reason; the rest is imported (`vet`).
+"""
+
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+# Tables whose rows give a role, at once or once accepted.
+GRANTS = ("role_grants", "invitations")
+# Roles that can be scoped to one contest; an organizer is an organizer of every contest.
+CONTEST_ROLES = ("judge", "teacher")
+# Links an archive leaves behind by design: what they point at is not in it.
+DROPPED_LINKS = {("contests", "cloned_from_id"): "the contest it was cloned from stays behind"}
+# The polymorphic link of audit events: (type column, id column).
+SUBJECT = ("subject_type", "subject_id")
+
+SECRET_NAME = re.compile(r"pass|secret|token|totp|otp|salt|hash|key|pin$|recovery|private", re.I)
+# Columns named like secrets that hold none, with why they travel. A new column named like a
+# secret is treated as one until it is added here.
+NOT_SECRET = {
+    ("assets", "key"): "where the file is stored, not a credential (checked by check_key)",
+    ("uploads", "staging_key"): "where an unfinished upload is staged (uploads stay behind)",
+    ("voters", "email_hash"): "the voter's keyed pseudonym, needed for one vote per person",
+    ("vote_codes", "code_hash"): "the hash of a one-time code that expired minutes after use",
+    ("vote_codes", "link_hash"): "the hash of a one-time link that expired minutes after use",
+    ("vote_codes", "network_hash"): "a keyed pseudonym of the network a code was asked from",
+    ("votes", "network_hash"): "a keyed pseudonym of the network a vote came from",
+}
+
+
+def secret_columns(table):
+    """Names of `table`'s columns that never leave their instance."""
+    return [
+        column.name
+        for column in table.columns
+        if SECRET_NAME.search(column.name) and (table.name, column.name) not in NOT_SECRET
+    ]
+
+
+def grant_refusal(row, contest_id, school_ids):
+    """Why a role grant or invitation `row` reaches past contest `contest_id` (None if it does
+    not): a teacher's role may hold at a school the archive brings (`school_ids`), since
+    teachers' roles are per school; any other role must name this contest."""
+    role, scope = row.get("role"), row.get("contest_id")
+    if role not in CONTEST_ROLES:
+        return f"a {role} role holds for every contest of this instance"
+    if scope == contest_id:
+        return None
+    if scope is None and role == "teacher" and row.get("school_id") in school_ids:
+        return None
+    if scope is None:
+        return f"a {role} role for every contest of this instance"
+    return f"a {role} role in contest {scope}, not the archived one"
+
+
+@dataclass
+class Vetting:
+    """The rows to import ({table: [rows]}) and what was refused: [(table, id, reason)]."""
+
+    rows: dict
+    refused: list = field(default_factory=list)
+
+
+def strip_secrets(metadata, tables, dropped=None):
+    """Blank every secret column of `tables` ({name: rows}) in place; a NOT NULL one leaves the
+    row, so the target's default fills it. Non-empty values found go to `dropped` as
+    (table, id, column)."""
+    for name, rows in tables.items():
+        table = metadata.tables[name]
+        for column in secret_columns(table):
+            nullable = table.c[column].nullable
+            for row in rows:
+                if row.get(column) is not None and dropped is not None:
+                    dropped.append((name, row.get("id"), column))
+                if nullable:
+                    row[column] = None
+                else:
+                    row.pop(column, None)
+
+
+def drop_links(tables):
+    """Blank, in place, the links an archive leaves behind by design (`DROPPED_LINKS`)."""
+    for name, column in DROPPED_LINKS:
+        for row in tables.get(name, ()):
+            row[column] = None
+
+
+def _links(metadata, name, row):
+    """(column, target table, target id) of each link `row` of table `name` makes."""
+    table = metadata.tables[name]
+    for key in table.foreign_keys:
+        value = row.get(key.parent.name)
+        if value is not None and (name, key.parent.name) not in DROPPED_LINKS:
+            yield key.parent.name, key.column.table.name, value
+    if SUBJECT[0] in table.c and SUBJECT[1] in table.c:
+        yield SUBJECT[1], row.get(SUBJECT[0]), row.get(SUBJECT[1])
+
+
+def vet(metadata, tables, contest_id, importable):
+    """Split the archive's `tables` ({name: rows}) into what may come in and what may not,
+    for the contest `contest_id`. `importable`: the table names an archive may hold rows of.
+    Rows are dicts with an integer "id" (checked before)."""
+    refused = []
+    brought = {name: {row["id"] for row in rows} for name, rows in tables.items()}
+    accepted = {name: {} for name in tables}
+    for name, rows in tables.items():
+        for row in rows:
+            reason = _row_refusal(name, row, contest_id, brought, importable)
+            if reason:
+                refused.append((name, row.get("id"), reason))
+            else:
+                accepted[name][row["id"]] = row
+    # Every link inside the archive: drop rows whose target is absent, until none is.
+    changed = True
+    while changed:
+        changed = False
+        for name, rows in accepted.items():
+            for row_id, row in list(rows.items()):
+                for column, target, value in _links(metadata, name, row):
+                    if value not in accepted.get(target, {}):
+                        refused.append((name, row_id, _outside(column, target, value, brought)))
+                        del rows[row_id]
+                        changed = True
+                        break
+    # Connected to the contest through those links, either way.
+    neighbours = defaultdict(list)
+    for name, rows in accepted.items():
+        for row_id, row in rows.items():
+            for _column, target, value in _links(metadata, name, row):
+                neighbours[(name, row_id)].append((target, value))
+                neighbours[(target, value)].append((name, row_id))
+    reached, queue = {("contests", contest_id)}, deque([("contests", contest_id)])
+    while queue:
+        for node in neighbours[queue.popleft()]:
+            if node not in reached:
+                reached.add(node)
+                queue.append(node)
+    for name, rows in accepted.items():
+        for row_id in [row_id for row_id in rows if (name, row_id) not in reached]:
+            refused.append((name, row_id, "it belongs to nothing of the archived contest"))
+            del rows[row_id]
+    kept = {
+        name: sorted(rows.values(), key=lambda row: row["id"]) for name, rows in accepted.items()
+    }
+    return Vetting(rows=kept, refused=sorted(refused, key=lambda item: (item[0], item[1])))
+
+
+def _row_refusal(name, row, contest_id, brought, importable):
+    if name not in importable:
+        return f"{name} are not part of a contest archive"
+    if name == "contests" and row["id"] != contest_id:
+        return "another contest than the archived one"
+    if name in GRANTS:
+        return grant_refusal(row, contest_id, brought.get("schools", set()))
+    return None
+
+
+def _outside(column, target, value, brought):
+    if value in brought.get(target, ()):
+        return f"its {column} points at {target} {value}, which is refused"
+    return f"its {column} points at {target} {value}, which the archive does not bring"
