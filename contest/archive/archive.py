@@ -32,7 +32,7 @@ their keys, in one transaction with the rows. The link to the contest this one w
 import hashlib
 import json
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -413,6 +413,13 @@ class ImportReport:
         if self.secrets:
             lines.append(f"Secrets left out ({len(self.secrets)}): they never leave an instance:")
             lines += [f"  {name} {row_id}: {column}" for name, row_id, column in self.secrets]
+        roles = Counter(grant["role"] for grant in self.imported.get("role_grants", ()))
+        if roles:
+            given = ", ".join(f"{count} {role}" for role, count in sorted(roles.items()))
+            lines.append(
+                f"Roles given ({given}): judges of this contest only; teachers at the schools the "
+                "archive brought, who may enter videos for them once they sign in."
+            )
         people = len(self.imported.get("users", ()))
         if people:
             lines.append(
@@ -475,6 +482,6 @@ def import_contest(session, metadata, source):
         session.rollback()
         _remove(storage, written)
         raise
-    return ImportReport(
-        contest_id, dict(sorted(rows.items())), vetting.refused, sorted(secrets, key=str)
-    )
+    kept = {(name, row["id"]) for name, table_rows in rows.items() for row in table_rows}
+    secrets = sorted(item for item in secrets if item[:2] in kept)
+    return ImportReport(contest_id, dict(sorted(rows.items())), vetting.refused, secrets)

@@ -34,7 +34,6 @@ SECRET_NAME = re.compile(r"pass|secret|token|totp|otp|salt|hash|key|pin$|recover
 # secret is treated as one until it is added here.
 NOT_SECRET = {
     ("assets", "key"): "where the file is stored, not a credential (checked by check_key)",
-    ("uploads", "staging_key"): "where an unfinished upload is staged (uploads stay behind)",
     ("voters", "email_hash"): "the voter's keyed pseudonym, needed for one vote per person",
     ("vote_codes", "code_hash"): "the hash of a one-time code that expired minutes after use",
     ("vote_codes", "link_hash"): "the hash of a one-time link that expired minutes after use",
@@ -58,14 +57,14 @@ def grant_refusal(row, contest_id, school_ids):
     teachers' roles are per school; any other role must name this contest."""
     role, scope = row.get("role"), row.get("contest_id")
     if role not in CONTEST_ROLES:
-        return f"a {role} role holds for every contest of this instance"
+        return f"the {role} role holds for every contest of this instance"
     if scope == contest_id:
         return None
     if scope is None and role == "teacher" and row.get("school_id") in school_ids:
         return None
     if scope is None:
-        return f"a {role} role for every contest of this instance"
-    return f"a {role} role in contest {scope}, not the archived one"
+        return f"the {role} role for every contest of this instance"
+    return f"the {role} role in contest {scope}, not the archived one"
 
 
 @dataclass
