@@ -337,10 +337,10 @@ def _restore(table, row):
     return restored
 
 
-def _store_files(archive, manifest, assets, storage):
-    """Copy the files of `assets` into `storage` under their keys, each bounded by its declared
-    size and checked against its sha256; every header is checked before anything is written.
-    Return the keys written; on an error, what was written is removed."""
+def _check_files(archive, manifest, assets, storage):
+    """ArchiveError unless each asset's file is in the zip as its row and the manifest declare
+    it (size, at most MAX_INFLATION times its compressed size), under a well-formed key that is
+    free in `storage`. Reads no file's bytes; return the manifest's files."""
     files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
     for asset in assets:
         label = f"asset {asset['id']}"
@@ -355,18 +355,28 @@ def _store_files(archive, manifest, assets, storage):
             archive, f"assets/{asset['id']}", expected["size"], label, MAX_INFLATION
         )
         try:
-            storage.stat(check_key(asset["key"]))
+            check_key(asset.get("key"))
         except StorageError as error:
-            if "key" in str(error):  # a malformed key, not a missing object
-                raise ArchiveError(f"{label} has a forged storage key: {error}") from error
-        else:
-            raise ArchiveError(f"this instance's storage already holds {asset['key']}")
+            raise ArchiveError(f"{label} has a forged storage key: {error}") from error
+        try:
+            storage.stat(asset["key"])
+        except StorageError:
+            continue  # nothing there: the key is free
+        raise ArchiveError(f"this instance's storage already holds {asset['key']}")
+    return files
+
+
+def _store_files(archive, files, assets, storage):
+    """Copy the files of `assets` into `storage` under their keys, each cut off past its
+    declared size and checked against its sha256. Return the keys written; on an error, what
+    was written is removed."""
     written = []
     try:
         for asset in assets:
             expected = files[str(asset["id"])]
             reading.store_file(
-                archive, f"assets/{asset['id']}", storage, asset["key"], asset["content_type"],
+                archive, f"assets/{asset['id']}", storage, asset["key"],
+                asset.get("content_type") or "application/octet-stream",
                 expected["size"], expected.get("sha256"), f"asset {asset['id']}",
             )  # fmt: skip
             written.append(asset["key"])
@@ -402,11 +412,13 @@ class ImportReport:
     imported: dict
     refused: list = field(default_factory=list)  # (table, id, reason)
     secrets: list = field(default_factory=list)  # (table, id, column) of values left out
+    check_only: bool = False  # nothing was written: what an import would do
 
     def lines(self):
         """The report in plain words, a line each."""
         counts = ", ".join(f"{len(rows)} {name}" for name, rows in self.imported.items())
-        lines = [f"Contest {self.contest_id} imported: {counts}."]
+        done = "would be imported" if self.check_only else "imported"
+        lines = [f"Contest {self.contest_id} {done}: {counts}."]
         if self.refused:
             lines.append(f"Refused, not imported ({len(self.refused)}):")
             lines += [f"  {name} {row_id}: {reason}" for name, row_id, reason in self.refused]
@@ -426,6 +438,8 @@ class ImportReport:
                 f"{people} imported accounts have no password: each person chooses one through "
                 "'Forgot password' on the sign-in page (or an invitation from People)."
             )
+        if self.check_only:
+            lines.append("Nothing was imported (--check).")
         return lines
 
 
@@ -434,16 +448,17 @@ def vet(metadata, tables, contest_id):
     return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED})
 
 
-def import_contest(session, metadata, source):
+def import_contest(session, metadata, source, check_only=False):
     """Restore a contest archive (a path or a binary file) into this instance: the rows that
     belong to its contest come in, the rest is refused (`scope`). Return an ImportReport.
     ArchiveError, with the database and storage left as they were, if the archive cannot be
-    imported at all. Needs an app context (for the storage and settings); commits."""
+    imported at all. `check_only`: vet and report, reading no file's bytes and writing nothing.
+    Needs an app context (for the storage and settings); commits."""
     _check_classified(metadata)
     limit = current_app.config.get("ARCHIVE_MANIFEST_MAX_BYTES", MANIFEST_MAX_BYTES)
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise ArchiveError(f"this is not a readable zip file: {error}") from error
     with archive:
         manifest = read_manifest(archive, limit)
@@ -461,7 +476,15 @@ def import_contest(session, metadata, source):
         storage = get_storage()
         for asset in rows.get("assets", ()):
             asset["backend"] = storage.name
-        written = _store_files(archive, manifest, rows.get("assets", ()), storage)
+        files = _check_files(archive, manifest, rows.get("assets", ()), storage)
+        kept = {(name, row["id"]) for name, table_rows in rows.items() for row in table_rows}
+        secrets = sorted(item for item in secrets if item[:2] in kept)
+        report = ImportReport(
+            contest_id, dict(sorted(rows.items())), vetting.refused, secrets, check_only
+        )
+        if check_only:
+            return report
+        written = _store_files(archive, files, rows.get("assets", ()), storage)
     try:
         for table in metadata.sorted_tables:
             # Rows that name the same columns go together (the others take their defaults).
@@ -482,6 +505,4 @@ def import_contest(session, metadata, source):
         session.rollback()
         _remove(storage, written)
         raise
-    kept = {(name, row["id"]) for name, table_rows in rows.items() for row in table_rows}
-    secrets = sorted(item for item in secrets if item[:2] in kept)
-    return ImportReport(contest_id, dict(sorted(rows.items())), vetting.refused, secrets)
+    return report

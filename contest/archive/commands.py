@@ -20,11 +20,14 @@ def archive_export_command(contest_id, path):
 
 @bp.cli.command("archive-import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def archive_import_command(path):
+@click.option("--check", is_flag=True, help="Only say what would be imported and refused.")
+def archive_import_command(path, check):
     """Restore a contest archive into this instance: the rows of its contest, with a report of
     what was refused and why (roles or links reaching past the contest, secrets)."""
     try:
-        report = archive.import_contest(db.session, db.metadata, path)
+        report = archive.import_contest(db.session, db.metadata, path, check_only=check)
     except archive.ArchiveError as error:
         raise click.ClickException(str(error)) from error
+    finally:
+        db.session.rollback()  # a check leaves its read transaction open
     click.echo("\n".join(report.lines()))

@@ -10,10 +10,14 @@ import io
 import json
 import logging
 import zipfile
+import zlib
 
 from contest.storage.base import CHUNK_SIZE, StorageError
 
 log = logging.getLogger(__name__)
+# What reading a damaged or unusual zip member raises: a bad CRC or deflate stream, a truncated
+# file, an encrypted member (RuntimeError) or an unsupported compression method.
+DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError)
 
 
 class ArchiveError(Exception):
@@ -32,13 +36,13 @@ def read_json(archive, name, limit):
     try:
         with archive.open(info) as member:
             data = member.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except DAMAGED as error:
         raise ArchiveError(f"{name} is damaged: {error}") from error
     if len(data) > limit:
         raise ArchiveError(_too_big(name, len(data), limit))
     try:
         return json.loads(data)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ArchiveError(f"{name} is damaged: {error}") from error
 
 
@@ -106,7 +110,7 @@ def store_file(archive, name, storage, key, content_type, size, sha256, label):
                 f"({stream.digest.hexdigest()}, {stream.size:,} bytes; expected {sha256}, "
                 f"{size:,} bytes): the archive is damaged"
             )
-    except (zipfile.BadZipFile, OSError, EOFError, StorageError) as error:
+    except (*DAMAGED, StorageError) as error:
         _forget(storage, key)
         raise ArchiveError(f"the archive is damaged: {error}") from error
     except ArchiveError:

@@ -353,6 +353,13 @@ def test_the_cli_prints_what_was_refused_and_why(genuine, target, live, tmp_path
     grant = {"id": NEW + 1, "user_id": live.teacher.id, "role": "organizer", "contest_id": None,
              "school_id": None}  # fmt: skip
     path = crafted(genuine, tmp_path, add={"role_grants": [grant]})
+    counts, keys = row_counts(target), stored_keys(target)
+    check = target.test_cli_runner().invoke(args=["archive-import", "--check", str(path)])
+    assert check.exit_code == 0, check.output
+    assert f"Contest {genuine.contest_id} would be imported" in check.output
+    assert f"role_grants {NEW + 1}: the organizer role" in check.output
+    assert check.output.endswith("Nothing was imported (--check).\n")
+    assert (row_counts(target), stored_keys(target)) == (counts, keys)
     result = target.test_cli_runner().invoke(args=["archive-import", str(path)])
     assert result.exit_code == 0, result.output
     assert f"Contest {genuine.contest_id} imported" in result.output
@@ -477,3 +484,80 @@ def test_a_bomb_streamed_to_s3_is_cut_off_and_leaves_no_object_or_upload(s3_buck
                            "0" * 64, "asset 1")  # fmt: skip
     assert s3_bucket.object_keys() == []
     assert s3_bucket.open_uploads() == []
+
+
+def _first(name):
+    return lambda tables: tables[name][0]
+
+
+MALFORMED = {
+    "rows that are not a list": (lambda t: t.update(votes="x"), "are not a list of rows"),
+    "an id that is a string": (lambda t: _first("users")(t).update(id="7"), "no whole id"),
+    "an id that is a boolean": (lambda t: _first("users")(t).update(id=True), "no whole id"),
+    "a link that is a string": (
+        lambda t: _first("entries")(t).update(category_id="1"),
+        "links must be whole numbers",
+    ),
+    "a column the table lacks": (
+        lambda t: _first("users")(t).update(is_superuser=True),
+        "unknown columns",
+    ),
+    "an id twice": (lambda t: t["users"].append(dict(t["users"][0])), "hold an id twice"),
+    "a table this instance lacks": (lambda t: t.update(sponsors=[]), "lacks: sponsors"),
+    "a subject type that is no name": (
+        lambda t: _first("audit_events")(t).update(subject_type=["contests"]),
+        "subject type",
+    ),
+    "a time without its zone": (
+        lambda t: _first("contests")(t).update(created_at="2026-01-01T00:00:00"),
+        "do not fit",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", MALFORMED)
+def test_a_malformed_contest_json_is_refused_whole(genuine, target, tmp_path, kind):
+    change, message = MALFORMED[kind]
+    refused_unchanged(target, crafted(genuine, tmp_path, change=change), message)
+
+
+def _encrypted(path, name):
+    """Set the 'encrypted' flag of member `name` in its central directory entry."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as opened:
+        start = opened.start_dir
+    position = data.find(b"PK\x01\x02", start)
+    while position != -1:
+        length = int.from_bytes(data[position + 28 : position + 30], "little")
+        if data[position + 46 : position + 46 + length].decode() == name:
+            data[position + 8] |= 1
+        position = data.find(b"PK\x01\x02", position + 46)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _garbled(path, name):
+    """Overwrite bytes in the middle of member `name`'s deflated data."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as opened:
+        info = opened.getinfo(name)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle : middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("deeply nested", "contest.json is damaged"), ("encrypted", "contest.json is damaged"),
+     ("garbled", "contest.json is damaged")],
+)  # fmt: skip
+def test_a_damaged_contest_json_is_refused_whole(genuine, target, tmp_path, kind, message):
+    name = archive.MANIFEST
+    if kind == "deeply nested":
+        path = rewrite(genuine.path, tmp_path / "deep.zip", files={name: b"[" * 200_000})
+    else:
+        path = rewrite(genuine.path, tmp_path / "z.zip", compression=zipfile.ZIP_DEFLATED)
+        path = _encrypted(path, name) if kind == "encrypted" else _garbled(path, name)
+    refused_unchanged(target, path, message)
