@@ -394,6 +394,8 @@ def _demo_video(app, number, entry_id, seconds, size):
             content_type="video/mp4",
             size_bytes=stored_size,
             original_name=f"entry-{entry_id}.mp4",
+            entry_id=entry_id,
+            kind="original_video",
         )
         db.session.add(upload)
         db.session.flush()

@@ -48,6 +48,8 @@ def video_uploaded(session, entry, asset, now=None, queue_job=True):
     """
     if entry.status in FINAL_STATUSES:
         raise NotAllowed(f"This entry is {entry.status}; it takes no new video.")
+    # The upload is the entry's private file from now on, replaced or not, until retention.
+    asset.entry_id, asset.kind = entry.id, "original_video"
     if asset.id is None:
         session.flush()
     replacement = entry.status == "ready" and entry.video_asset_id is not None
@@ -152,9 +154,11 @@ def _accept(session, entry_id, asset_id, outputs, mail):
             _delete_objects(storage, [video_key, poster_key])
             return _superseded(session, entry_id, asset_id)
         replacement = entry.video_asset_id is not None
+        # The replaced web copies go now; the replaced original upload, a private file of the
+        # entry, is kept until the contest's retention ends (contest.retention).
         obsolete = [
             asset
-            for old in {entry.video_asset_id, entry.poster_asset_id, entry.original_video_asset_id}
+            for old in {entry.video_asset_id, entry.poster_asset_id}
             if old is not None and old != asset_id and (asset := session.get(Asset, old))
         ]
         width, height = outputs.poster_size
@@ -166,6 +170,8 @@ def _accept(session, entry_id, asset_id, outputs, mail):
             sha256=outputs.video_sha256,
             original_name=upload.original_name,
             details={**outputs.video.as_details(), "faststart": True},
+            entry_id=entry_id,
+            kind="video",
         )
         poster = Asset(
             backend=storage.name,
@@ -174,6 +180,8 @@ def _accept(session, entry_id, asset_id, outputs, mail):
             size_bytes=poster_size,
             sha256=outputs.poster_sha256,
             details={"width": width, "height": height},
+            entry_id=entry_id,
+            kind="poster",
         )
         session.add_all([video, poster])
         upload.sha256 = upload.sha256 or outputs.original_sha256

@@ -314,6 +314,8 @@ def check_can_attach(user, entry):
 
 
 def _store(session, storage, folder, entry, data, content_type, extension, filename):
+    """A new file of the entry, kept (a replaced one too) until retention deletes it; `folder`
+    is its kind (consent, captions)."""
     key = f"{folder}/{entry.id}/{secrets.token_hex(12)}.{extension}"
     size = storage.save(key, io.BytesIO(data), content_type)
     asset = Asset(
@@ -323,6 +325,8 @@ def _store(session, storage, folder, entry, data, content_type, extension, filen
         size_bytes=size,
         sha256=hashlib.sha256(data).hexdigest(),
         original_name=display_name(filename),
+        entry_id=entry.id,
+        kind=folder,
     )
     session.add(asset)
     session.flush()

@@ -243,6 +243,8 @@ def _store_asset(session, upload, backend, key, size):
         content_type=upload.upload_metadata.get("filetype") or UNKNOWN_TYPE,
         size_bytes=size,
         original_name=upload.filename,
+        entry_id=upload.entry_id,
+        kind="original_video",
     )
     session.add(asset)
     session.flush()

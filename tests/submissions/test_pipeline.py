@@ -149,10 +149,14 @@ def test_a_replacement_keeps_the_old_video_until_the_new_one_is_ready(app, video
     assert after.original_video_asset_id == replacement_id
     assert after.pending_video_asset_id is None
     assert asset_row(app, after.video_asset_id).details["height"] == 320
-    # The replaced video, poster and original upload are gone, rows and files.
-    for asset_id in (first.video_asset_id, first.poster_asset_id, first_upload):
+    # The replaced web video and poster are gone, rows and files; the replaced original upload,
+    # a private file, stays the entry's until the contest's retention ends (test_retention).
+    for asset_id in (first.video_asset_id, first.poster_asset_id):
         assert asset_row(app, asset_id) is None
-    assert not any(path.exists() for path in old_files)
+    assert [path.exists() for path in old_files] == [False, False, True]
+    kept = asset_row(app, first_upload)
+    assert (kept.entry_id, kept.kind) == (entry.id, "original_video")
+    assert first_upload not in (after.original_video_asset_id, after.pending_video_asset_id)
     assert notices(app, entry.id)[-1] == (
         "entry.ready",
         f"The new video for “{entry.title}” is ready and has replaced the previous one.",
