@@ -448,7 +448,12 @@ def vet(metadata, tables, contest_id):
     return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED})
 
 
-def import_contest(session, metadata, source, check_only=False):
+def import_contest(session, metadata, source):
+    """`import_archive`, for callers that want only the imported contest's id."""
+    return import_archive(session, metadata, source).contest_id
+
+
+def import_archive(session, metadata, source, check_only=False):
     """Restore a contest archive (a path or a binary file) into this instance: the rows that
     belong to its contest come in, the rest is refused (`scope`). Return an ImportReport.
     ArchiveError, with the database and storage left as they were, if the archive cannot be

@@ -42,7 +42,7 @@ def stored_files(app):
 
 def import_into(app, path):
     with app.app_context():
-        return archive.import_contest(db.session, db.metadata, path).contest_id
+        return archive.import_contest(db.session, db.metadata, path)
 
 
 def row_counts(app):

@@ -74,7 +74,7 @@ def crafted(genuine, tmp_path, add=None, change=None):
 
 def import_report(app, path):
     with app.app_context():
-        return archive.import_contest(db.session, db.metadata, path)
+        return archive.import_archive(db.session, db.metadata, path)
 
 
 def refused_ids(report, table):
@@ -561,3 +561,14 @@ def test_a_damaged_contest_json_is_refused_whole(genuine, target, tmp_path, kind
         path = rewrite(genuine.path, tmp_path / "z.zip", compression=zipfile.ZIP_DEFLATED)
         path = _encrypted(path, name) if kind == "encrypted" else _garbled(path, name)
     refused_unchanged(target, path, message)
+
+
+def test_a_new_table_nobody_classified_stops_the_import(genuine, target):
+    metadata = MetaData()
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    Table("sponsors", metadata, Column("id", Integer, primary_key=True))
+    counts = row_counts(target)
+    with target.app_context(), pytest.raises(archive.ArchiveError, match="sponsors"):
+        archive.import_archive(db.session, metadata, genuine.path)
+    assert row_counts(target) == counts
