@@ -83,7 +83,27 @@ class Config:
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH")
     JOB_RETRIES = _env_int("JOB_RETRIES", 3, minimum=0)
     JOB_RETRY_DELAY_SECONDS = _env_int("JOB_RETRY_DELAY_SECONDS", 60, minimum=0)
-    TRANSCODE_TIMEOUT_SECONDS = _env_int("TRANSCODE_TIMEOUT_SECONDS", 900, minimum=1)
+    # What one video may cost the worker (contest/submissions/media.py, Limits; the defaults pass
+    # phone videos up to 4K at 30 fps and 1080p at 120 fps, and refuse more at the probe).
+    VIDEO_MAX_FRAME_RATE = _env_int("VIDEO_MAX_FRAME_RATE", 120, minimum=1)
+    VIDEO_MAX_FRAME_PIXELS = _env_int("VIDEO_MAX_FRAME_PIXELS", 4096 * 2304, minimum=256)
+    VIDEO_MAX_PIXEL_RATE = _env_int("VIDEO_MAX_PIXEL_RATE", 4096 * 2160 * 30, minimum=1)
+    # Pixels decoded in all: ten minutes of 4K at 30 fps (forty of 1080p at 30 fps).
+    VIDEO_MAX_DECODED_PIXELS = _env_int("VIDEO_MAX_DECODED_PIXELS", 3840 * 2160 * 30 * 600)
+    # ffmpeg's writable memory (a 4K HEVC video needs 0.63 GB) and threads, per video.
+    FFMPEG_MEMORY_MB = _env_int("FFMPEG_MEMORY_MB", 768, minimum=64)
+    FFMPEG_THREADS = _env_int("FFMPEG_THREADS", 2, minimum=1)
+    # A transcode may take 30 s plus this many seconds per second of video, at most the timeout.
+    TRANSCODE_SECONDS_PER_VIDEO_SECOND = _env_int(
+        "TRANSCODE_SECONDS_PER_VIDEO_SECOND", 4, minimum=1
+    )
+    TRANSCODE_TIMEOUT_SECONDS = _env_int("TRANSCODE_TIMEOUT_SECONDS", 3600, minimum=1)
+    # A heavy video (over a minute of 1080p at 30 fps in pixels): each worker process transcodes
+    # VIDEO_HEAVY_JOBS at once, keeping its other threads for ordinary clips; the next heavy one
+    # waits in the queue, tried again every VIDEO_HEAVY_RETRY_SECONDS.
+    VIDEO_HEAVY_PIXELS = _env_int("VIDEO_HEAVY_PIXELS", 1920 * 1080 * 30 * 60, minimum=0)
+    VIDEO_HEAVY_JOBS = _env_int("VIDEO_HEAVY_JOBS", 1, minimum=1)
+    VIDEO_HEAVY_RETRY_SECONDS = _env_int("VIDEO_HEAVY_RETRY_SECONDS", 15, minimum=1)
     # The clips `flask demo` generates for its 60 entries (16:9 at this height; 0 s: no videos).
     DEMO_VIDEO_SECONDS = _env_int("DEMO_VIDEO_SECONDS", 4, minimum=0)
     DEMO_VIDEO_HEIGHT = _env_int("DEMO_VIDEO_HEIGHT", 360, minimum=90)

@@ -241,7 +241,8 @@ def worker_command(info, workers):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, help="Jobs run at the same time.")
+# Two: while one thread transcodes a heavy video, the other keeps taking ordinary clips.
+@click.option("--workers", default=2, show_default=True, help="Jobs run at the same time.")
 @pass_script_info
 def serve_command(info, host, port, workers):
     """Serve the site and run background jobs in the same process (the embedded demo mode)."""

@@ -1,15 +1,21 @@
 """Video files: recognise them by content, probe, transcode for the web, posters, test clips.
 
 Flask-free. PyAV reads files (probing, poster frames: structured data, no stderr parsing); the
-ffmpeg binary from the imageio-ffmpeg wheel writes them, through `subprocess` with a timeout.
-Every refusal is a MediaError whose message a teacher can act on.
+ffmpeg binary from the imageio-ffmpeg wheel writes them, in a subprocess bounded in memory,
+threads and time (`Limits`). Every refusal is a MediaError whose message a teacher can act on.
 """
 
+import contextlib
+import functools
 import hashlib
 import logging
+import os
+import resource
+import signal
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+import threading
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +31,12 @@ MAX_WIDTH, MAX_HEIGHT = 1920, 1080
 # A video may run this much past the limit (frame and container rounding) and still be accepted.
 DURATION_TOLERANCE = 0.5
 CAPTIONS_MAX_BYTES = 512 * 1024
-TRANSCODE_TIMEOUT = 900
+# Every transcode may take this long, plus its share per second of video (Limits.time_limit).
+TRANSCODE_BASE_SECONDS = 30
+# The web video never runs at more frames a second than this, whatever the source.
+WEB_MAX_FRAME_RATE = 60
+# ffmpeg's error output kept for the log: a hostile file can make it write without end.
+STDERR_TAIL_BYTES = 16 * 1024
 _KIND_WORDS = {
     "pdf": "a PDF document",
     "png": "a PNG image",
@@ -45,8 +56,50 @@ class MediaError(ValueError):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one video may cost the worker: the settings of config.py (`from_config`).
+
+    The defaults pass every phone video up to 4K at 30 frames a second (and 1080p up to 120);
+    docs/architecture.md gives the measurements behind them.
+    """
+
+    max_frame_rate: int = 120  # frames a second
+    max_frame_pixels: int = 4096 * 2304  # one picture: "4K" either way up
+    max_pixel_rate: int = 4096 * 2160 * 30  # pixels a second: DCI 4K at 30 fps, 1080p at 120
+    max_decoded_pixels: int = 3840 * 2160 * 30 * 600  # the whole video: 10 min of 4K at 30 fps
+    memory_mb: int = 768  # ffmpeg's writable memory (RLIMIT_DATA)
+    threads: int = 2  # ffmpeg's decoding, filtering and encoding threads, each
+    seconds_per_video_second: float = 4  # transcode time allowed per second of video...
+    max_transcode_seconds: int = 3600  # ...up to this, whatever the length
+
+    SETTINGS = {
+        "max_frame_rate": "VIDEO_MAX_FRAME_RATE",
+        "max_frame_pixels": "VIDEO_MAX_FRAME_PIXELS",
+        "max_pixel_rate": "VIDEO_MAX_PIXEL_RATE",
+        "max_decoded_pixels": "VIDEO_MAX_DECODED_PIXELS",
+        "memory_mb": "FFMPEG_MEMORY_MB",
+        "threads": "FFMPEG_THREADS",
+        "seconds_per_video_second": "TRANSCODE_SECONDS_PER_VIDEO_SECOND",
+        "max_transcode_seconds": "TRANSCODE_TIMEOUT_SECONDS",
+    }
+
+    @classmethod
+    def from_config(cls, config):
+        """The limits an app's config (a mapping) sets; defaults for settings it lacks."""
+        return cls(**{name: config[key] for name, key in cls.SETTINGS.items() if key in config})
+
+    def time_limit(self, duration_seconds):
+        """Seconds a transcode of a video this long may take: in proportion to its length."""
+        allowed = TRANSCODE_BASE_SECONDS + self.seconds_per_video_second * duration_seconds
+        return min(self.max_transcode_seconds, allowed)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
 class Probe:
-    """What a video file holds, read from its headers."""
+    """What a video file holds, read from its headers (frames counted where they don't say)."""
 
     container: str
     video_codec: str
@@ -54,10 +107,23 @@ class Probe:
     duration_seconds: float
     width: int
     height: int
+    frame_rate: float = 0.0  # frames a second, on average
+    frames: int = 0  # the frames the file holds, if known
 
     def as_details(self):
-        """A JSON-ready dict for Asset.details."""
-        return asdict(self)
+        """A JSON-ready dict for Asset.details: container, codecs, duration and picture size."""
+        return {field.name: getattr(self, field.name) for field in fields(self)[:6]}
+
+    @property
+    def pixel_rate(self):
+        """Pixels a second the decoder must produce."""
+        return self.width * self.height * self.frame_rate
+
+    @property
+    def decoded_pixels(self):
+        """Pixels the whole video decodes to: the work a transcode does."""
+        frames = max(self.frame_rate * self.duration_seconds, self.frames)
+        return self.width * self.height * frames
 
 
 # --- recognising files by their content ----------------------------------------------------------
@@ -127,24 +193,29 @@ def describe_kind(kind):
 # --- probing -------------------------------------------------------------------------------------
 
 
-def probe(path):
-    """Read a video file's container, codecs, duration and picture size; MediaError if unusable.
+def probe(path, limits=DEFAULT_LIMITS):
+    """Read a video file's container, codecs, duration, picture size and frame rate; MediaError
+    if it is unusable or would cost the worker more than `limits` allow.
 
-    The content is sniffed first, so PyAV only ever sees files that start like a video.
+    The content is sniffed first, so PyAV only ever sees files that start like a video; PyAV
+    decodes no picture larger than the limits allow while it reads the headers.
     """
     path = Path(path)
     with open(path, "rb") as file:
         kind = check_video_kind(file.read(SNIFF_BYTES))
     _check_complete(path, kind, path.stat().st_size)
+    options = {"protocol_whitelist": "file", "max_pixels": str(limits.max_frame_pixels)}
     try:
-        with av.open(str(path), options={"protocol_whitelist": "file"}) as container:
-            return _read_probe(container, kind)
+        with av.open(str(path), options=options) as container:
+            found = _read_probe(container, kind)
     except av.FFmpegError as error:
         log.info("probe of %s failed: %s", path, error)
         raise MediaError(
             "This video file could not be read: it may be damaged or only partly copied. "
             "Export it again and upload the new file."
         ) from error
+    check_cost(found, limits)
+    return found
 
 
 def _read_probe(container, kind):
@@ -159,12 +230,15 @@ def _read_probe(container, kind):
             "Export it again and upload the new file."
         )
     audio = container.streams.audio[0] if container.streams.audio else None
-    duration = _duration(container, video)
+    duration, frames, counted = _duration_and_frames(container, video)
     if not duration or duration <= 0:
         raise MediaError(
             "We could not tell how long this video is, so it may be damaged. "
             "Export it again and upload the new file."
         )
+    frame_rate = float(video.average_rate or 0)
+    if counted or not frame_rate:
+        frame_rate = max(frame_rate, frames / duration)
     return Probe(
         container=kind,
         video_codec=video.codec_context.codec.canonical_name,
@@ -172,21 +246,61 @@ def _read_probe(container, kind):
         duration_seconds=round(duration, 3),
         width=width,
         height=height,
+        frame_rate=round(frame_rate, 3),
+        frames=frames,
     )
 
 
-def _duration(container, video):
-    """Seconds, from the header; else by reading packet times (browser recordings have none)."""
+def _duration_and_frames(container, video):
+    """(seconds, frames, whether the frames were counted). Both from the header when it has
+    them (MP4, MOV and AVI index every frame, and their rate follows from the index); else the
+    packets are counted and timed, without decoding: a Matroska, WebM or MPEG stream may carry
+    far more frames than its header's rate says, and browser recordings have no duration in
+    their header."""
+    duration = None
     if container.duration:
-        return container.duration / av.time_base
-    if video.duration and video.time_base:
-        return float(video.duration * video.time_base)
-    end = None
+        duration = container.duration / av.time_base
+    elif video.duration and video.time_base:
+        duration = float(video.duration * video.time_base)
+    if duration and video.frames:
+        return duration, video.frames, False
+    frames, end = 0, None
     for packet in container.demux(video):
+        if not packet.size:
+            continue  # the demuxer's closing empty packet
+        frames += 1
         if packet.pts is not None and packet.time_base is not None:
             finish = float((packet.pts + (packet.duration or 0)) * packet.time_base)
             end = finish if end is None else max(end, finish)
-    return end
+    return duration or end, frames, True
+
+
+def check_cost(found, limits=DEFAULT_LIMITS):
+    """MediaError, in words a teacher can act on, if decoding the probed video would cost the
+    worker more than `limits` allow: a picture too large, too many frames a second, too many
+    pixels a second, or too many pixels in all (a long video at a high resolution)."""
+    size = f"{found.width}x{found.height}"
+    rate = f"{found.frame_rate:.2f}".rstrip("0").rstrip(".")
+    export = "Export it at 1080p (1920x1080) or smaller, 60 frames a second at most,"
+    if (
+        found.width * found.height > limits.max_frame_pixels
+        or found.frame_rate > limits.max_frame_rate
+        or found.pixel_rate > limits.max_pixel_rate
+    ):
+        raise MediaError(
+            f"This video is {size} at {rate} frames a second, more than we can process. "
+            f"{export} and upload it again."
+        )
+    if found.decoded_pixels > limits.max_decoded_pixels:
+        if found.frames > found.frame_rate * found.duration_seconds:
+            amount = f"{found.frames:,} frames of {size}"
+        else:
+            length = format_duration(found.duration_seconds)
+            amount = f"{length} of {size} at {rate} frames a second"
+        raise MediaError(
+            f"This video holds {amount}, more than we can process. "
+            f"{export} or make it shorter, and upload it again."
+        )
 
 
 def _check_complete(path, kind, size):
@@ -297,25 +411,81 @@ def ffmpeg_exe():
 
 
 class FfmpegFailed(RuntimeError):
-    """ffmpeg exited with an error or ran out of time; `timed_out` tells which."""
+    """ffmpeg did not finish: `reason` is "time" (killed at its time limit), "memory" (it
+    reached its memory limit) or "error" (it exited with an error)."""
 
-    def __init__(self, message, timed_out=False):
+    def __init__(self, message, reason="error"):
         super().__init__(message)
-        self.timed_out = timed_out
+        self.reason = reason
 
 
-def _run_ffmpeg(arguments, timeout, what):
-    """Run the ffmpeg binary; FfmpegFailed (its stderr tail logged) on a timeout or an error."""
+def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
+    """Run the ffmpeg binary with at most `memory_mb` of writable memory, killing it (and its
+    process group) after `timeout` seconds; FfmpegFailed, its stderr tail logged, if it fails.
+
+    The limit is RLIMIT_DATA, not RLIMIT_AS: the address space counts glibc's per-thread heap
+    reservations and the 172 MB binary, never used (1.25 GB for a 4K HEVC video that writes
+    0.63 GB). It is set between fork and exec by one call of a C function (no import, no lock,
+    no logging), which is safe in a threaded worker.
+    """
     command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
+    limit = None
+    if memory_mb is not None:
+        size = memory_mb * 1024 * 1024
+        limit = functools.partial(resource.setrlimit, resource.RLIMIT_DATA, (size, size))
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,
+        start_new_session=True,  # its own process group, killed whole at the time limit
+    )
+    killed = threading.Event()
+    timer = threading.Timer(timeout, _kill_group, (process.pid, killed))
+    timer.start()
     try:
-        completed = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        log.warning("ffmpeg (%s) timed out after %ss: %s", what, timeout, _tail(error.stderr))
-        raise FfmpegFailed(f"ffmpeg ({what}) timed out", timed_out=True) from error
-    if completed.returncode != 0:
-        tail = _tail(completed.stderr)
-        log.warning("ffmpeg (%s) failed with exit code %s: %s", what, completed.returncode, tail)
-        raise FfmpegFailed(f"ffmpeg ({what}) exited with {completed.returncode}: {tail}")
+        tail = _read_tail(process.stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+    except BaseException:
+        _kill_group(process.pid, killed)
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
+        process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if killed.is_set():
+        log.warning("ffmpeg (%s) killed at its %ss time limit: %s", what, timeout, _tail(tail))
+        raise FfmpegFailed(f"ffmpeg ({what}) ran out of time", reason="time")
+    if process.returncode != 0:
+        # An allocation refused by the limit surfaces as one of many errors (or a crash); a
+        # process that got near the limit before failing is taken to have run out.
+        near_limit = memory_mb is not None and usage.ru_maxrss * 1024 >= size // 2
+        reason = "memory" if near_limit else "error"
+        log.warning(
+            "ffmpeg (%s) failed with exit code %s (%s, peak %s MB): %s",
+            what,
+            process.returncode,
+            reason,
+            usage.ru_maxrss // 1024,
+            _tail(tail),
+        )
+        raise FfmpegFailed(f"ffmpeg ({what}) exited with {process.returncode}", reason=reason)
+
+
+def _kill_group(pid, killed):
+    killed.set()
+    with contextlib.suppress(ProcessLookupError):  # it had just finished
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _read_tail(stream):
+    """Read `stream` to its end, keeping only the last STDERR_TAIL_BYTES."""
+    tail = b""
+    while chunk := stream.read(64 * 1024):
+        tail = (tail + chunk)[-STDERR_TAIL_BYTES:]
+    return tail
 
 
 def _tail(stderr, lines=15):
@@ -323,22 +493,36 @@ def _tail(stderr, lines=15):
     return "\n".join(text.splitlines()[-lines:]) or "(no output)"
 
 
-def transcode(src, dst, max_height=MAX_HEIGHT, timeout=TRANSCODE_TIMEOUT, source=None):
+def transcode(src, dst, max_height=MAX_HEIGHT, timeout=None, source=None, limits=DEFAULT_LIMITS):
     """Convert `src` to an H.264/AAC MP4 at `dst` that every browser plays; return its Probe.
 
     The picture is scaled down to fit max_height (and 16:9 width) keeping its shape, never up,
-    with even sides and square pixels; phone rotation is applied. A video without sound gets a
-    silent AAC track, so every contest video has the same shape. The index goes first
-    (`+faststart`) so playback starts before the whole file arrives. Metadata such as a phone's
-    location is dropped: these are videos of minors. `source` is `src`'s Probe, if known.
+    with even sides and square pixels; phone rotation is applied; at most 60 frames a second.
+    A video without sound gets a silent AAC track, so every contest video has the same shape.
+    The index goes first (`+faststart`) so playback starts before the whole file arrives.
+    Metadata such as a phone's location is dropped: these are videos of minors. `source` is
+    `src`'s Probe, if known.
+
+    ffmpeg runs within `limits`: its memory, its threads, and a time in proportion to the
+    video's length (`timeout` seconds instead, if given); it decodes no picture larger than the
+    header declared, so a file whose header lies about its size is stopped.
     """
-    source = source or probe(src)
+    source = source or probe(src, limits)
+    timeout = timeout if timeout is not None else limits.time_limit(source.duration_seconds)
     max_width = max_height * 16 // 9
     scale = (
         f"scale=w='min(iw,{max_width})':h='min(ih,{max_height})'"
         ":force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1"
     )
-    arguments = ["-protocol_whitelist", "file", "-i", f"file:{src}"]
+    threads = str(limits.threads)
+    # Decoders allocate a picture with edges (MPEG-4: 64 pixels a side): allow that, and no
+    # picture much larger than the header declared.
+    max_pixels = str(2 * (source.width + 128) * (source.height + 128))
+    arguments = [
+        "-filter_threads", threads,
+        "-threads", threads, "-max_pixels", max_pixels,
+        "-protocol_whitelist", "file", "-i", f"file:{src}",
+    ]  # fmt: skip
     if source.audio_codec:
         audio_map = ["-map", "0:a:0"]
     else:
@@ -346,8 +530,8 @@ def transcode(src, dst, max_height=MAX_HEIGHT, timeout=TRANSCODE_TIMEOUT, source
         audio_map = ["-map", "1:a:0", "-shortest"]
     arguments += [
         "-map", "0:v:0", *audio_map,
-        "-vf", scale,
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23",
+        "-vf", scale, "-fpsmax", str(WEB_MAX_FRAME_RATE),
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-threads", threads,
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000",
         "-map_metadata", "-1", "-map_chapters", "-1",
@@ -357,14 +541,22 @@ def transcode(src, dst, max_height=MAX_HEIGHT, timeout=TRANSCODE_TIMEOUT, source
         "-f", "mp4", f"file:{dst}",
     ]  # fmt: skip
     try:
-        _run_ffmpeg(arguments, timeout, "transcode")
-        result = probe(dst)
+        _run_ffmpeg(arguments, timeout, "transcode", memory_mb=limits.memory_mb)
+        result = probe(dst, limits)
     except FfmpegFailed as error:
         Path(dst).unlink(missing_ok=True)
-        if error.timed_out:
+        if error.reason == "time":
             raise MediaError(
-                f"Converting the video took longer than the {format_duration(timeout)} we allow. "
-                "Try a shorter or smaller file."
+                f"Converting the video took longer than the {format_duration(timeout)} we allow "
+                f"for a video of {format_duration(source.duration_seconds)}. It may be damaged "
+                "or much larger than its header says. Export it again at 1080p (1920x1080) or "
+                "smaller and upload the new file."
+            ) from error
+        if error.reason == "memory":
+            raise MediaError(
+                "Converting the video needed more memory than we allow. It may be damaged or "
+                "much larger than its header says. Export it again at 1080p (1920x1080) or "
+                "smaller and upload the new file."
             ) from error
         raise MediaError(
             "The video could not be converted for playback: it may be damaged or use a format "

@@ -13,6 +13,7 @@ stored file is deleted only after the transaction that stops using it commits.
 import logging
 import secrets
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +88,17 @@ class _Outputs:
     poster_size: tuple
 
 
-def process_upload(session, entry_id, asset_id, timeout=media.TRANSCODE_TIMEOUT, mail=True):
+class Deferred(Exception):
+    """The worker can't take this video now (it is busy with other heavy ones): try later."""
+
+
+def process_upload(session, entry_id, asset_id, limits=media.DEFAULT_LIMITS, mail=True, admit=None):
     """Check, transcode and poster the upload `asset_id` for `entry_id`; return the outcome:
-    "ready", "rejected" (a MediaError: the school is told why) or "superseded" (the entry no
-    longer waits on this upload). Other errors (storage, database) propagate, so the job retries.
-    The school gets a notice, and with `mail` an email too.
+    "ready", "rejected" (a MediaError: the school is told why), "superseded" (the entry no
+    longer waits on this upload) or "deferred" (`admit(probe)`, which gives the transcode its
+    context, raised Deferred: nothing changed). Other errors (storage, database) propagate, so
+    the job retries. The school gets a notice, and with `mail` an email too. ffmpeg runs
+    within `limits` (media.Limits).
     """
     entry, upload = session.get(Entry, entry_id), session.get(Asset, asset_id)
     if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
@@ -101,21 +108,25 @@ def process_upload(session, entry_id, asset_id, timeout=media.TRANSCODE_TIMEOUT,
     session.rollback()  # hold no transaction (nor SQLite lock) while ffmpeg works
     with tempfile.TemporaryDirectory(prefix="psa-video-") as work:
         try:
-            outputs = _make_outputs(source, key, Path(work), max_seconds, timeout)
+            outputs = _make_outputs(source, key, Path(work), max_seconds, limits, admit)
         except MediaError as error:
             return _refuse(session, entry_id, asset_id, str(error), mail)
+        except Deferred:
+            log.info("entry %s: upload %s deferred (the worker is busy)", entry_id, asset_id)
+            return "deferred"
         return _accept(session, entry_id, asset_id, outputs, mail)
 
 
-def _make_outputs(source, key, work, max_seconds, timeout):
+def _make_outputs(source, key, work, max_seconds, limits, admit):
     # The first bytes decide, before anything is copied or ffmpeg ever runs.
     media.check_video_kind(source.read_start(key, media.SNIFF_BYTES))
     with source.local_copy(key) as path:
-        found = media.probe(path)
+        found = media.probe(path, limits)
         media.check_video(found, max_seconds)
-        original_sha256 = media.sha256_file(path)
-        video_path = work / "video.mp4"
-        video = media.transcode(path, video_path, timeout=timeout, source=found)
+        with admit(found) if admit else nullcontext():
+            original_sha256 = media.sha256_file(path)
+            video_path = work / "video.mp4"
+            video = media.transcode(path, video_path, source=found, limits=limits)
     poster_path = work / "poster.jpg"
     poster_size = media.poster(video_path, poster_path, min(2.0, video.duration_seconds / 2))
     return _Outputs(

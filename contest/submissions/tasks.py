@@ -1,10 +1,48 @@
-"""The media pipeline's background job: process an uploaded video (contest.submissions.pipeline)."""
+"""The media pipeline's background job: process an uploaded video (contest.submissions.pipeline).
+
+A heavy video (more decoded pixels than VIDEO_HEAVY_PIXELS, about a minute of 1080p at 30 fps)
+may take minutes. A worker process transcodes at most VIDEO_HEAVY_JOBS of them at once; one that
+finds them all busy goes back to the queue for VIDEO_HEAVY_RETRY_SECONDS, so with more worker
+threads than that (`flask worker` and `serve` run 2) a thread is always free for ordinary clips.
+"""
+
+import threading
+from contextlib import contextmanager
 
 from flask import current_app
+from huey.exceptions import RetryTask
 
 from contest import jobs
 from contest.extensions import db
-from contest.submissions import pipeline
+from contest.submissions import media, pipeline
+
+
+class HeavyLane:
+    """How many heavy videos this process transcodes at once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.running = 0
+
+    @contextmanager
+    def admit(self, found, heavy_pixels, slots):
+        """The block runs the transcode of `found`; pipeline.Deferred if it is heavy and the
+        `slots` heavy videos this process may run are all taken."""
+        heavy = found.decoded_pixels > heavy_pixels
+        if heavy:
+            with self._lock:
+                if self.running >= slots:
+                    raise pipeline.Deferred
+                self.running += 1
+        try:
+            yield
+        finally:
+            if heavy:
+                with self._lock:
+                    self.running -= 1
+
+
+heavy_lane = HeavyLane()
 
 
 def _report_failure(entry_id, asset_id, error=None):
@@ -13,9 +51,24 @@ def _report_failure(entry_id, asset_id, error=None):
 
 @jobs.task(on_final_failure=_report_failure)
 def process_video(entry_id, asset_id):
-    """Turn upload `asset_id` into `entry_id`'s web video and poster, or tell the school why not."""
-    timeout = current_app.config["TRANSCODE_TIMEOUT_SECONDS"]
-    return pipeline.process_upload(db.session, entry_id, asset_id, timeout=timeout)
+    """Turn upload `asset_id` into `entry_id`'s web video and poster, or tell the school why not.
+
+    A heavy video deferred for lack of a free slot is tried again later; that is not a failed
+    attempt. In immediate mode (tests) nothing runs beside the job, so nothing is deferred.
+    """
+    config = current_app.config
+    admit = None
+    if not jobs.huey.immediate:
+
+        def admit(found):
+            return heavy_lane.admit(found, config["VIDEO_HEAVY_PIXELS"], config["VIDEO_HEAVY_JOBS"])
+
+    outcome = pipeline.process_upload(
+        db.session, entry_id, asset_id, limits=media.Limits.from_config(config), admit=admit
+    )
+    if outcome == "deferred":
+        raise RetryTask(delay=config["VIDEO_HEAVY_RETRY_SECONDS"])
+    return outcome
 
 
 @jobs.on_consumer_start

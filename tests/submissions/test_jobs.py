@@ -22,7 +22,8 @@ from contest import jobs
 from contest.audit import AuditEvent
 from contest.extensions import db
 from contest.storage import get_storage
-from contest.submissions import pipeline, tasks
+from contest.submissions import media, pipeline, tasks
+from contest.submissions.media import make_clip
 from contest.submissions.models import Entry
 from tests.helpers import free_port, outbox_messages
 from tests.submissions.conftest import (
@@ -85,11 +86,25 @@ def wait_for(condition, timeout=30, what="the job"):
     raise AssertionError(f"{what} did not finish within {timeout} s")
 
 
+def wait_for_mail(app, subject, count=1):
+    """Wait until `count` messages whose subject holds `subject` are out: mail is a job of its
+    own, queued when the job that sends it commits."""
+    wait_for(
+        lambda: sum(subject in m["Subject"] for m in outbox_messages(app)) >= count,
+        what=f"the mail about {subject!r}",
+    )
+
+
 class ConsumerThreads:
     """The consumer `serve` embeds, run in threads for the length of a `with` block."""
 
+    def __init__(self, workers=1):
+        self.workers = workers
+
     def __enter__(self):
-        self.consumer = jobs.EmbeddedConsumer(jobs.huey, workers=1, **jobs.CONSUMER_OPTIONS)
+        self.consumer = jobs.EmbeddedConsumer(
+            jobs.huey, workers=self.workers, **jobs.CONSUMER_OPTIONS
+        )
         self.consumer.start()
         return self.consumer
 
@@ -188,6 +203,7 @@ def test_a_sqlite_queue_keeps_the_job_until_a_consumer_runs_it(queue_app, video_
 
     with ConsumerThreads():
         wait_for(lambda: entry_row(worked, entry.id).status == "ready")
+        wait_for_mail(worked, entry.title)
         # The consumer's start-up sweep may queue the same job again if a worker had already
         # taken it (harmless: the copy finds nothing to do); either way the queue drains.
         wait_for(lambda: jobs.huey.pending_count() == 0)
@@ -213,6 +229,7 @@ def test_a_redis_queue_at_redis_url(queue_app, video_entry, clips):
         assert entry_row(worked, entry.id).status == "processing"
         with ConsumerThreads():
             wait_for(lambda: entry_row(worked, entry.id).status == "ready")
+            wait_for_mail(worked, entry.title)
             wait_for(lambda: server.llen(jobs.huey.storage.queue_key) == 0)
         assert server.llen(jobs.huey.storage.queue_key) == 0
     finally:
@@ -272,6 +289,7 @@ def test_retries_wait_their_delay_in_a_real_consumer(queue_app, video_entry):
         started = time.monotonic()
         with ConsumerThreads():
             wait_for(lambda: entry_row(worked, entry.id).status == "rejected")
+            wait_for_mail(worked, f"{entry.title}: the video could not be processed")
         took = time.monotonic() - started
 
     assert attempts.retries_left == [1, 0]
@@ -290,6 +308,57 @@ def test_a_lost_job_is_queued_again_when_a_consumer_starts(queue_app, video_entr
         assert tasks.requeue_stranded_videos() == [(entry.id, upload_id)]
         assert tasks.requeue_stranded_videos() == []  # already queued: not twice
     assert [task.args for task in jobs.huey.pending()] == [(entry.id, upload_id)]
+
+
+# --- heavy videos and ordinary clips --------------------------------------------------------------
+
+
+def test_an_ordinary_clip_overtakes_heavy_videos_in_a_real_consumer(
+    queue_app, video_entry, tmp_path
+):
+    """Two heavy videos queued before a 10 s clip, two worker threads (`serve`'s and `worker`'s
+    default): one heavy video runs, the other waits in the queue, and the clip is ready long
+    before either heavy one."""
+    worked = queue_app(VIDEO_HEAVY_PIXELS=100_000_000, VIDEO_HEAVY_RETRY_SECONDS=1)
+    heavy = make_clip(tmp_path / "heavy.mp4", seconds=6, width=1920, height=1080, fps=30)
+    light = make_clip(tmp_path / "light.mp4", seconds=10, pattern="testsrc2")
+    entries = {name: video_entry(max_video_seconds=15) for name in ("heavy 1", "heavy 2", "clip")}
+    for name, path in (("heavy 1", heavy), ("heavy 2", heavy), ("clip", light)):
+        upload_video(worked, entries[name].id, path)
+    assert jobs.huey.pending_count() == 3
+
+    ready_after = {}
+    with Attempts() as attempts, ConsumerThreads(workers=2):
+        started = time.monotonic()
+
+        def all_ready():
+            for name, entry in entries.items():
+                if name not in ready_after and entry_row(worked, entry.id).status == "ready":
+                    ready_after[name] = time.monotonic() - started
+            return len(ready_after) == len(entries)
+
+        wait_for(all_ready, timeout=120, what="the three videos")
+        wait_for_mail(worked, "is ready", count=3)
+
+    assert ready_after["clip"] < 20
+    assert ready_after["clip"] < min(ready_after["heavy 1"], ready_after["heavy 2"])
+    assert attempts.retries_left == []  # waiting for a slot is not a failed attempt
+    assert jobs.huey.pending_count() == jobs.huey.scheduled_count() == 0
+
+
+def test_a_heavy_video_waits_while_the_slots_are_taken(app, clips):
+    found = media.probe(clips["mp4"])  # 2.2 million pixels
+    lane = tasks.HeavyLane()
+
+    with lane.admit(found, heavy_pixels=1_000_000, slots=1):
+        assert lane.running == 1
+        with pytest.raises(pipeline.Deferred), lane.admit(found, 1_000_000, slots=1):
+            pass
+        with lane.admit(found, heavy_pixels=10_000_000, slots=1):  # not heavy: no slot needed
+            assert lane.running == 1
+    assert lane.running == 0
+    with lane.admit(found, heavy_pixels=1_000_000, slots=1):
+        assert lane.running == 1
 
 
 # --- the commands ---------------------------------------------------------------------------------

@@ -4,12 +4,14 @@ captions, and every hostile file a teacher (or an attacker) might upload."""
 import hashlib
 import os
 import subprocess
+import sys
 import time
 
 import av
 import pytest
 from PIL import Image
 
+from config import BASE_DIR
 from contest.submissions import media
 from contest.submissions.media import MediaError
 
@@ -403,6 +405,220 @@ def test_transcode_refuses_a_hostile_file_and_leaves_no_output(tmp_path):
     with pytest.raises(MediaError, match="not a video"):
         media.transcode(path, tmp_path / "out.mp4")
     assert not (tmp_path / "out.mp4").exists()
+
+
+# --- what a video may cost the worker ------------------------------------------------------------
+
+
+def declared_clip(tmp_path, width, height, fps, frames=2, name="declared.mp4"):
+    """A real H.264 file whose headers declare `width`x`height` at `fps`, made cheaply: it
+    holds only `frames` frames (an 8192x8192 one takes a fraction of a second)."""
+    path = tmp_path / name
+    subprocess.run(
+        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
+        + ["-i", f"color=c=navy:size={width}x{height}:rate={fps}", "-frames:v", str(frames)]
+        + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "fps", "words"),
+    [
+        (8192, 8192, 60, "8192x8192 at 60 frames a second"),  # the attack run's bomb
+        (8192, 8192, 1, "8192x8192 at 1 frames a second"),  # a picture too large at any rate
+        (3840, 2160, 60, "3840x2160 at 60 frames a second"),  # 4K60: twice the pixel rate
+        (7680, 4320, 24, "7680x4320 at 24 frames a second"),  # 8K
+        (64, 64, 1000, "64x64 at 1000 frames a second"),  # tiny, at a rate no camera films
+        (1920, 1080, 240, "1920x1080 at 240 frames a second"),  # slow motion, unconverted
+    ],
+)
+def test_probe_refuses_a_video_that_would_exhaust_the_worker(tmp_path, width, height, fps, words):
+    path = declared_clip(tmp_path, width, height, fps)
+
+    with pytest.raises(MediaError) as refused:
+        media.probe(path)
+
+    assert str(refused.value) == (
+        f"This video is {words}, more than we can process. Export it at 1080p (1920x1080) or "
+        "smaller, 60 frames a second at most, and upload it again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "fps"),
+    [(1920, 1080, 60), (1920, 1080, 120), (3840, 2160, 30), (2160, 3840, 30), (4096, 2160, 30)],
+)
+def test_phone_videos_up_to_4k_at_30_fps_pass_the_probe(tmp_path, width, height, fps):
+    found = media.probe(declared_clip(tmp_path, width, height, fps))
+
+    assert (found.width, found.height, found.frame_rate, found.frames) == (width, height, fps, 2)
+
+
+def test_probe_counts_the_frames_a_stream_holds_whatever_its_header_says(tmp_path):
+    # A Matroska file whose header says 25 frames a second, then carries 2000 a second.
+    ffmpeg = [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
+    x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    calm, burst = tmp_path / "calm.mkv", tmp_path / "burst.mkv"
+    subprocess.run([*ffmpeg, "-i", "color=s=64x64:r=25:d=1", *x264, str(calm)], check=True)
+    subprocess.run([*ffmpeg, "-i", "testsrc=s=64x64:r=2000:d=1", *x264, str(burst)], check=True)
+    (tmp_path / "list.txt").write_text(f"file '{calm}'\nfile '{burst}'\n")
+    lying = tmp_path / "lying.mkv"
+    subprocess.run(
+        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "concat", "-safe", "0"]
+        + ["-i", str(tmp_path / "list.txt"), "-c", "copy", str(lying)],
+        check=True,
+    )
+    with av.open(str(lying)) as container:
+        assert container.streams.video[0].average_rate == 25  # what the header says
+
+    with pytest.raises(MediaError, match=r"This video is 64x64 at 9\d\d(\.\d+)? frames a second"):
+        media.probe(lying)
+
+
+@pytest.mark.parametrize(
+    ("duration", "width", "height", "fps", "frames", "amount"),
+    [
+        (1200, 3840, 2160, 30, 0, "20 min of 3840x2160 at 30 frames a second"),
+        (3600, 1920, 1080, 60, 0, "60 min of 1920x1080 at 60 frames a second"),
+        (10, 640, 360, 30, 2_000_000, "2,000,000 frames of 640x360"),
+    ],
+)
+def test_probe_bounds_the_pixels_a_whole_video_decodes_to(
+    duration, width, height, fps, frames, amount
+):
+    found = media.Probe("mp4", "h264", "aac", duration, width, height, fps, frames)
+
+    with pytest.raises(MediaError) as refused:
+        media.check_cost(found)
+
+    assert f"This video holds {amount}" in str(refused.value)
+    assert str(refused.value).endswith(
+        "more than we can process. Export it at 1080p (1920x1080) or smaller, 60 frames a "
+        "second at most, or make it shorter, and upload it again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration", "width", "height", "fps"),
+    [(600, 3840, 2160, 30), (2400, 1920, 1080, 30), (1200, 1920, 1080, 60), (120, 3840, 2160, 30)],
+)
+def test_the_default_budget_passes_long_phone_videos(duration, width, height, fps):
+    media.check_cost(media.Probe("mp4", "h264", "aac", duration, width, height, fps))
+
+
+def test_a_lower_budget_refuses_a_real_clip(clips):
+    found = media.probe(clips["mp4"])  # 1.5 s of 320x180 at 25 fps: 2.2 million pixels
+    budget = media.Limits(max_decoded_pixels=2_000_000)
+
+    with pytest.raises(MediaError, match="This video holds 2 s of 320x180 at 25 frames a second"):
+        media.probe(clips["mp4"], budget)
+    assert found.decoded_pixels == 320 * 180 * 25 * found.duration_seconds
+    media.probe(clips["mp4"], media.Limits(max_decoded_pixels=2_200_000))
+
+
+def test_probing_a_huge_picture_decodes_none_of_it(tmp_path):
+    path = declared_clip(tmp_path, 8192, 8192, 60)
+    script = (
+        "import resource, sys\n"
+        "from contest.submissions import media\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n    media.probe(sys.argv[1])\n"
+        "except media.MediaError as error:\n    print(error)\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    refusal, grown_mb = result.stdout.splitlines()
+
+    assert refusal.startswith("This video is 8192x8192 at 60 frames a second")
+    assert int(grown_mb) < 40, grown_mb  # one decoded 8192x8192 picture alone is 96 MB
+
+
+def test_the_transcode_time_limit_grows_with_the_length_up_to_a_cap():
+    limits = media.Limits(seconds_per_video_second=4, max_transcode_seconds=3600)
+
+    assert limits.time_limit(10) == 70  # 30 s + 4 s a second
+    assert limits.time_limit(120) == 510
+    assert limits.time_limit(7200) == 3600
+
+
+def test_the_settings_default_to_the_media_limits(app):
+    assert media.Limits.from_config(app.config) == media.DEFAULT_LIMITS
+    tighter = media.Limits.from_config({"FFMPEG_MEMORY_MB": 300, "VIDEO_MAX_FRAME_RATE": 30})
+    assert (tighter.memory_mb, tighter.max_frame_rate, tighter.threads) == (300, 30, 2)
+
+
+def ffmpeg_processes_writing(path):
+    """Running processes whose command line names `path`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as file:
+                if str(path).encode() in file.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_the_time_limit_kills_a_slow_transcode(tmp_path):
+    media.make_clip(tmp_path / "hd.mp4", seconds=2, width=1280, height=720, pattern="testsrc2")
+    found = media.probe(tmp_path / "hd.mp4")
+    limits = media.Limits(max_transcode_seconds=0.3)
+    started = time.monotonic()
+
+    with pytest.raises(MediaError) as refused:
+        media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", source=found, limits=limits)
+
+    assert time.monotonic() - started < 2
+    assert str(refused.value).startswith(
+        "Converting the video took longer than the 0 s we allow for a video of 2 s."
+    )
+    assert not (tmp_path / "out.mp4").exists()
+    assert ffmpeg_processes_writing(tmp_path / "out.mp4") == []
+
+
+def test_the_memory_limit_stops_an_ffmpeg_that_needs_more(clips, tmp_path):
+    media.make_clip(tmp_path / "hd.mp4", seconds=1, width=1920, height=1080, pattern="testsrc2")
+    low = media.Limits(memory_mb=256)  # a 320x180 video needs about 150 MB, 1080p 400 MB
+
+    media.transcode(clips["mp4"], tmp_path / "small.mp4", limits=low)
+    with pytest.raises(MediaError) as refused:
+        media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", limits=low)
+    media.transcode(tmp_path / "hd.mp4", tmp_path / "default.mp4")  # 768 MB: plenty
+
+    assert str(refused.value) == (
+        "Converting the video needed more memory than we allow. It may be damaged or much "
+        "larger than its header says. Export it again at 1080p (1920x1080) or smaller and "
+        "upload the new file."
+    )
+    assert not (tmp_path / "out.mp4").exists()
+    assert_web_video(tmp_path / "default.mp4", 1920, 1080, 1.0)
+
+
+def test_a_picture_larger_than_the_header_declared_is_not_decoded(tmp_path):
+    media.make_clip(tmp_path / "big.mp4", seconds=0.4, width=1280, height=720)
+    declared = media.Probe("mp4", "h264", "aac", 0.4, 320, 180, 25.0, 10)  # a header that lies
+
+    with pytest.raises(MediaError, match="could not be converted"):
+        media.transcode(tmp_path / "big.mp4", tmp_path / "out.mp4", source=declared)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_the_web_video_runs_at_60_frames_a_second_at_most(tmp_path):
+    media.make_clip(tmp_path / "fast.mp4", seconds=0.5, width=160, height=90, fps=120)
+
+    result = media.transcode(tmp_path / "fast.mp4", tmp_path / "out.mp4")
+
+    assert media.probe(tmp_path / "fast.mp4").frame_rate == 120
+    assert result.frame_rate == 60
 
 
 # --- captions ------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from contest.errors import NotAllowed
 from contest.extensions import db
 from contest.storage.models import Asset
-from contest.submissions import pipeline
+from contest.submissions import media, pipeline
+from contest.submissions.media import make_clip
 from contest.submissions.models import Entry
 from tests.helpers import outbox_messages
 from tests.submissions.conftest import (
@@ -25,6 +26,7 @@ from tests.submissions.conftest import (
     stored_path,
     upload_video,
 )
+from tests.submissions.test_media import declared_clip
 
 
 def mail_to(app, email, title):
@@ -321,3 +323,80 @@ def test_a_draft_or_rejected_entry_goes_to_processing(app, video_entry, clips):
             pipeline.video_uploaded(db.session, row, store_upload(db.session, clips["mp4"]))
             assert (row.status, row.status_reason) == ("processing", None)
             db.session.rollback()
+
+
+# --- videos that would exhaust the worker ---------------------------------------------------------
+
+
+def test_a_video_bomb_is_refused_in_plain_words_before_ffmpeg_runs(app, video_entry, tmp_path):
+    entry = video_entry()
+    bomb = declared_clip(tmp_path, 8192, 8192, 60)  # the attack run's file, in two frames
+    reason = (
+        "This video is 8192x8192 at 60 frames a second, more than we can process. Export it at "
+        "1080p (1920x1080) or smaller, 60 frames a second at most, and upload it again."
+    )
+
+    upload_id = upload_video(app, entry.id, bomb)
+
+    rejected = entry_row(app, entry.id)
+    assert (rejected.status, rejected.status_reason) == ("rejected", reason)
+    assert asset_row(app, upload_id) is None and asset_count(app) == 0
+    assert notices(app, entry.id) == [
+        ("entry.rejected", f"The video for “{entry.title}” was not accepted: {reason}")
+    ]
+    assert audit_event(app, entry.id, "entry.video_rejected").data["reason"] == reason
+    [(subject, body)] = mail_to(app, entry.teacher_email, entry.title)
+    assert reason in body
+
+
+def pending_upload(app, entry_id, path):
+    """`path` uploaded as the entry's pending video, its job not run; the upload's asset id."""
+    with app.app_context():
+        asset = store_upload(db.session, path)
+        asset_id = asset.id
+        pipeline.video_uploaded(db.session, db.session.get(Entry, entry_id), asset, queue_job=False)
+        db.session.commit()
+    return asset_id
+
+
+def test_a_transcode_over_its_time_limit_rejects_the_entry_with_a_reason(
+    app, video_entry, tmp_path
+):
+    entry = video_entry()
+    clip = make_clip(tmp_path / "hd.mp4", seconds=2, width=1280, height=720, pattern="testsrc2")
+    upload_id = pending_upload(app, entry.id, clip)
+
+    with app.app_context():
+        outcome = pipeline.process_upload(
+            db.session, entry.id, upload_id, limits=media.Limits(max_transcode_seconds=0.3)
+        )
+
+    assert outcome == "rejected"
+    rejected = entry_row(app, entry.id)
+    assert rejected.status == "rejected"
+    assert rejected.status_reason.startswith(
+        "Converting the video took longer than the 0 s we allow for a video of 2 s."
+    )
+    assert "Traceback" not in rejected.status_reason
+    assert asset_row(app, upload_id) is None and asset_count(app) == 0
+
+
+def test_a_deferred_video_leaves_everything_as_it_was(app, video_entry, clips):
+    entry = video_entry()
+    upload_id = pending_upload(app, entry.id, clips["mp4"])
+    seen = []
+
+    def busy(found):
+        seen.append(found)
+        raise pipeline.Deferred
+
+    with app.app_context():
+        outcome = pipeline.process_upload(db.session, entry.id, upload_id, admit=busy)
+
+    assert outcome == "deferred"
+    assert [(found.width, found.height) for found in seen] == [(320, 180)]
+    waiting = entry_row(app, entry.id)
+    assert (waiting.status, waiting.pending_video_asset_id) == ("processing", upload_id)
+    assert stored_path(app, asset_row(app, upload_id)).exists()
+    assert asset_count(app) == 1
+    assert audit_actions(app, entry.id) == ["entry.video_processing"]
