@@ -4,10 +4,11 @@ through the Flask test client."""
 import base64
 import hashlib
 import secrets
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from contest.contests.models import Contest
 from contest.extensions import db
@@ -98,3 +99,39 @@ def upload_row(app, upload_id):
 def uploads(app):
     with app.app_context():
         return db.session.scalars(select(Upload)).all()
+
+
+@contextmanager
+def refused_inserts(app, table):
+    """While the block runs, the database itself refuses every INSERT into `table` (a trigger
+    raising an error, on SQLite and PostgreSQL): a real failure at that step, nothing mocked."""
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as connection:
+            if postgres:
+                connection.execute(
+                    text(
+                        "CREATE OR REPLACE FUNCTION psa_refuse_insert() RETURNS trigger AS $$ "
+                        "BEGIN RAISE EXCEPTION 'insert refused by the test'; END $$ "
+                        "LANGUAGE plpgsql"
+                    )
+                )
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER psa_refuse_{table} BEFORE INSERT ON {table} "
+                        "FOR EACH ROW EXECUTE FUNCTION psa_refuse_insert()"
+                    )
+                )
+            else:
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER psa_refuse_{table} BEFORE INSERT ON {table} "
+                        "BEGIN SELECT RAISE(ABORT, 'insert refused by the test'); END"
+                    )
+                )
+    try:
+        yield
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            on_table = f" ON {table}" if postgres else ""
+            connection.execute(text(f"DROP TRIGGER IF EXISTS psa_refuse_{table}{on_table}"))

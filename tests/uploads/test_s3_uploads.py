@@ -16,7 +16,14 @@ from contest.submissions.models import Entry
 from contest.uploads.models import Upload
 from tests import factories
 from tests.helpers import csrf_token, page_text
-from tests.uploads.helpers import create, patch, set_contest, sha256_of, uploads
+from tests.uploads.helpers import (
+    create,
+    patch,
+    refused_inserts,
+    set_contest,
+    sha256_of,
+    uploads,
+)
 
 MIB = 1024 * 1024
 
@@ -253,3 +260,45 @@ def test_tus_uploads_through_the_app_also_land_in_the_bucket(
         key = f"{s3_bucket.prefix}/{original.key}"
     stored = s3_bucket.client.get_object(Bucket=s3_bucket.name, Key=key)["Body"].read()
     assert hashlib.sha256(stored).hexdigest() == sha256_of(video_file)
+
+
+def test_a_joined_object_whose_row_is_refused_is_kept_and_a_repeat_finishes_it(
+    s3_app, s3_bucket, people, entry, big_video
+):
+    teacher = Teacher(s3_app, people["teacher_a"].email, entry.id)
+    data = big_video.read_bytes()
+    plan = start(teacher, entry, len(data)).json
+    parts = put_parts(plan, data)
+    with refused_inserts(s3_app, "assets"):
+        failed = teacher.json("POST", plan["complete_url"], {"parts": parts})
+        assert failed.status_code == 503, page_text(failed)
+        assert "Nothing is lost" in failed.json["message"]
+    assert len(original_keys(s3_bucket)) == 1  # joined, and kept
+    done = teacher.json("POST", plan["complete_url"], {"parts": parts})
+    assert done.status_code == 201, page_text(done)
+    assert done.json["status"] == "received"
+    (key,) = original_keys(s3_bucket)
+    stored = s3_bucket.client.get_object(Bucket=s3_bucket.name, Key=key)["Body"].read()
+    assert hashlib.sha256(stored).hexdigest() == sha256_of(big_video)
+    with s3_app.app_context():
+        saved = db.session.get(Entry, entry.id)
+        assert saved.status == "ready"
+        assert key.endswith(db.session.get(Asset, saved.original_video_asset_id).key)
+
+
+def test_a_new_direct_upload_aborts_the_entrys_unfinished_one_and_quotas_apply(
+    s3_app, s3_bucket, people, entry, contest, monkeypatch
+):
+    teacher = Teacher(s3_app, people["teacher_a"].email, entry.id)
+    first = start(teacher, entry, 6 * MIB).json
+    second = start(teacher, entry, 6 * MIB).json
+    assert s3_bucket.open_uploads() == [
+        f"{s3_bucket.prefix}/originals/{entry.id}/{second['upload_id']}"
+    ]
+    assert teacher.json("GET", first["abort_url"]).status_code == 404
+    other = factories.make_entry(s3_app, contest.categories[0], people["school_a"], title="Other")
+    monkeypatch.setitem(s3_app.config, "UPLOAD_SCHOOL_MAX_STAGED_BYTES", 10 * MIB)
+    refused = start(teacher, other, 6 * MIB)
+    assert refused.status_code == 413
+    assert "unfinished uploads" in refused.json["message"]
+    assert len(s3_bucket.open_uploads()) == 1
