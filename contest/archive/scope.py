@@ -12,7 +12,9 @@ read from the SQLAlchemy metadata rather than listed per table (a table added la
   role at a school the archive brings; organizer roles and roles for every contest or another
   contest never come in (they would reach past the contest);
 - secret-like columns (`secret_columns`: names like password, secret, token, totp, hash, key,
-  except those `NOT_SECRET` lists with a reason) are never exported nor imported.
+  except those `NOT_SECRET` lists with a reason) are never exported nor imported;
+- files only of the content types this instance stores (`STORED_TYPES`), never a page or
+  script it would serve from its own origin.
 What is refused is listed with its reason; the rest is imported (`vet`).
 """
 
@@ -29,6 +31,13 @@ DROPPED_LINKS = {("contests", "cloned_from_id"): "the contest it was cloned from
 # The polymorphic link of audit events: (type column, id column).
 SUBJECT = ("subject_type", "subject_id")
 
+# The content types this instance stores files as (uploads: a video type, or unknown bytes until
+# sniffed; web videos, posters, consent forms, captions). A file declared as anything else (HTML,
+# SVG, a script) would be served from this site's own origin.
+STORED_TYPES = re.compile(
+    r"video/[a-z0-9][a-z0-9.+-]{0,60}|image/jpeg|image/png|text/vtt|application/pdf"
+    r"|application/octet-stream"
+)
 SECRET_NAME = re.compile(r"pass|secret|token|totp|otp|salt|hash|key|pin$|recovery|private", re.I)
 # Columns named like secrets that hold none, with why they travel. A new column named like a
 # secret is treated as one until it is added here.
@@ -166,6 +175,10 @@ def _row_refusal(name, row, contest_id, brought, importable):
         return "another contest than the archived one"
     if name in GRANTS:
         return grant_refusal(row, contest_id, brought.get("schools", set()))
+    if name == "assets":
+        kind = row.get("content_type")
+        if not isinstance(kind, str) or not STORED_TYPES.fullmatch(kind):
+            return f"its content type {kind!r} is not one this instance keeps files as"
     return None
 
 

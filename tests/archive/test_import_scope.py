@@ -14,6 +14,7 @@ from contest.auth.models import Invitation, RoleGrant, User
 from contest.auth.services import hash_password
 from contest.extensions import db
 from contest.storage import get_storage
+from contest.storage.models import Asset
 from contest.voting.counting import contest_tally
 from contest.voting.models import Vote, Voter
 from tests import factories
@@ -572,3 +573,25 @@ def test_a_new_table_nobody_classified_stops_the_import(genuine, target):
     with target.app_context(), pytest.raises(archive.ArchiveError, match="sponsors"):
         archive.import_archive(db.session, metadata, genuine.path)
     assert row_counts(target) == counts
+
+
+@pytest.mark.parametrize("kind", ["text/html", "image/svg+xml", "application/javascript", None])
+def test_a_file_this_site_would_serve_as_a_page_or_script_is_refused(
+    genuine, target, tmp_path, kind
+):
+    tables = genuine.manifest["tables"]
+    poster = next(a for a in tables["assets"] if a["content_type"] == "image/jpeg")
+    entry = next(e for e in tables["entries"] if e["poster_asset_id"] == poster["id"])
+
+    def as_page(tables):
+        next(a for a in tables["assets"] if a["id"] == poster["id"])["content_type"] = kind
+
+    report = import_report(target, crafted(genuine, tmp_path, change=as_page))
+    reasons = {(name, row_id): reason for name, row_id, reason in report.refused}
+    assert reasons[("assets", poster["id"])] == (
+        f"its content type {kind!r} is not one this instance keeps files as"
+    )
+    assert reasons[("entries", entry["id"])].endswith("which is refused"), "and what shows it"
+    with target.app_context():
+        assert db.session.get(Asset, poster["id"]) is None
+    assert not any(key.endswith(poster["key"]) for key in stored_keys(target))
