@@ -35,6 +35,8 @@ CAPTIONS_MAX_BYTES = 512 * 1024
 TRANSCODE_BASE_SECONDS = 30
 # The web video never runs at more frames a second than this, whatever the source.
 WEB_MAX_FRAME_RATE = 60
+# What a teacher is told to do with a video too costly to process.
+EXPORT_ADVICE = "Export it at 1080p (1920x1080) or smaller, 60 frames a second at most,"
 # ffmpeg's error output kept for the log: a hostile file can make it write without end.
 STDERR_TAIL_BYTES = 16 * 1024
 _KIND_WORDS = {
@@ -70,7 +72,7 @@ class Limits:
     memory_mb: int = 768  # ffmpeg's writable memory (RLIMIT_DATA)
     threads: int = 2  # ffmpeg's decoding, filtering and encoding threads, each
     seconds_per_video_second: float = 4  # transcode time allowed per second of video...
-    max_transcode_seconds: int = 3600  # ...up to this, whatever the length
+    max_transcode_seconds: int = 900  # ...up to this, whatever the length
 
     SETTINGS = {
         "max_frame_rate": "VIDEO_MAX_FRAME_RATE",
@@ -207,7 +209,7 @@ def probe(path, limits=DEFAULT_LIMITS):
     options = {"protocol_whitelist": "file", "max_pixels": str(limits.max_frame_pixels)}
     try:
         with av.open(str(path), options=options) as container:
-            found = _read_probe(container, kind)
+            found = _read_probe(container, kind, limits)
     except av.FFmpegError as error:
         log.info("probe of %s failed: %s", path, error)
         raise MediaError(
@@ -218,7 +220,7 @@ def probe(path, limits=DEFAULT_LIMITS):
     return found
 
 
-def _read_probe(container, kind):
+def _read_probe(container, kind, limits):
     if not container.streams.video:
         raise MediaError("This file has no picture in it. Upload the video file itself.")
     video = container.streams.video[0]
@@ -230,7 +232,12 @@ def _read_probe(container, kind):
             "Export it again and upload the new file."
         )
     audio = container.streams.audio[0] if container.streams.audio else None
-    duration, frames, counted = _duration_and_frames(container, video)
+    duration, frames, counted = _duration_and_frames(container, video, limits.max_frame_rate)
+    if frames is None:
+        raise MediaError(
+            f"This video is {width}x{height} at more than {limits.max_frame_rate} frames a "
+            f"second, more than we can process. {EXPORT_ADVICE} and upload it again."
+        )
     if not duration or duration <= 0:
         raise MediaError(
             "We could not tell how long this video is, so it may be damaged. "
@@ -251,12 +258,13 @@ def _read_probe(container, kind):
     )
 
 
-def _duration_and_frames(container, video):
+def _duration_and_frames(container, video, max_frame_rate):
     """(seconds, frames, whether the frames were counted). Both from the header when it has
     them (MP4, MOV and AVI index every frame, and their rate follows from the index); else the
     packets are counted and timed, without decoding: a Matroska, WebM or MPEG stream may carry
     far more frames than its header's rate says, and browser recordings have no duration in
-    their header."""
+    their header. Counting stops once the frames are too many for the header's duration at
+    `max_frame_rate`, giving None for the frames: it takes no longer than the video may be."""
     duration = None
     if container.duration:
         duration = container.duration / av.time_base
@@ -265,10 +273,13 @@ def _duration_and_frames(container, video):
     if duration and video.frames:
         return duration, video.frames, False
     frames, end = 0, None
+    enough = max_frame_rate * duration + 2 if duration else None
     for packet in container.demux(video):
         if not packet.size:
             continue  # the demuxer's closing empty packet
         frames += 1
+        if enough is not None and frames > enough:
+            return duration, None, True
         if packet.pts is not None and packet.time_base is not None:
             finish = float((packet.pts + (packet.duration or 0)) * packet.time_base)
             end = finish if end is None else max(end, finish)
@@ -281,7 +292,6 @@ def check_cost(found, limits=DEFAULT_LIMITS):
     pixels a second, or too many pixels in all (a long video at a high resolution)."""
     size = f"{found.width}x{found.height}"
     rate = f"{found.frame_rate:.2f}".rstrip("0").rstrip(".")
-    export = "Export it at 1080p (1920x1080) or smaller, 60 frames a second at most,"
     if (
         found.width * found.height > limits.max_frame_pixels
         or found.frame_rate > limits.max_frame_rate
@@ -289,7 +299,7 @@ def check_cost(found, limits=DEFAULT_LIMITS):
     ):
         raise MediaError(
             f"This video is {size} at {rate} frames a second, more than we can process. "
-            f"{export} and upload it again."
+            f"{EXPORT_ADVICE} and upload it again."
         )
     if found.decoded_pixels > limits.max_decoded_pixels:
         if found.frames > found.frame_rate * found.duration_seconds:
@@ -299,7 +309,7 @@ def check_cost(found, limits=DEFAULT_LIMITS):
             amount = f"{length} of {size} at {rate} frames a second"
         raise MediaError(
             f"This video holds {amount}, more than we can process. "
-            f"{export} or make it shorter, and upload it again."
+            f"{EXPORT_ADVICE} or make it shorter, and upload it again."
         )
 
 
