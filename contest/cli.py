@@ -4,7 +4,6 @@ import time
 from pathlib import Path
 
 import click
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from contest.auth import services as accounts
 from contest.auth.models import User
+from contest.emails import parse_address
 from contest.errors import ValidationError
 from contest.extensions import db
 from contest.retention import purge_originals_command
@@ -26,14 +26,11 @@ def init_command():
 
 
 def _checked_email(email):
-    email = accounts.normalise_email(email)
     try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise click.ClickException(
-            f"{email or '(nothing)'} is not an email address: {error}"
-        ) from error
-    return email
+        return parse_address(email, lead="")
+    except ValidationError as error:
+        message = f"{email or '(nothing)'} is not an email address. {error.message}"
+        raise click.ClickException(message.strip()) from None
 
 
 @click.command("create-admin")

@@ -20,6 +20,8 @@ from flask import current_app
 
 from config import ConfigError
 from contest import jobs
+from contest.emails import parse_address
+from contest.errors import ValidationError
 from contest.forms import is_single_line
 
 log = logging.getLogger(__name__)
@@ -91,12 +93,22 @@ def build_message(to, subject, body, sender):
     return message
 
 
+class NotOneRecipient(MailError):
+    """`to` is not exactly one plain address: nothing was sent, and retrying cannot help."""
+
+
 def send_mail(to, subject, body):
     """Send a plain-text message to one address; raise MailError if it cannot be delivered.
 
-    `to` is the one recipient, given to the server as the envelope recipient: never read back
-    from the headers, which a crafted address could turn into several.
+    `to` must parse as exactly one plain address (contest.emails), else NotOneRecipient and
+    nothing goes out: no list, group or name that could reach a second mailbox. The parsed
+    address is the envelope recipient, never read back from the headers.
     """
+    try:
+        to = parse_address(to, field="to")
+    except ValidationError as error:
+        log.error("mail %r not sent: its recipient is not one email address", subject)
+        raise NotOneRecipient(f"The recipient is not one email address. {error.message}") from None
     config = current_app.config
     message = build_message(to, subject, body, config["MAIL_SENDER"])
     server = parse_mail_url(config["MAIL_URL"])
@@ -138,8 +150,12 @@ def _report_undelivered(to, subject, body, error=None):
 
 @jobs.task(on_final_failure=_report_undelivered)
 def deliver_mail(to, subject, body):
-    """The job that sends a queued message; a MailError makes the queue try again later."""
-    send_mail(to, subject, body)
+    """The job that sends a queued message; a MailError makes the queue try again later, but
+    for a recipient that is not one address (logged by send_mail): it would fail the same way."""
+    try:
+        send_mail(to, subject, body)
+    except NotOneRecipient:
+        return
 
 
 def queue_mail(session, to, subject, body):

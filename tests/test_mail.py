@@ -5,13 +5,24 @@ import re
 from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from config import ConfigError
 from contest.auth.models import Invitation
-from contest.extensions import db
-from contest.mail import MailError, MailServer, build_message, parse_mail_url, send_mail
+from contest.extensions import db, limiter
+from contest.mail import (
+    MailError,
+    MailServer,
+    NotOneRecipient,
+    build_message,
+    parse_mail_url,
+    queue_mail,
+    send_mail,
+)
 from tests import factories
+from tests.email_tricks import addresses, tricked, with_control
 from tests.helpers import SmtpSink, free_port, outbox_messages, page_text, submit
 
 NEW_PASSWORD = "a brand new pass phrase"
@@ -155,6 +166,81 @@ def test_a_server_refusing_the_recipient_raises_mail_error(make_app):
     finally:
         refusing.stop()
     assert refusing.messages == []
+
+
+# --- one message, one recipient ---------------------------------------------------------------
+
+CRAFTED = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# Ways a header, a mail server or a client library could read one `to` as two mailboxes.
+TWO_IN_ONE = [
+    "{a},{b}", "{a}, {b}", "{a};{b}", "{a} {b}", "{a}\r\nBcc: {b}", "{a}\nCc: {b}",
+    "g: {a}, {b};", "g:{b};", "A <{a}>, B <{b}>", "A <{a}>", "{a} ({b})", "({b}){a}",
+    '"{a},x"@example.org', "{a}\x00{b}", "<{a}>,<{b}>",
+]  # fmt: skip
+crafted = st.one_of(
+    st.builds(lambda form, a, b: form.format(a=a, b=b), st.sampled_from(TWO_IN_ONE), addresses,
+              addresses),
+    tricked,
+    with_control,
+)  # fmt: skip
+
+
+@CRAFTED
+@given(to=crafted)
+def test_a_crafted_recipient_never_yields_a_second_one(make_app, smtp_server, to):
+    site = make_app(MAIL_URL=smtp_server.url)
+    with site.app_context(), pytest.raises(NotOneRecipient, match="not one email address"):
+        send_mail(to, "Hello", "Body")
+    assert smtp_server.messages == []
+
+
+def test_a_queued_message_to_a_crafted_recipient_is_dropped_not_retried(
+    app, make_app, smtp_server, caplog
+):
+    site = make_app(MAIL_URL=smtp_server.url)
+    with site.app_context():
+        queue_mail(db.session, "ada@example.org, eve@example.org", "Hello", "Body")
+        queue_mail(db.session, "ada@example.org", "Hello again", "Body")
+        db.session.commit()  # jobs run at the commit in tests (JOBS_IMMEDIATE)
+    [(recipients, message)] = smtp_server.messages
+    assert (recipients, message["Subject"]) == (["ada@example.org"], "Hello again")
+    assert caplog.text.count("its recipient is not one email address") == 1  # one attempt
+    assert "eve@example.org" not in caplog.text
+
+
+def test_every_message_of_the_site_has_exactly_one_envelope_recipient(
+    app, make_app, smtp_server, people
+):
+    """A vote code (to an internationalised domain), an invitation and a password reset, each
+    through its page: the server is given one recipient, the address in the To header."""
+    limiter.reset()
+    site = make_app(MAIL_URL=smtp_server.url)
+    _, entries = factories.make_voting_contest(app)
+    voter = site.test_client()
+    response = submit(voter, f"/vote/entry/{entries[0].id}", {"email": " Pupil@Bücher.DE "})
+    assert response.status_code == 302
+    organizer = site.test_client()
+    factories.sign_in(organizer, people["organizer"].email)
+    response = submit(
+        organizer, "/admin/people", {"email": "Judge.New@Example.org", "role": "judge"}
+    )
+    assert response.status_code == 302
+    response = submit(site.test_client(), "/auth/forgot", {"email": people["teacher_a"].email})
+    assert response.status_code == 302
+
+    sent = {message["Subject"].split(":")[0]: recipients for recipients, message in
+            smtp_server.messages}  # fmt: skip
+    assert sent == {
+        "Your People's Choice code": ["pupil@xn--bcher-kva.de"],
+        "You are invited to PSA Contest": ["judge.new@example.org"],
+        "Reset your PSA Contest password": [people["teacher_a"].email],
+    }
+    for recipients, message in smtp_server.messages:
+        assert recipients == [message["To"]]
 
 
 # --- mail from the site, end to end -------------------------------------------------------------

@@ -6,9 +6,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
+from contest.emails import EmailAddress
 from contest.forms import Form
 
 _new_password = [
@@ -21,7 +22,7 @@ _confirm = [
 ]
 _email = [
     DataRequired(message="Enter your email address."),
-    Email("Enter a valid email address."),
+    EmailAddress("Enter a valid email address."),
     Length(max=254),
 ]
 

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
 from contest.dbtypes import utcnow
+from contest.emails import parse_address
 from contest.errors import Throttled, ValidationError
 
 MIN_PASSWORD_LENGTH = 10
@@ -22,7 +23,13 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def normalise_email(email):
-    return (email or "").strip().lower()
+    """The form addresses are stored and looked up in (contest.emails.parse_address). What does
+    not parse is only trimmed and lower-cased, for look-ups: it can match nothing but an account
+    made before addresses were parsed. New addresses go through parse_address itself."""
+    try:
+        return parse_address(email)
+    except ValidationError:
+        return (email or "").strip().lower()
 
 
 def hash_password(password):
@@ -41,7 +48,7 @@ def check_password_strength(password, email=""):
 
 def create_user(session, email, password=None, name="", roles=()):
     """Make an account; `roles` holds (role, school_id) pairs. Raises if the email is taken."""
-    email = normalise_email(email)
+    email = parse_address(email)
     if session.scalar(select(User).where(User.email == email)):
         raise ValidationError(f"An account for {email} already exists.", field="email")
     user = User(email=email, name=name.strip())
@@ -168,7 +175,7 @@ def invite(
     now=None,
 ):
     """Record an invitation and return (invitation, token) for the link sent by mail."""
-    email = normalise_email(email)
+    email = parse_address(email)
     if role == "teacher" and school_id is None:
         raise ValidationError("Choose the school this teacher submits for.", field="school")
     now = now or utcnow()

@@ -8,9 +8,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
+from contest.emails import EmailAddress
 from contest.forms import Form
 
 CONSENT_TYPES = ["pdf", "png", "jpg", "jpeg"]
@@ -79,7 +80,7 @@ class RegisterSchoolForm(Form):
         "Your school email address",
         validators=[
             DataRequired(message="Enter your email address."),
-            Email("Enter a valid email address."),
+            EmailAddress("Enter a valid email address."),
             Length(max=254),
         ],
     )

@@ -8,12 +8,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from contest.emails import EmailAddress
 from contest.forms import Form
-from contest.takedown.services import DETAILS_MAX, EMAIL_MAX, REASON_LABELS, REASON_MAX
+from contest.takedown.services import (
+    DETAILS_MAX,
+    EMAIL_MAX,
+    NOT_AN_ADDRESS,
+    REASON_LABELS,
+    REASON_MAX,
+)
 
 
 class ReportForm(Form):
-    """The public's "report this video" form; the service checks the address's shape."""
+    """The public's "report this video" form."""
 
     reason = RadioField(
         "Why should this video come down?",
@@ -29,7 +36,10 @@ class ReportForm(Form):
     contact_email = EmailField(
         "Your email address (optional)",
         description="Only if you want to hear what we decided. We delete it once we have.",
-        validators=[Length(max=EMAIL_MAX, message="That email address is too long.")],
+        validators=[
+            Length(max=EMAIL_MAX, message="That email address is too long."),
+            EmailAddress(NOT_AN_ADDRESS),
+        ],
     )
     submit = SubmitField("Send the report")
 

@@ -6,12 +6,12 @@ commits, then invalidates the contest's cached public pages when an entry was hi
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from contest.audit import record
 from contest.auth.models import RoleGrant, User
 from contest.dbtypes import utcnow
+from contest.emails import parse_address
 from contest.errors import ValidationError
 from contest.mail import MailError, send_mail
 from contest.submissions.models import Entry
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 DETAILS_MAX = 2000
 REASON_MAX = 1000
 EMAIL_MAX = TakedownReport.__table__.c.contact_email.type.length
+NOT_AN_ADDRESS = "That is not an email address. Leave it empty if you prefer not to give one."
 REASON_LABELS = {
     "privacy": "It shows private information about someone",
     "consent": "Someone in it did not agree to appear",
@@ -53,13 +54,7 @@ def _contact_email(email):
         return ""
     if len(email) > EMAIL_MAX:
         raise ValidationError("That email address is too long.", field="contact_email")
-    try:
-        return validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ValidationError(
-            "That is not an email address. Leave it empty if you prefer not to give one.",
-            field="contact_email",
-        ) from None
+    return parse_address(email, field="contact_email", lead=NOT_AN_ADDRESS)
 
 
 def organizers(session):

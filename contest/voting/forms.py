@@ -1,15 +1,21 @@
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from contest.emails import EmailAddress
 from contest.forms import Form
 
 
 class EmailForm(Form):
-    """The voter's address; the service checks its shape and refuses throwaway domains."""
+    """The voter's address: exactly one plain address (contest.emails); the service folds its
+    aliases and refuses throwaway domains."""
 
     email = EmailField(
         "Your email address",
-        validators=[DataRequired(message="Enter your email address."), Length(max=254)],
+        validators=[
+            DataRequired(message="Enter your email address."),
+            Length(max=254),
+            EmailAddress(),
+        ],
         description="We send a 6-digit code to confirm your vote. We never keep your address.",
     )
     submit = SubmitField("Send me a code")

@@ -1,49 +1,136 @@
-"""Who a voter is: a normalised email address, known to the database only as a keyed hash.
+"""Who a voter is: one mailbox, known to the database only as a keyed hash of its address.
 
-Plain functions. Normalising folds the aliases one mailbox can hide behind (case, spaces,
-+tags, and dots where the provider ignores them) so one person cannot vote as several.
+Plain functions. An address is parsed first (contest.emails: exactly one plain address, or
+refused), then the aliases its provider delivers to the same mailbox are folded as
+email_providers.toml says (alias domains, +tags and other sub-addresses, characters a provider
+ignores in names), so one person cannot vote as several.
 """
 
 import hashlib
 import hmac
 import ipaddress
-import re
+import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from disposable_email_domains import blocklist
+
+from contest.emails import INVALID_EMAIL, parse_address
 from contest.errors import ValidationError
 
-BUILTIN_DISPOSABLE_DOMAINS = Path(__file__).resolve().with_name("disposable_domains.txt")
-# Providers that deliver a.b@ and ab@ to the same mailbox, and the domain each is known by.
-DOTLESS_PROVIDERS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
-DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}")
-INVALID_EMAIL = "Enter a valid email address, such as name@example.org."
+PROVIDERS_FILE = Path(__file__).resolve().with_name("email_providers.toml")
 DISPOSABLE_EMAIL = (
     "Addresses from throwaway-mailbox services cannot vote. Use an address you keep, such as "
     "your school or personal email."
 )
 
 
-def normalise_email(address):
-    """The canonical form of `address`; ValidationError if it is not an email address."""
-    address = (address or "").strip().lower()
-    local, at, domain = address.rpartition("@")
-    domain = domain.rstrip(".")
-    if (
-        not at
-        or not local
-        or "@" in local
-        or not DOMAIN.fullmatch(domain)
-        or any(c.isspace() for c in local)
-    ):
-        raise ValidationError(INVALID_EMAIL, field="email")
-    local = local.split("+", 1)[0]
-    domain = DOTLESS_PROVIDERS.get(domain, domain)
-    if domain in DOTLESS_PROVIDERS.values():
-        local = local.replace(".", "")
-    if not local:
+@dataclass(frozen=True)
+class MailRules:
+    """How one provider (or any other domain: `default`) delivers names to mailboxes; the keys
+    are explained at the top of email_providers.toml."""
+
+    name: str
+    domains: tuple = ()
+    shared_names: bool = False
+    tag_separators: str = ""
+    keyword_separators: str = ""
+    ignored: str = ""
+    same_as: tuple = ()  # (character, the character it counts as) pairs
+    subdomain_addressing: bool = False
+    subdomain_hyphen: str = "-"
+    sources: tuple = ()
+
+    @property
+    def translation(self):
+        """str.translate table: `same_as` swapped, `ignored` dropped."""
+        swaps = dict(self.same_as)
+        return str.maketrans("".join(swaps), "".join(swaps.values()), self.ignored)
+
+
+@dataclass(frozen=True)
+class ProviderRules:
+    default: MailRules
+    by_domain: dict  # domain -> MailRules
+
+    @property
+    def providers(self):
+        return list(dict.fromkeys(self.by_domain.values()))
+
+
+@lru_cache(maxsize=4)
+def provider_rules(path=PROVIDERS_FILE):
+    """The rules of email_providers.toml (or `path`); ValueError naming what is wrong in it."""
+    data = tomllib.loads(Path(path).read_text())
+    default = _mail_rules({"name": "default", **data.get("default", {})}, path)
+    by_domain = {}
+    for entry in data.get("provider", []):
+        rules = _mail_rules(entry, path)
+        if not rules.domains:
+            raise ValueError(f"{path}: {rules.name} has no domains")
+        for domain in rules.domains:
+            if parse_address(f"x@{domain}", lead=f"{path}: {domain!r}") != f"x@{domain}":
+                raise ValueError(f"{path}: write {domain!r} in lower-case ASCII (xn--) form")
+            if domain in by_domain:
+                raise ValueError(f"{path}: {domain} is listed twice")
+            by_domain[domain] = rules
+    return ProviderRules(default, by_domain)
+
+
+def _mail_rules(entry, path):
+    fields = set(MailRules.__dataclass_fields__)
+    if unknown := set(entry) - fields:
+        raise ValueError(f"{path}: unknown keys {sorted(unknown)} in {entry.get('name')!r}")
+    values = {**entry}
+    for key in ("domains", "sources"):
+        values[key] = tuple(entry.get(key, ()))
+    values["same_as"] = tuple(entry.get("same_as", {}).items())
+    return MailRules(**values)
+
+
+def normalise_email(address, rules=None):
+    """The voter `address` stands for: the parsed address with its provider's aliases folded
+    (`rules`, by default email_providers.toml's). ValidationError if it is not an address."""
+    return fold_aliases(parse_address(address), rules or provider_rules())
+
+
+def fold_aliases(parsed, rules):
+    """One form for every address `rules` say reaches the mailbox of `parsed` (an address
+    parse_address returned)."""
+    local, _, domain = parsed.rpartition("@")
+    provider = rules.by_domain.get(domain)
+    if provider is None and (base := _addressed_subdomain_of(domain, rules)):
+        # anything@name.fastmail.com is name@fastmail.com's mail: the name is the label next
+        # to the provider's domain, the part before the @ only a tag.
+        provider = rules.by_domain[base]
+        name = domain.removesuffix(f".{base}").rpartition(".")[2]
+        local, domain = name.replace("-", provider.subdomain_hyphen), base
+    rule = provider or rules.default
+    if rule.shared_names:
+        domain = rule.domains[0]
+    for position, character in enumerate(local):
+        if character in rule.tag_separators:
+            local = local[:position]
+            break
+        if character in rule.keyword_separators:
+            local = local[: position + 1]
+            break
+    local = local.translate(rule.translation)
+    if not local.strip(rule.keyword_separators):
         raise ValidationError(INVALID_EMAIL, field="email")
     return f"{local}@{domain}"
+
+
+def _addressed_subdomain_of(domain, rules):
+    """The provider domain `domain` is a subdomain of, if that provider has subdomain
+    addressing; else None."""
+    parts = domain.split(".")
+    for start in range(1, len(parts) - 1):
+        base = ".".join(parts[start:])
+        if base in rules.by_domain:
+            return base if rules.by_domain[base].subdomain_addressing else None
+    return None
 
 
 def email_domain(normalised):
@@ -53,15 +140,24 @@ def email_domain(normalised):
 
 @lru_cache(maxsize=8)
 def disposable_domains(extra_file=None):
-    """The built-in blocklist, plus the domains in `extra_file` (same format) when given."""
-    files = [BUILTIN_DISPOSABLE_DOMAINS, *([Path(extra_file)] if extra_file else [])]
-    domains = set()
-    for path in files:
-        for line in path.read_text().splitlines():
+    """Throwaway-mailbox domains: the maintained list of the disposable-email-domains package
+    (thousands, updated with each release), plus the instance's own in `extra_file` (one a
+    line, # comments; config DISPOSABLE_DOMAINS_FILE)."""
+    domains = set(blocklist)
+    if extra_file:
+        for number, line in enumerate(Path(extra_file).read_text().splitlines(), start=1):
             line = line.strip().lower()
             if line and not line.startswith("#"):
-                domains.add(line)
+                domains.add(_ascii_domain(line, f"{extra_file}, line {number}"))
     return frozenset(domains)
+
+
+def _ascii_domain(domain, where):
+    """`domain` in the ASCII form addresses are compared in (an IDN as xn--)."""
+    try:
+        return parse_address(f"x@{domain}", lead=where).partition("@")[2]
+    except ValidationError as error:
+        raise ValueError(error.message) from None
 
 
 def refuse_disposable(normalised, blocked):

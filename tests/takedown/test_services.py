@@ -41,7 +41,7 @@ def test_file_report_trims_and_normalises(session, entry):
     report = services.file_report(
         session, entry, "other", "  Shows my house.  ", " Me@Example.ORG ", QUEUE
     )
-    assert (report.details, report.contact_email) == ("Shows my house.", "Me@example.org")
+    assert (report.details, report.contact_email) == ("Shows my house.", "me@example.org")
     assert services.open_reports(session, entry.id) == [(report, entry)]
 
 

@@ -63,7 +63,7 @@ def test_the_public_reports_a_video_and_the_organizers_are_mailed(app, people):
 
     [saved] = reports_of(app, entry.id)
     assert (saved.reason, saved.details, saved.contact_email) == (
-        "consent", "I did not agree to be filmed.", "Parent@example.org",
+        "consent", "I did not agree to be filmed.", "parent@example.org",
     )  # fmt: skip
     assert saved.resolved_at is None
     mail = [m for m in outbox_messages(app) if m["To"] == people["organizer"].email]
