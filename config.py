@@ -163,7 +163,7 @@ class Config:
     # People's Choice codes: valid this long, dead after this many wrong tries.
     VOTE_CODE_LIFETIME_SECONDS = _env_int("VOTE_CODE_LIFETIME_SECONDS", 15 * 60, minimum=60)
     VOTE_CODE_MAX_ATTEMPTS = _env_int("VOTE_CODE_MAX_ATTEMPTS", 5, minimum=1)
-    # Extra throwaway-mail domains (one a line) on top of contest/voting/disposable_domains.txt.
+    # Extra throwaway-mail domains (one a line) on top of the disposable-email-domains package's.
     DISPOSABLE_DOMAINS_FILE = os.environ.get("DISPOSABLE_DOMAINS_FILE")
     # Rate limits (Flask-Limiter notation). A whole school votes from one address, so per-IP
     # limits are generous: the IP is an anomaly signal, not a ban. Per email they are tight.
