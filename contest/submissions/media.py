@@ -465,12 +465,12 @@ def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
         timer.cancel()
         process.stderr.close()
     process.returncode = os.waitstatus_to_exitcode(status)
-    if killed.is_set():
+    if killed.is_set() and process.returncode == -signal.SIGKILL:
         log.warning("ffmpeg (%s) killed at its %ss time limit: %s", what, timeout, _tail(tail))
         raise FfmpegFailed(f"ffmpeg ({what}) ran out of time", reason="time")
     if process.returncode != 0:
-        # An allocation refused by the limit surfaces as one of many errors (or a crash); a
-        # process that got near the limit before failing is taken to have run out.
+        # An allocation the limit refuses surfaces as one of many errors (or a crash): a
+        # process that failed after using half its limit or more is taken to have run out.
         near_limit = memory_mb is not None and usage.ru_maxrss * 1024 >= size // 2
         reason = "memory" if near_limit else "error"
         log.warning(
