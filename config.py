@@ -153,6 +153,12 @@ class Config:
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60, minimum=1)
     INVITATION_MAX_AGE_SECONDS = _env_int("INVITATION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=1)
     PASSWORD_RESET_MAX_AGE_SECONDS = _env_int("PASSWORD_RESET_MAX_AGE_SECONDS", 3600, minimum=1)
+    # How long the link that confirms a self-registered teacher's address works.
+    CONFIRMATION_MAX_AGE_SECONDS = _env_int(
+        "CONFIRMATION_MAX_AGE_SECONDS", 2 * 24 * 3600, minimum=60
+    )
+    # A signed-in session ends after this many minutes without a request (shared computers).
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 
     # How long public pages' data may be served from the cache (0: never cached). Changes the
     # public sees invalidate it at once (contest/caching.py); this bounds anything missed.

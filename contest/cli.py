@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from contest.auth import services as accounts
 from contest.auth.models import User
+from contest.dbtypes import utcnow
 from contest.emails import parse_address
 from contest.errors import ValidationError
 from contest.extensions import db
@@ -51,12 +52,14 @@ def create_admin_command(email, name, password):
         if user is None:
             if password is None:
                 password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-            user = accounts.create_user(db.session, email, password=password, name=name)
+            user = accounts.create_user(
+                db.session, email, password=password, name=name, confirmed=True
+            )
         else:
             if new_password:
-                accounts.check_password_strength(password, email)
-                user.password_hash = accounts.hash_password(password)
+                accounts.set_password(user, password)  # ends the account's sessions
             user.name = name.strip() or user.name
+            user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the operator vouches
         accounts.grant_role(user, "organizer")
     except ValidationError as error:
         db.session.rollback()

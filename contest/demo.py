@@ -76,7 +76,7 @@ def _person(session, email, name, password_hash):
     """The demo account for `email`; an account already there is kept as it is."""
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = create_user(session, email, name=name)
+        user = create_user(session, email, name=name, confirmed=True)
         user.password_hash = password_hash
     return user
 

@@ -50,6 +50,7 @@ def user_row(roles=(), **fields):
     fields.setdefault("email", f"person{number}@example.org")
     fields.setdefault("name", f"Person {number}")
     fields.setdefault("password_hash", _PASSWORD_HASH)
+    fields.setdefault("email_confirmed_at", utcnow())
     user = User(**fields)
     for role in roles:
         name, school = role if isinstance(role, tuple) else (role, None)

@@ -161,8 +161,9 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 # judge of the route values' assignment.
 ROLES = ("anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "organizer")
 MATRIX_METHODS = ("GET", "POST")
-# Routes that end the session run last, so one sign-in per role serves a whole sweep.
-SESSION_ENDING = {("auth.logout", "POST")}
+# Routes that end the session run last, so one sign-in per role serves the rest of a sweep
+# (each of them gets a session of its own: signing out ends every session of the account).
+SESSION_ENDING = {("auth.logout", "POST"), ("auth.end_sessions", "POST")}
 
 
 def app_routes(app):
@@ -193,7 +194,8 @@ def role_client(app, login_as, role):
         from tests import factories
 
         client = app.test_client()
-        factories.sign_in(client, factories.make_conflicted_judge(app).email)
+        judge = factories.fetch_user(app, "judge.conflict@example.org")
+        factories.sign_in(client, (judge or factories.make_conflicted_judge(app)).email)
         return client
     return login_as(role)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import make_route_values
-from tests.helpers import ROLES, app_routes, csrf_token, role_client, route_url
+from tests.helpers import ROLES, SESSION_ENDING, app_routes, csrf_token, role_client, route_url
 
 TO_LOGIN = (302, "/auth/login")
 TO_HOME = (302, "/")
@@ -38,6 +38,15 @@ EXPECTED = {
     ("admin.people", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "organizer": 200,
+    },
+    # School A is approved: only a pending school can be decided on (a flash says so).
+    ("admin.approve_school", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "organizer": (302, "/admin/"),
+    },
+    ("admin.reject_school", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "organizer": (302, "/admin/"),
     },
     ("health.health", "GET"): {
         "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "judge_conflict": 200,
@@ -96,6 +105,26 @@ EXPECTED = {
     ("auth.account", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 200,
         "judge_conflict": 200, "organizer": 200,
+    },
+    ("auth.end_sessions", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": TO_LOGIN, "teacher_b": TO_LOGIN, "judge": TO_LOGIN,
+        "judge_conflict": TO_LOGIN, "organizer": TO_LOGIN,
+    },
+    ("auth.confirm_email", "GET"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "judge_conflict": 400,
+        "organizer": 400,
+    },
+    ("auth.confirm_email", "POST"): {
+        "anonymous": 400, "teacher_a": 400, "teacher_b": 400, "judge": 400, "judge_conflict": 400,
+        "organizer": 400,
+    },
+    ("auth.resend_confirmation", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "judge_conflict": 200,
+        "organizer": 200,
+    },
+    ("auth.resend_confirmation", "POST"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "judge_conflict": 200,
+        "organizer": 200,
     },
     ("contests.index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
@@ -403,6 +432,10 @@ EXPECTED = {
         "anonymous": 200, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
         "judge": TO_HOME, "judge_conflict": TO_HOME, "organizer": TO_HOME,
     },
+    ("submissions.registered", "GET"): {
+        "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "judge_conflict": 200,
+        "organizer": 200,
+    },
     ("submissions.create_entry", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403,
         "judge_conflict": 403, "organizer": 403,
@@ -616,6 +649,9 @@ def test_route_access(app, login_as, role):
     for endpoint, method, rule in app_routes(app):
         assert (endpoint, method) in EXPECTED, f"{method} {endpoint} ({rule.rule}) has no row"
         url = route_url(app, rule, values)
+        if (endpoint, method) in SESSION_ENDING:  # each meets a session of its own
+            client = role_client(app, login_as, role)
+            token = csrf_token(client, "/auth/forgot")
         send = client.get if method == "GET" else partial(client.post, data=csrf_fields(token))
         response = send(url)
         expected, got = (

@@ -1,10 +1,11 @@
-"""The organizer's dashboard and the people screens (invitations)."""
+"""The organizer's dashboard (with the schools waiting for approval) and the people screens."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from contest.admin import bp
+from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
 from contest.audit import record
 from contest.auth import services as accounts
 from contest.auth.forms import InvitationForm
@@ -13,7 +14,8 @@ from contest.auth.models import Invitation, RoleGrant, User
 from contest.contests.models import Contest
 from contest.errors import ValidationError
 from contest.extensions import db
-from contest.mail import MailError, send_mail
+from contest.mail import MailError, queue_mail, send_mail
+from contest.submissions import registration as schools
 from contest.submissions.models import Entry, School
 
 
@@ -29,7 +31,77 @@ def index():
         ),
     }
     contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
-    return render_template("admin/index.html", counts=counts, contests=contests)
+    return render_template(
+        "admin/index.html",
+        counts=counts,
+        contests=contests,
+        pending=schools.pending_schools(db.session),
+        reject_form=RejectSchoolForm(),
+    )
+
+
+def _pending_school(school_id):
+    school = db.session.get(School, school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+@bp.route("/schools/<int:school_id>/approve", methods=["POST"])
+@organizer_required
+def approve_school(school_id):
+    school = _pending_school(school_id)
+    if ApproveSchoolForm().validate_on_submit():
+        try:
+            teachers = schools.approve_school(db.session, current_user, school)
+        except ValidationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            for teacher in teachers:
+                queue_mail(
+                    db.session,
+                    teacher.email,
+                    f"{school.name} is approved for the PSA Contest",
+                    render_template(
+                        "mail/school_approved.txt",
+                        name=teacher.name,
+                        school=school,
+                        link=url_for("submissions.index", _external=True),
+                    ),
+                )
+            db.session.commit()
+            flash(f"{school.name} is approved; its teachers are told.", "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/schools/<int:school_id>/reject", methods=["POST"])
+@organizer_required
+def reject_school(school_id):
+    school = _pending_school(school_id)
+    form = RejectSchoolForm()
+    if form.validate_on_submit():
+        name, reason = school.name, (form.reason.data or "").strip()
+        try:
+            told = schools.reject_school(db.session, current_user, school, reason)
+        except ValidationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            for email, teacher_name in told:
+                queue_mail(
+                    db.session,
+                    email,
+                    f"{name} was not approved for the PSA Contest",
+                    render_template(
+                        "mail/school_rejected.txt", name=teacher_name, school=name, reason=reason
+                    ),
+                )
+            db.session.commit()
+            flash(f"{name} is rejected and removed; its teachers are told.", "success")
+    else:
+        flash(" ".join(form.reason.errors) or "The rejection was not sent.", "error")
+    return redirect(url_for("admin.index"))
 
 
 @bp.route("/people", methods=["GET", "POST"])

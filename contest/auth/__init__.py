@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from contest.auth import views  # noqa: E402, F401
+from contest.auth import sessions, views  # noqa: E402, F401

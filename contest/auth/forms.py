@@ -72,3 +72,20 @@ class InvitationForm(Form):
     )
     school = SelectField("School (for a teacher)", coerce=int, validators=[Optional()])
     submit = SubmitField("Send invitation")
+
+
+class ConfirmEmailForm(Form):
+    password = PasswordField(
+        "The password you chose when registering",
+        validators=[DataRequired(message="Enter your password.")],
+    )
+    submit = SubmitField("Confirm my address")
+
+
+class ResendConfirmationForm(Form):
+    email = EmailField("Email address", validators=_email)
+    submit = SubmitField("Send me a new link")
+
+
+class EndSessionsForm(Form):
+    submit = SubmitField("Sign out of every device")

@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
@@ -25,6 +25,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the address was shown to be the person's (a link mailed to it was used, or an
+    # operator made the account). Null: the account cannot sign in yet.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sessions carry the generation they began in; raising it (sign-out, "sign out of every
+    # device", a new password) ends them all. Apart from the password, so it also serves
+    # accounts that sign in through a school's identity provider.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -35,14 +42,18 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def email_confirmed(self):
+        return self.email_confirmed_at is not None
+
+    @property
     def password_fingerprint(self):
-        """Changes whenever the password does: a used reset link and older sessions stop working."""
+        """Changes whenever the password does: a used reset link stops working."""
         return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:20]
 
     def get_id(self):
-        # What the session keeps: the id bound to the password, so changing the password signs
-        # out every other session (cookie sessions can't be revoked one by one).
-        return f"{self.id}:{self.password_fingerprint}"
+        # What the session keeps: the id and the session generation, so a session ends for good
+        # when the generation moves on (contest/auth/sessions.py), though its cookie lives on.
+        return f"{self.id}:{self.session_generation}"
 
     def has_role(self, *roles, school_id=None):
         """True if the user holds any of `roles` (for a teacher, at `school_id` when given)."""

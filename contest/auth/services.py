@@ -1,8 +1,9 @@
-"""Accounts, passwords, sign-in throttling, invitations and password resets.
+"""Accounts, passwords, sign-in throttling, invitations, address confirmation and resets.
 
 Plain functions: values and a SQLAlchemy session in, users or domain errors out. Tokens are signed
-with itsdangerous; single use comes from the database (an invitation's accepted_at, a reset token's
-fingerprint of the password hash it was issued for).
+with itsdangerous; single use comes from the database (an invitation's accepted_at, a
+confirmation's email_confirmed_at, a reset token's fingerprint of the password hash it was issued
+for).
 """
 
 import math
@@ -20,6 +21,10 @@ from contest.errors import Throttled, ValidationError
 MIN_PASSWORD_LENGTH = 10
 # Checked when the email is unknown, so a wrong email costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class EmailNotConfirmed(ValidationError):
+    """The right password for an account whose address is not confirmed yet."""
 
 
 def normalise_email(email):
@@ -46,12 +51,23 @@ def check_password_strength(password, email=""):
         raise ValidationError("Your password must not be your email address.", field="password")
 
 
-def create_user(session, email, password=None, name="", roles=()):
-    """Make an account; `roles` holds (role, school_id) pairs. Raises if the email is taken."""
+def create_user(
+    session, email, password=None, name="", roles=(), *, confirmed=False, password_hash=None
+):
+    """Make an account; `roles` holds (role, school_id) pairs. Raises if the email is taken.
+
+    The address counts as the person's only when `confirmed` (an operator vouches for it);
+    otherwise a link mailed to it must be used first. `password_hash` is a password the caller
+    checked and hashed already."""
     email = parse_address(email)
     if session.scalar(select(User).where(User.email == email)):
         raise ValidationError(f"An account for {email} already exists.", field="email")
-    user = User(email=email, name=name.strip())
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=password_hash,
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     if password is not None:
         check_password_strength(password, email)
         user.password_hash = hash_password(password)
@@ -90,11 +106,13 @@ def retry_after_seconds(session, email, limit, window_seconds, now=None):
     return max(1, math.ceil((free_at - now).total_seconds()))
 
 
-def authenticate(session, email, password, limit, window_seconds, now=None):
+def authenticate(session, email, password, limit, window_seconds, now=None, confirmed=True):
     """Return the active user with this email and password.
 
     Raises Throttled after `limit` failures within the window (even for the right password),
-    ValidationError for a wrong email or password. The caller commits: failures are recorded.
+    ValidationError for a wrong email or password, EmailNotConfirmed for the right password of
+    an address not confirmed yet (unless `confirmed` is False: the caller is confirming it). The
+    caller commits: failures are recorded.
     """
     now = now or utcnow()
     email = normalise_email(email)
@@ -109,6 +127,12 @@ def authenticate(session, email, password, limit, window_seconds, now=None):
     user = session.scalar(select(User).where(User.email == email))
     stored_hash = user.password_hash if user and user.password_hash else _DUMMY_HASH
     if check_password_hash(stored_hash, password) and user and user.password_hash and user.active:
+        if confirmed and not user.email_confirmed:
+            raise EmailNotConfirmed(
+                "Confirm your email address first: open the link in the mail we sent when you "
+                "registered. Lost it? Ask for a new link below.",
+                field="password",
+            )
         session.execute(delete(LoginFailure).where(LoginFailure.email == email))
         user.last_login_at = now
         return user
@@ -122,13 +146,26 @@ def authenticate(session, email, password, limit, window_seconds, now=None):
     raise ValidationError("Wrong email address or password.", field="password")
 
 
+def end_sessions(user):
+    """End every session of `user`, on every device, from their next request: the generation
+    the sessions carry moves on (contest/auth/sessions.py). One SQL increment, so two at once
+    both count. The caller commits, then signs the person in again if they stay."""
+    user.session_generation = User.session_generation + 1
+
+
+def set_password(user, password):
+    """A new password, which ends every session of the account (a thief's included)."""
+    check_password_strength(password, user.email)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
 def change_password(user, current_password, new_password):
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
         raise ValidationError("Your current password is not right.", field="current_password")
     if current_password == new_password:
         raise ValidationError("Choose a password you have not used here.", field="password")
-    check_password_strength(new_password, user.email)
-    user.password_hash = hash_password(new_password)
+    set_password(user, new_password)
 
 
 # --- signed tokens ------------------------------------------------------------------------------
@@ -230,13 +267,15 @@ def accept_invitation(session, invitation, password, name="", *, limit, window_s
         user.name = name.strip() or user.name
     else:
         try:
-            authenticate(session, user.email, password, limit, window_seconds, now)
+            authenticate(session, user.email, password, limit, window_seconds, now, confirmed=False)
         except ValidationError as error:
             raise ValidationError(
                 "You already have an account: enter its password to add this role to it.",
                 field="password",
             ) from error
         _use_up(session, invitation, now)
+    # The link came to this address: it is confirmed now if it was not before.
+    user.email_confirmed_at = user.email_confirmed_at or now
     grant_role(user, invitation.role, invitation.school_id, invitation.contest_id)
     session.flush()
     invitation.accepted_by_id = user.id
@@ -257,6 +296,69 @@ def _use_up(session, invitation, now):
     invitation.accepted_at = now
 
 
+def confirmation_token(secret_key, email, now=None):
+    """A signed link token that confirms the address `email` (with the account's password, once).
+
+    It names the address, not an account: a registration decided later (off the request) can
+    still be mailed a link made while the request was at hand."""
+    return _serializer(secret_key, "confirmation", now).dumps({"email": normalise_email(email)})
+
+
+def read_confirmation_token(session, secret_key, token, max_age_seconds, now=None):
+    """The unconfirmed account a confirmation token names; ValidationError if forged, expired or
+    used (the address is confirmed already)."""
+    data = _load_token(secret_key, "confirmation", token, max_age_seconds, now)
+    email = data.get("email") if isinstance(data, dict) else None
+    user = (
+        session.scalar(select(User).where(User.email == email)) if isinstance(email, str) else None
+    )
+    if user is None or not user.active:
+        raise ValidationError("This link is not valid. Check that you copied all of it.")
+    if user.email_confirmed:
+        raise ValidationError("This address is already confirmed. Sign in instead.")
+    return user
+
+
+def confirm_email(session, user, password, *, limit, window_seconds, now=None):
+    """Confirm `user`'s address, given the password chosen at registration.
+
+    The link alone is not enough: someone who registered another person's address could
+    otherwise get that person to confirm an account whose password the registrant knows. The
+    password is checked and throttled like a sign-in; single use is one conditional UPDATE.
+    Raises Throttled or ValidationError (the caller commits after one, to keep the failure).
+    """
+    now = now or utcnow()
+    try:
+        authenticate(session, user.email, password, limit, window_seconds, now, confirmed=False)
+    except Throttled:
+        raise
+    except ValidationError as error:
+        raise ValidationError(
+            "That is not the password you chose when registering.", field="password"
+        ) from error
+    claimed = session.execute(
+        update(User)
+        .where(User.id == user.id, User.email_confirmed_at.is_(None))
+        .values(email_confirmed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ValidationError("This address is already confirmed. Sign in instead.")
+    user.email_confirmed_at = now
+    return user
+
+
+def waiting_for_confirmation(session, email):
+    """The active account with `email` whose address is not confirmed yet, or None."""
+    return session.scalar(
+        select(User).where(
+            User.email == normalise_email(email),
+            User.active,
+            User.email_confirmed_at.is_(None),
+        )
+    )
+
+
 def password_reset_token(secret_key, user, now=None):
     """A signed link token for `user`, worthless once their password changes."""
     return _serializer(secret_key, "reset", now).dumps(
@@ -275,8 +377,9 @@ def read_password_reset_token(session, secret_key, token, max_age_seconds, now=N
     return user
 
 
-def reset_password(session, user, new_password):
-    check_password_strength(new_password, user.email)
-    user.password_hash = hash_password(new_password)
-    # A forgotten password proves the email address: let the person straight back in.
+def reset_password(session, user, new_password, now=None):
+    set_password(user, new_password)
+    # The link came by mail, which proves the address: confirmed (if it was not yet), and the
+    # person is let straight back in.
+    user.email_confirmed_at = user.email_confirmed_at or now or utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))

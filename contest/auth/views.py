@@ -1,38 +1,27 @@
 """Sign in and out, passwords, invitations and resets. Thin: forms in, services, pages out."""
 
-import hmac
-import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from contest.auth import bp
+from contest import jobs
+from contest.auth import bp, mails
 from contest.auth import services as accounts
 from contest.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
+    EndSessionsForm,
     ForgotPasswordForm,
     LoginForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
 )
 from contest.auth.models import User
 from contest.errors import Throttled, ValidationError
-from contest.extensions import db, login_manager
-from contest.mail import MailError, send_mail
-
-log = logging.getLogger(__name__)
-
-
-@login_manager.user_loader
-def load_user(session_id):
-    """The user a session names (see User.get_id), unless switched off or the password changed."""
-    user_id, _, fingerprint = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active:
-        return None
-    return user if hmac.compare_digest(fingerprint, user.password_fingerprint) else None
+from contest.extensions import db
 
 
 def _safe_next(target):
@@ -109,12 +98,33 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["POST"])
-def logout():
+def _end_sessions_and_sign_out():
+    """End every session of the signed-in person on the server, then this browser's."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    # Ends the account's sessions on every device, not only this cookie: a copy of it (or a
+    # session left open on a classroom computer) stops working too.
+    _end_sessions_and_sign_out()
     flash("You are signed out.", "success")
     return redirect(url_for("gallery.index"))
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def end_sessions():
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("auth.account"))
+    _end_sessions_and_sign_out()
+    flash("You are signed out on every device.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -138,21 +148,12 @@ def change_password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        # Looked up and mailed by a job: the answer, in its words and its time, is the same
+        # whether or not the address has an account.
         email = accounts.normalise_email(form.email.data)
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user and user.active:
-            token = accounts.password_reset_token(current_app.config["SECRET_KEY"], user)
-            link = url_for("auth.reset_password", token=token, _external=True)
-            hours = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 3600 or 1
-            try:
-                send_mail(
-                    user.email,
-                    "Reset your PSA Contest password",
-                    render_template("mail/password_reset.txt", user=user, link=link, hours=hours),
-                )
-            except MailError:
-                # Logged by send_mail; a different answer here would tell who has an account.
-                log.warning("password reset link for user %s was not sent", user.id)
+        site = mails.request_site()
+        jobs.enqueue_after_commit(db.session, mails.send_password_reset, email, site)
+        db.session.commit()
         # The same answer either way, so the form doesn't reveal who has an account.
         flash(
             "If an account uses that address, we have sent it a link to reset the password.",
@@ -232,7 +233,58 @@ def accept_invitation(token):
     )
 
 
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    config = current_app.config
+    try:
+        user = accounts.read_confirmation_token(
+            db.session, config["SECRET_KEY"], token, config["CONFIRMATION_MAX_AGE_SECONDS"]
+        )
+    except ValidationError as error:
+        return render_template("auth/link_problem.html", message=error.message), 400
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.confirm_email(
+                db.session,
+                user,
+                form.password.data,
+                limit=config["LOGIN_FAILURE_LIMIT"],
+                window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
+            )
+        except Throttled as error:
+            db.session.rollback()
+            return _too_many_attempts(error, "auth/confirm_email.html", form=form, user=user)
+        except ValidationError as error:
+            db.session.commit()  # keep a wrong password: throttling counts it
+            _attach(form, error)
+        else:
+            db.session.commit()
+            _sign_in(user)
+            flash("Your email address is confirmed and you are signed in.", "success")
+            return redirect(_home_for(user))
+    return render_template("auth/confirm_email.html", form=form, user=user)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        user = accounts.waiting_for_confirmation(db.session, form.email.data)
+        if user is not None:
+            mails.confirmation(user, mails.account_links(user.email, mails.request_site()))
+        db.session.commit()
+        # The same answer whether or not the address has an account waiting.
+        flash(
+            "If an account with that address is waiting for confirmation, we have sent it a "
+            "new link.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/resend_confirmation.html", form=form)
+
+
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("auth/account.html")
+    return render_template("auth/account.html", end_sessions_form=EndSessionsForm())

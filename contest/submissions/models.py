@@ -18,6 +18,8 @@ ENTRY_STATUSES = (
     "disqualified",
 )
 CONSENT_STATUSES = ("missing", "pending", "approved", "returned")
+# A self-registered school waits for an organizer (a rejected one is deleted, freeing its name).
+SCHOOL_STATUSES = ("pending", "approved")
 
 
 class School(db.Model):
@@ -25,6 +27,7 @@ class School(db.Model):
     __table_args__ = (
         UniqueConstraint("name", "district"),
         CheckConstraint("name <> ''", name="name_not_empty"),
+        one_of("status", SCHOOL_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +37,13 @@ class School(db.Model):
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Only an approved school's teachers may enter videos (submissions.services.check_teacher_of).
+    # Schools an organizer or the demo makes are approved; self-registration makes them pending.
+    status: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved")
+
+    @property
+    def approved(self):
+        return self.status == "approved"
 
     def __repr__(self):
         return f"<School {self.name}>"

@@ -85,15 +85,22 @@ def check_submissions_open(session, contest, school_id, now=None):
         )
 
 
-def check_teacher_of(user, school_id):
+def check_teacher_of(session, user, school_id):
+    """Raise unless `user` teaches at `school_id` and an organizer has approved the school: the
+    one rule every entry, upload, consent form and caption change passes through."""
     if not user.has_role("teacher", school_id=school_id):
         raise NotAllowed("Only your school's teachers can change its entries.")
+    if session.scalar(select(School.status).where(School.id == school_id)) != "approved":
+        raise NotAllowed(
+            "Your school's registration is waiting for the organizers' approval. You can enter "
+            "videos once they have approved it; we will mail you then."
+        )
 
 
 def check_can_change_entry(session, user, entry, now=None):
     """Raise unless `user` may change `entry` now: a teacher of its school, entry still open,
     before the school's deadline."""
-    check_teacher_of(user, entry.school_id)
+    check_teacher_of(session, user, entry.school_id)
     if entry.status in CLOSED_STATUSES:
         raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
     check_submissions_open(session, contest_of(session, entry), entry.school_id, now)
@@ -192,7 +199,7 @@ def _check_draft(session, draft, school_id, entry=None):
 
 def create_entry(session, user, school_id, draft, now=None):
     """A new draft entry for `school_id` by a teacher of that school, while entries are open."""
-    check_teacher_of(user, school_id)
+    check_teacher_of(session, user, school_id)
     title, category, contest, credit = _check_draft(session, draft, school_id)
     check_submissions_open(session, contest, school_id, now)
     entry = Entry(
@@ -227,7 +234,7 @@ def update_entry(session, user, entry, draft, now=None):
 
 def withdraw_entry(session, user, entry, reason=""):
     """A teacher takes an entry out of the contest (a parent withdrew consent, say). Final."""
-    check_teacher_of(user, entry.school_id)
+    check_teacher_of(session, user, entry.school_id)
     if entry.status == "withdrawn":
         raise ValidationError("This entry is already withdrawn.")
     if entry.status == "disqualified":
@@ -244,25 +251,6 @@ def school_teachers(session, school_id):
         .join(RoleGrant, RoleGrant.user_id == User.id)
         .where(RoleGrant.role == "teacher", RoleGrant.school_id == school_id, User.active)
     ).all()
-
-
-def register_school(session, name, district, contact_name, contact_email):
-    """A school a teacher registers; a school of the same name in the same district is refused."""
-    name, district = (name or "").strip(), (district or "").strip()
-    if not name:
-        raise ValidationError("Give your school's name.", field="school_name")
-    if session.scalar(select(School.id).where(School.name == name, School.district == district)):
-        raise ValidationError(
-            f"{name} is already registered. Ask one of its teachers or the organizers to invite "
-            "you instead.",
-            field="school_name",
-        )
-    school = School(
-        name=name, district=district, contact_name=contact_name, contact_email=contact_email
-    )
-    session.add(school)
-    session.flush()
-    return school
 
 
 def tell_school(session, entry, kind, message):
@@ -305,10 +293,10 @@ def receive_video(session, user, entry, asset, started_at, now=None):
 CONSENT_KINDS = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 
 
-def check_can_attach(user, entry):
+def check_can_attach(session, user, entry):
     """Consent forms and captions may be fixed after the deadline (an organizer may send a form
     back then), but never for a closed entry or by another school."""
-    check_teacher_of(user, entry.school_id)
+    check_teacher_of(session, user, entry.school_id)
     if entry.status in CLOSED_STATUSES:
         raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
 
@@ -335,7 +323,7 @@ def _store(session, storage, folder, entry, data, content_type, extension, filen
 
 def attach_consent(session, storage, user, entry, data, filename):
     """Store a signed consent form (a PDF or an image, judged by its content) for review."""
-    check_can_attach(user, entry)
+    check_can_attach(session, user, entry)
     kind = sniff(data) if data else None
     if kind not in CONSENT_KINDS:
         raise ValidationError(
@@ -352,7 +340,7 @@ def attach_consent(session, storage, user, entry, data, filename):
 
 def attach_captions(session, storage, user, entry, data, filename):
     """Store WebVTT captions for the entry (required before publication)."""
-    check_can_attach(user, entry)
+    check_can_attach(session, user, entry)
     try:
         text = validate_captions(data)
     except MediaError as error:

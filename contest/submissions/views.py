@@ -1,10 +1,9 @@
 """The teacher's pages: register a school, the school's entries, consent forms and captions."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth import services as accounts
 from contest.auth.guards import teacher_required
 from contest.contests.models import Category
 from contest.dbtypes import utcnow
@@ -15,6 +14,7 @@ from contest.notices import Notice
 from contest.storage import get_storage
 from contest.storage.base import StorageError
 from contest.submissions import bp
+from contest.submissions import registration as schools
 from contest.submissions import services as entries
 from contest.submissions.forms import (
     CaptionsForm,
@@ -24,6 +24,7 @@ from contest.submissions.forms import (
     WithdrawForm,
 )
 from contest.submissions.models import Entry, School
+from contest.submissions.registration import SchoolRegistration
 
 
 def _attach(form, error):
@@ -64,27 +65,29 @@ def register():
         return redirect(url_for(home))
     form = RegisterSchoolForm()
     if form.validate_on_submit():
+        registration = SchoolRegistration(
+            school_name=form.school_name.data or "",
+            district=form.district.data or "",
+            name=form.name.data or "",
+            email=form.email.data or "",
+            password=form.password.data or "",
+        )
         try:
-            school = entries.register_school(
-                db.session, form.school_name.data, form.district.data, form.name.data,
-                form.email.data,
-            )  # fmt: skip
-            user = accounts.create_user(
-                db.session,
-                form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                roles=[("teacher", school.id)],
-            )
+            schools.queue_registration(db.session, registration)
         except ValidationError as error:
             db.session.rollback()
             _attach(form, error)
         else:
             db.session.commit()
-            login_user(user)
-            flash(f"{school.name} is registered. Create your first entry.", "success")
-            return redirect(url_for("submissions.index"))
+            # One answer for every registration: it must not tell who has an account or which
+            # schools are registered. The mail says what happened, to the address's owner.
+            return redirect(url_for("submissions.registered"))
     return render_template("submissions/register.html", form=form)
+
+
+@bp.route("/register/sent")
+def registered():
+    return render_template("submissions/registered.html")
 
 
 @bp.route("/")
@@ -111,6 +114,7 @@ def index():
     return render_template(
         "submissions/index.html",
         schools=schools,
+        approved=any(school.approved for school in schools),
         entries=school_entries,
         notices=notices,
         contest=contest,
@@ -139,9 +143,15 @@ def create_entry():
     if contest is None:
         flash("There is no contest to enter yet.", "info")
         return redirect(url_for("submissions.index"))
+    approved = db.session.scalars(
+        select(School.id).where(School.id.in_(current_user.school_ids), School.status == "approved")
+    ).all()
+    if not approved:
+        flash("Your school is waiting for the organizers' approval: no entries yet.", "info")
+        return redirect(url_for("submissions.index"))
     form = EntryForm()
     form.category.choices = _categories(contest)
-    school_id = min(current_user.school_ids)
+    school_id = min(approved)
     if form.validate_on_submit():
         try:
             entry = entries.create_entry(db.session, current_user, school_id, _draft(form))

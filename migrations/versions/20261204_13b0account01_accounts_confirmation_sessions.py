@@ -18,8 +18,32 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('email_confirmed_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'),
+                      nullable=False)
+        )
+    # Everyone with an account before confirmation existed keeps a working account.
+    op.execute('UPDATE users SET email_confirmed_at = created_at')
+
+    with op.batch_alter_table('schools', schema=None) as batch_op:
+        # Schools that exist already were let in under the old rules: approved.
+        batch_op.add_column(
+            sa.Column('status', sa.String(length=20), server_default='approved', nullable=False)
+        )
+        batch_op.create_check_constraint(
+            batch_op.f('ck_schools_status_valid'), "status IN ('pending', 'approved')"
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('schools', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_schools_status_valid'), type_='check')
+        batch_op.drop_column('status')
+
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_generation')
+        batch_op.drop_column('email_confirmed_at')

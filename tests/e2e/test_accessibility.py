@@ -109,6 +109,8 @@ PAGES = [
         "reset-link-problem", None, "/auth/reset/not-a-token", "We can't use this link", status=400
     ),
     Page("register-school", None, "/school/register", "Register your school", layout=True),
+    Page("registered", None, "/school/register/sent", "Check your email"),
+    Page("resend-confirmation", None, "/auth/confirm", "Get a new confirmation link"),
     Page("not-found", None, "/no-such-page", page_title(404), status=404, layout=True),
     Page("school-home", "teacher", "/school/", "Entries of {school_name}"),
     Page("entry-new", "teacher", "/school/entries/new", "New entry for {contest_name}"),

@@ -14,7 +14,8 @@ Done outside the browser, as nobody could do it there:
 - on S3 storage (the scale run) the bucket gets the CORS rule docs/deploy.md has operators add.
 
 The teacher is not invited: an invitation for a teacher names an existing school, and a new
-teacher registers their school (and their account) themselves at /school/register.
+teacher registers their school (and their account) themselves at /school/register, confirms the
+address through the mailed link, and the organizer approves the school.
 
 Chromium must be at /usr/bin/chromium (`scripts/ensure-chromium` installs it; `make test` runs
 it). Without it this test fails: it never skips.
@@ -277,7 +278,9 @@ def invite_the_judges(run, organizer):
         expect(accounts.get_by_role("row").filter(has_text=email)).to_contain_text("judge")
 
 
-def register_the_school(run):
+def register_the_school(run, organizer):
+    """The teacher registers, confirms the address through the mailed link (with the password),
+    and waits until the organizer approves the school."""
     page = run.new_page()
     page.goto(run.url("/school/register"))
     expect(heading(page, "Register your school")).to_be_visible()
@@ -288,9 +291,31 @@ def register_the_school(run):
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
     page.get_by_role("button", name="Register school").click()
+    page.wait_for_url(run.url("/school/register/sent"))
+    expect(heading(page, "Check your email")).to_be_visible()
+
+    page.goto(run.url(link_path(run.mail_to(TEACHER).get_content(), "/auth/confirm/")))
+    expect(heading(page, "Confirm your email address")).to_be_visible()
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Confirm my address").click()
     page.wait_for_url(run.url("/school/"))
-    expect_flash(page, "Lincoln Middle School is registered. Create your first entry.")
+    expect_flash(page, "Your email address is confirmed and you are signed in.")
+    waiting = heading(page, "Lincoln Middle School is waiting for approval", level=2)
+    expect(waiting).to_be_visible()
+    expect(page.get_by_role("link", name="New entry")).to_have_count(0)
+
+    organizer.goto(run.url("/admin/"))
+    pending = organizer.get_by_role("table", name="Schools waiting for approval")
+    expect(pending).to_contain_text(TEACHER)
+    pending.get_by_role("button", name="Approve Lincoln Middle School").click()
+    organizer.wait_for_url(run.url("/admin/"))
+    expect_flash(organizer, "Lincoln Middle School is approved; its teachers are told.")
+    approved = run.mail_to(TEACHER)["Subject"]
+    assert approved == "Lincoln Middle School is approved for the PSA Contest"
+
+    page.reload()
     expect(heading(page, "Entries of Lincoln Middle School")).to_be_visible()
+    expect(waiting).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Your school has no entries yet.")
     return page
 
@@ -592,7 +617,7 @@ def test_a_whole_contest_in_the_browser(
     invite_the_judges(run, organizer)
 
     # 3. A teacher registers the school and enters two videos.
-    teacher = register_the_school(run)
+    teacher = register_the_school(run, organizer)
     run.entries = [
         Submission("Think Before You Post", "Cyberbullying", points=5),
         Submission("Your Password Is Yours", "Privacy, Plagiarism & Copyright", points=2),

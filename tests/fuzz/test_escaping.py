@@ -13,7 +13,7 @@ from contest.submissions.models import Entry, School
 from contest.takedown.models import TakedownReport
 from tests import factories
 from tests.factories import PASSWORD, contest_form
-from tests.helpers import csrf_token, page_text, submit
+from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
 
 PAYLOAD = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;"
@@ -85,9 +85,13 @@ def test_school_name_and_district(app, world):
     with app.app_context():
         school = db.session.scalar(select(School).where(School.name == PAYLOAD))
         assert school is not None and school.district == PAYLOAD
-    assert_escaped(client, "/school/")
+    # The teacher confirms the address through the mailed link; the school waits for approval.
+    link = link_path(outbox_messages(app)[-1].get_content(), "/auth/confirm/")
+    assert submit(client, link, {"password": PASSWORD}).status_code == 302
+    assert_escaped(client, "/school/", times=2)
     organizer = app.test_client()
     factories.sign_in(organizer, world.people["organizer"].email)
+    assert_escaped(organizer, "/admin/", times=3)  # the schools waiting for approval
     assert_escaped(organizer, "/admin/people")
     assert_escaped(organizer, "/admin/review/extensions")
 

@@ -100,6 +100,22 @@ def _reset_url(app, world):
     return factories.reset_link_path(app, email)
 
 
+def _confirmation_url(app, world):
+    """A confirmation link per example, for an account of its own waiting for it."""
+    number = len(world.values.setdefault("waiting", []))
+    email = f"waiting{number}@example.org"
+    world.values["waiting"].append(email)
+    factories.make_user(app, email=email, email_confirmed_at=None)
+    token = factories.signed_token(app.config["SECRET_KEY"], "confirmation", {"email": email})
+    return f"/auth/confirm/{token}"
+
+
+def _pending_school_url(app, world):
+    """A pending school per example: rejecting one removes it."""
+    school = factories.make_school(app, status="pending")
+    return f"/admin/schools/{school.id}/reject"
+
+
 def _entry_fields(world):
     return {
         "category": str(world.values["category_id"]),
@@ -203,6 +219,12 @@ FORM_ROUTES = [
     FormRoute("auth.change_password", "teacher_a", _v("/auth/password"),
               lambda w: {"current_password": PASSWORD, "password": "a brand new password",
                          "confirm": "a brand new password"}),
+    FormRoute("auth.confirm_email", "anonymous", _confirmation_url,
+              lambda w: {"password": PASSWORD}, fresh_client=True),
+    FormRoute("auth.resend_confirmation", "anonymous", _v("/auth/confirm"),
+              lambda w: {"email": "teacher.a@example.org"}, fresh_client=True),
+    FormRoute("admin.reject_school", "organizer", _pending_school_url,
+              lambda w: {"reason": "Not a school we know."}),
     FormRoute("admin.people", "organizer", _v("/admin/people"),
               lambda w: {"email": "invitee@example.org", "role": "teacher",
                          "school": str(w.values["school_id"])}),
@@ -529,7 +551,8 @@ def test_every_route_a_form_posts_to_is_fuzzed(app):
     fuzzed |= {"judging.sheet_draft", "judging.sheet_watch"}
     # Nothing but a CSRF token (or file uploads, fuzzed by their own tests): nothing to fuzz.
     no_fields = {
-        "auth.logout", "judging.remove_override", "review.approve", "submissions.dismiss_notice",
+        "auth.logout", "auth.end_sessions", "admin.approve_school",
+        "judging.remove_override", "review.approve", "submissions.dismiss_notice",
         "submissions.upload_consent", "submissions.upload_captions", "voting.confirm",
         "uploads.tus_files", "uploads.s3_start", "uploads.s3_complete",
     }  # fmt: skip

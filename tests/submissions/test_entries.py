@@ -302,10 +302,3 @@ def test_disqualification_needs_a_reason_and_tells_the_school(session, world):
         entries.withdraw_entry(session, world["teacher_a"], entry)
     notice = session.scalar(select(Notice).where(Notice.entry_id == entry.id))
     assert "copyrighted music" in notice.message
-
-
-def test_a_school_name_is_registered_once_per_district(session):
-    entries.register_school(session, "Adams", "North", "Ann", "ann@example.org")
-    with pytest.raises(ValidationError, match="already registered"):
-        entries.register_school(session, " Adams ", "North", "Bob", "bob@example.org")
-    assert entries.register_school(session, "Adams", "South", "Cy", "cy@example.org").id

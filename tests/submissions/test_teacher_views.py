@@ -11,7 +11,7 @@ from contest.extensions import db
 from contest.notices import notify
 from contest.submissions.models import Entry, School
 from tests import factories
-from tests.helpers import csrf_token, page_text, submit
+from tests.helpers import csrf_token, link_path, page_text, submit
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 VTT = b"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nStay safe online.\n"
@@ -33,23 +33,35 @@ def entry_of(app, entry_id):
         return entry
 
 
-def test_a_teacher_registers_a_school_and_lands_signed_in(app, client):
-    open_contest(app)
+def test_a_teacher_registers_a_school_and_enters_once_confirmed_and_approved(
+    app, make_app, smtp_server, restore_job_queue
+):
+    """Registration no longer signs in at once (issue 13): the mailed link confirms the address
+    and an organizer approves the school first (tests/submissions/test_registration.py)."""
+    site = make_app(MAIL_URL=smtp_server.url)
+    open_contest(site)
+    client = site.test_client()
     data = {
         "school_name": "Carver Middle School", "district": "Lakeshore", "name": "Casey",
         "email": "Casey@Carver.example.org", "password": "long enough password",
         "confirm": "long enough password",
     }  # fmt: skip
     response = submit(client, "/school/register", data)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/school/")
-    page = page_text(client.get("/school/"))
-    assert "Carver Middle School" in page and "New entry" in page
-    with app.app_context():
+    assert response.status_code == 302 and response.headers["Location"] == "/school/register/sent"
+    link = link_path(smtp_server.last_body(), "/auth/confirm/")
+    submit(client, link, {"password": "long enough password"})
+    with site.app_context():
         user = db.session.scalar(select(User).where(User.email == "casey@carver.example.org"))
         school = db.session.scalar(select(School).where(School.name == "Carver Middle School"))
         assert user.has_role("teacher", school_id=school.id)
-    again = submit(app.test_client(), "/school/register", {**data, "email": "x@y.org"})
-    assert again.status_code == 200 and "already registered" in page_text(again)
+        assert "New entry" not in page_text(client.get("/school/"))
+        school.status = "approved"
+        db.session.commit()
+    page = page_text(client.get("/school/"))
+    assert "Carver Middle School" in page and "New entry" in page
+    again = submit(site.test_client(), "/school/register", {**data, "email": "x@y.org"})
+    assert again.status_code == 302 and again.headers["Location"] == "/school/register/sent"
+    assert "That school is registered already" in smtp_server.last_body()
 
 
 def test_register_with_bad_input_keeps_what_was_typed(app, client):
