@@ -10,11 +10,19 @@ from email.utils import getaddresses
 
 import pytest
 from hypothesis import given, settings
+from sqlalchemy import func, select
 from wtforms import Form, StringField
 
 from contest import emails
+from contest.auth import services as accounts
+from contest.auth.models import Invitation, User
 from contest.errors import ValidationError
+from contest.extensions import db
+from contest.submissions.models import School
+from contest.takedown.models import TakedownReport
+from tests import factories
 from tests.email_tricks import DOT_ATOM, LABEL, addresses, tricked, with_control
+from tests.helpers import outbox_messages, page_text, submit
 
 PROPERTY = settings(max_examples=150, deadline=None)
 
@@ -137,3 +145,57 @@ def test_the_form_validator_shows_the_form_s_words_and_the_reason(typed, errors)
     form = _Form(_Data(email=typed))
     assert form.validate() == (not errors)
     assert form.email.errors == errors
+
+
+# --- every door an address comes through ---------------------------------------------------
+
+CRAFTED = [
+    "ada@example.org, eve@example.org", "g: eve@example.org;", "Ada <eve@example.org>",
+    "(eve@example.org)ada@example.org", '"ada,eve"@example.org', "ada@[192.0.2.1]",
+]  # fmt: skip
+
+
+def rows(app):
+    with app.app_context():
+        return [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, Invitation, School, TakedownReport)
+        ]
+
+
+@pytest.mark.parametrize("address", CRAFTED)
+def test_every_form_that_takes_an_address_refuses_a_crafted_one(app, people, address):
+    _, entries = factories.make_voting_contest(app)
+    before = rows(app)
+    organizer = app.test_client()
+    factories.sign_in(organizer, people["organizer"].email)
+    registration = {"school_name": "Dewey", "district": "", "name": "Dana", "email": address,
+                    "password": "a long pass phrase", "confirm": "a long pass phrase"}  # fmt: skip
+    pages = [
+        (app.test_client(), "/auth/login", {"email": address, "password": "a long pass"}),
+        (app.test_client(), "/auth/forgot", {"email": address}),
+        (organizer, "/admin/people", {"email": address, "role": "judge", "school": "0"}),
+        (app.test_client(), "/school/register", registration),
+        (app.test_client(), f"/report/{entries[0].id}", {"reason": "privacy",
+                                                          "contact_email": address}),
+    ]  # fmt: skip
+    for client, url, data in pages:
+        response = submit(client, url, data)
+        assert response.status_code in (200, 400), url
+        text = page_text(response)
+        assert "a valid email address" in text or "That is not an email address" in text, url
+    assert rows(app) == before
+    assert outbox_messages(app) == []
+
+
+@pytest.mark.parametrize("address", CRAFTED)
+def test_the_services_and_the_command_line_refuse_a_crafted_address(app, runner, address):
+    with app.app_context():
+        with pytest.raises(ValidationError):
+            accounts.create_user(db.session, address, password="a long pass phrase")
+        with pytest.raises(ValidationError):
+            accounts.invite(db.session, "secret", address, "judge", None, 3600)
+        db.session.rollback()
+    result = runner.invoke(args=["create-admin", address, "--password", "a long pass phrase"])
+    assert result.exit_code != 0 and "is not an email address" in result.output
+    assert rows(app) == [0, 0, 0, 0]

@@ -54,10 +54,6 @@ class ProviderRules:
     default: MailRules
     by_domain: dict  # domain -> MailRules
 
-    @property
-    def providers(self):
-        return list(dict.fromkeys(self.by_domain.values()))
-
 
 @lru_cache(maxsize=4)
 def provider_rules(path=PROVIDERS_FILE):
