@@ -40,7 +40,7 @@ def index():
     )
 
 
-def _pending_school(school_id):
+def _school_or_404(school_id):
     school = db.session.get(School, school_id)
     if school is None:
         abort(404)
@@ -50,7 +50,7 @@ def _pending_school(school_id):
 @bp.route("/schools/<int:school_id>/approve", methods=["POST"])
 @organizer_required
 def approve_school(school_id):
-    school = _pending_school(school_id)
+    school = _school_or_404(school_id)
     if ApproveSchoolForm().validate_on_submit():
         try:
             teachers = schools.approve_school(db.session, current_user, school)
@@ -78,7 +78,7 @@ def approve_school(school_id):
 @bp.route("/schools/<int:school_id>/reject", methods=["POST"])
 @organizer_required
 def reject_school(school_id):
-    school = _pending_school(school_id)
+    school = _school_or_404(school_id)
     form = RejectSchoolForm()
     if form.validate_on_submit():
         name, reason = school.name, (form.reason.data or "").strip()
