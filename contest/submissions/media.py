@@ -429,6 +429,11 @@ class FfmpegFailed(RuntimeError):
         self.reason = reason
 
 
+_CRASHES = (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT)
+# How ffmpeg and its libraries say an allocation failed (ENOMEM; libx264's own words).
+_OUT_OF_MEMORY = (b"Cannot allocate memory", b"malloc of size", b"ut of memory")
+
+
 def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
     """Run the ffmpeg binary with at most `memory_mb` of writable memory, killing it (and its
     process group) after `timeout` seconds; FfmpegFailed, its stderr tail logged, if it fails.
@@ -456,7 +461,7 @@ def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
     timer.start()
     try:
         tail = _read_tail(process.stderr)
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status = os.waitpid(process.pid, 0)
     except BaseException:
         _kill_group(process.pid, killed)
         process.wait()
@@ -469,16 +474,17 @@ def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
         log.warning("ffmpeg (%s) killed at its %ss time limit: %s", what, timeout, _tail(tail))
         raise FfmpegFailed(f"ffmpeg ({what}) ran out of time", reason="time")
     if process.returncode != 0:
-        # An allocation the limit refuses surfaces as one of many errors (or a crash): a
-        # process that failed after using half its limit or more is taken to have run out.
-        near_limit = memory_mb is not None and usage.ru_maxrss * 1024 >= size // 2
-        reason = "memory" if near_limit else "error"
+        # An allocation the limit refuses surfaces as ENOMEM in ffmpeg's errors, or as a crash.
+        # (The child's peak RSS can't tell: it counts the worker's own pages up to the exec.)
+        out_of_memory = memory_mb is not None and (
+            any(sign in tail for sign in _OUT_OF_MEMORY) or process.returncode in _CRASHES
+        )
+        reason = "memory" if out_of_memory else "error"
         log.warning(
-            "ffmpeg (%s) failed with exit code %s (%s, peak %s MB): %s",
+            "ffmpeg (%s) failed with exit code %s (%s): %s",
             what,
             process.returncode,
             reason,
-            usage.ru_maxrss // 1024,
             _tail(tail),
         )
         raise FfmpegFailed(f"ffmpeg ({what}) exited with {process.returncode}", reason=reason)
