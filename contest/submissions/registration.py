@@ -11,16 +11,18 @@ mails the address's owner what happened. Every request does the same work whatev
 """
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from flask import render_template
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from contest import jobs
-from contest.audit import record
+from contest.audit import AuditEvent, record
 from contest.auth import mails as account_mails
 from contest.auth import services as accounts
 from contest.auth.models import RoleGrant, User
+from contest.dbtypes import utcnow
 from contest.errors import ValidationError
 from contest.extensions import db
 from contest.mail import queue_mail
@@ -28,6 +30,10 @@ from contest.notices import notify
 from contest.submissions.models import School
 
 NEW, KNOWN_ADDRESS, KNOWN_SCHOOL = "new", "known address", "known school"
+# Mails about refused registrations, per address (to its owner) or per school (to whoever
+# tried), within the window: more attempts are audited but mail nobody.
+REFUSAL_MAILS = {KNOWN_ADDRESS: 1, KNOWN_SCHOOL: 3}
+REFUSAL_MAIL_WINDOW = timedelta(hours=1)
 
 
 @dataclass
@@ -44,11 +50,13 @@ class SchoolRegistration:
 @dataclass
 class Registered:
     """What a registration did: `kind` is NEW (the school and account made), KNOWN_ADDRESS
-    (`user` already has the address) or KNOWN_SCHOOL (`school` is registered already)."""
+    (`user` already has the address) or KNOWN_SCHOOL (`school` is registered already).
+    `tell` is False when the mail about it would be one too many (see REFUSAL_MAILS)."""
 
     kind: str
     user: User | None = None
     school: School | None = None
+    tell: bool = True
 
 
 def checked(registration):
@@ -123,11 +131,23 @@ def register_school(session, registration, password_hash):
 
 def _refused(session, known, name):
     """Audit a registration that made nothing: organizers can see attempts on a known address
-    or school (no address of the person trying is kept)."""
+    or school (no address of the person trying is kept). The audit trail also bounds the mails
+    such attempts cause, so registering again and again cannot flood a mailbox."""
+    subject = known.user if known.kind == KNOWN_ADDRESS else known.school
+    limit = REFUSAL_MAILS[known.kind]
+    earlier = session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "school.registration_refused",
+            AuditEvent.subject_type == type(subject).__tablename__,
+            AuditEvent.subject_id == subject.id,
+            AuditEvent.at > utcnow() - REFUSAL_MAIL_WINDOW,
+        )
+    )
+    known.tell = earlier < limit
     if known.kind == KNOWN_ADDRESS:
-        record(session, None, "school.registration_refused", known.user, school_name=name)
+        record(session, None, "school.registration_refused", subject, school_name=name)
     else:
-        record(session, None, "school.registration_refused", known.school)
+        record(session, None, "school.registration_refused", subject)
     return known
 
 
@@ -141,6 +161,8 @@ def _known(session, email, name, district):
 
 def _mail(registered, registration, links):
     """What the address's owner learns, by mail: only they see it."""
+    if not registered.tell:
+        return
     if registered.kind == NEW:
         account_mails.confirmation(registered.user, links)
     elif registered.kind == KNOWN_ADDRESS:
