@@ -426,8 +426,9 @@ def without_csrf(body):
 
 @pytest.fixture
 def queued_site(app, make_app, smtp_server, restore_job_queue):
-    """An app whose jobs go to a real SQLite queue that nothing consumes during the requests."""
-    return make_app(MAIL_URL=smtp_server.url, JOBS_IMMEDIATE=False)
+    """An app whose jobs go to a real SQLite queue (in its own instance folder, also in the scale
+    run) that nothing consumes during the requests."""
+    return make_app(MAIL_URL=smtp_server.url, JOBS_IMMEDIATE=False, REDIS_URL=None)
 
 
 def run_queued_jobs():
