@@ -333,6 +333,28 @@ def test_someone_elses_registration_of_my_address_cannot_be_confirmed_without_it
     assert factories.fetch_user(site, "victim@example.org").email_confirmed_at is None
 
 
+def test_mailed_links_name_the_sites_own_host_whatever_the_request_said(site, smtp_server):
+    """A forged Host header must not put its own host into a link a job mails later (the
+    password-reset poisoning attack): SERVER_NAME wins."""
+    factories.make_user(site, email="known@example.org")
+    client = site.test_client()
+    forged = "http://evil.example"
+
+    for path, fields in (
+        ("/auth/forgot", {"email": "known@example.org"}),
+        ("/school/register", form()),
+    ):
+        token = csrf_token(client, f"{forged}{path}")
+        response = client.post(f"{forged}{path}", data={**fields, "csrf_token": token})
+        assert response.status_code == 302
+
+    bodies = [message.get_content() for _, message in smtp_server.messages]
+    assert len(bodies) == 2
+    assert "http://localhost/auth/reset/" in bodies[0]
+    assert "http://localhost/auth/confirm/" in bodies[1]
+    assert not any("evil.example" in body for body in bodies)
+
+
 # --- the organizers' decision --------------------------------------------------------------------
 
 
