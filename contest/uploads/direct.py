@@ -17,7 +17,7 @@ from contest.storage.base import StorageError
 from contest.submissions.models import Entry
 from contest.submissions.services import contest_of
 from contest.uploads import bp, services
-from contest.uploads.views import api_error, hand_over, refusal, user
+from contest.uploads.views import api_error, hand_over, not_stored_yet, refusal, user
 
 # The status for each kind of refused object (see services.check_stored_video).
 REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
@@ -145,14 +145,7 @@ def s3_complete(upload_id):
         db.session.rollback()
         return _storage_trouble(error)
     except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("upload %s joined but not recorded", upload.id)
-        return api_error(
-            503,
-            "Your whole video arrived, but it could not be recorded just now. Nothing is lost: "
-            "send this request again in a minute.",
-            {"Retry-After": "60"},
-        )
+        return not_stored_yet(upload, "send this request again in a minute")
     refused = hand_over(upload, storage)
     return refusal(refused) if refused else _received(upload)
 

@@ -133,9 +133,7 @@ def start_tus_upload(
     contest's limit, or the school's unfinished uploads at their bound (`limits`).
     """
     now = utcnow()
-    check_can_upload_video(session, user, entry, length, now)
-    supersede_unfinished(session, entry, "local", folder=folder)
-    check_school_quota(session, entry, length, now, limits)
+    admit(session, user, entry, length, now, limits, "local", folder=folder)
     upload = _new_upload(
         session,
         user,
@@ -174,6 +172,14 @@ def supersede_unfinished(session, entry, backend, storage=None, folder=None):
     ):
         end_upload(session, upload, storage, folder)
     session.flush()
+
+
+def admit(session, user, entry, length, now, limits, backend, storage=None, folder=None):
+    """The checks before a new upload through `backend`: may this user upload this video to
+    this entry now; the entry's unfinished upload ends; the school's bounds hold."""
+    check_can_upload_video(session, user, entry, length, now)
+    supersede_unfinished(session, entry, backend, storage=storage, folder=folder)
+    check_school_quota(session, entry, length, now, limits)
 
 
 def check_school_quota(session, entry, length, now, limits):
@@ -439,9 +445,7 @@ def start_direct_upload(
     now = utcnow()
     upload_id = secrets.token_hex(16)
     key = video_key(entry.id, upload_id)
-    check_can_upload_video(session, user, entry, length, now)
-    supersede_unfinished(session, entry, "s3", storage=storage)
-    check_school_quota(session, entry, length, now, limits)
+    admit(session, user, entry, length, now, limits, "s3", storage=storage)
     multipart_id = storage.start_multipart(key, declared_type(filetype))
     upload = _new_upload(
         session,

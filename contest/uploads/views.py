@@ -323,16 +323,22 @@ def finish(upload, folder):
             db.session.commit()
             return refusal(error)
         except (StorageError, SQLAlchemyError):
-            db.session.rollback()
-            current_app.logger.exception("upload %s could not be stored", upload.id)
-            return api_error(
-                503,
-                "Your whole video arrived, but it could not be stored just now. Nothing is lost: "
-                "try again in a minute and the upload will finish.",
-                {"Retry-After": "60"},
-            )
+            return not_stored_yet(upload, "try again in a minute and the upload will finish")
     refused = hand_over(upload, storage)
     return refusal(refused) if refused else None
+
+
+def not_stored_yet(upload, what_to_do):
+    """503 for an upload whose every byte arrived but whose storing failed: nothing is deleted,
+    and the client's retry (`what_to_do`) finishes it."""
+    db.session.rollback()
+    current_app.logger.exception("upload %s arrived but could not be stored", upload.id)
+    return api_error(
+        503,
+        f"Your whole video arrived, but it could not be stored just now. Nothing is lost: "
+        f"{what_to_do}.",
+        {"Retry-After": "60"},
+    )
 
 
 def hand_over(upload, storage):
