@@ -49,6 +49,7 @@ def make_app(database_url, tmp_path_factory, scale_services):
         built.append(create_app(TestingConfig, **settings))
         return built[-1]
 
+    build.built = built
     yield build
     for app in built:  # close pooled connections, or the driver warns at exit
         with app.app_context():
@@ -61,6 +62,22 @@ def app(make_app):
     with app.app_context():
         upgrade()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(request):
+    """Apps a test builds give their pooled connections back when it ends: dozens of apps, each
+    keeping a pool for the whole session, would pass PostgreSQL's max_connections. (A disposed
+    engine still works: it connects again when used.)"""
+    if "make_app" not in request.fixturenames:
+        yield
+        return
+    built = request.getfixturevalue("make_app").built
+    before = len(built)
+    yield
+    for app in built[before:]:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
