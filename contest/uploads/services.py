@@ -24,7 +24,7 @@ from contest.storage import storage_for
 from contest.storage.base import StorageError, display_name
 from contest.storage.models import Asset
 from contest.submissions.media import SNIFF_BYTES, VIDEO_KINDS, describe_kind, sniff
-from contest.submissions.models import Entry
+from contest.submissions.models import Entry, School
 from contest.submissions.services import (
     check_can_change_entry,
     check_can_upload_video,
@@ -152,22 +152,23 @@ def start_tus_upload(
 
 
 def _unfinished(session, now):
-    """Unfinished uploads that still hold bytes (not yet expired)."""
-    return select(Upload).where(
-        Upload.asset_id.is_(None), Upload.completed_at.is_(None), Upload.expires_at > now
-    )
+    """Unfinished uploads: their bytes are held until the upload ends (an expired one's until
+    the sweep), so they all count."""
+    return select(Upload).where(Upload.asset_id.is_(None), Upload.completed_at.is_(None))
 
 
 def supersede_unfinished(session, entry, backend, storage=None, folder=None):
     """End `entry`'s unfinished uploads through `backend` ("local": staged in `folder`; "s3":
     parts in `storage`), their bytes at once: an entry has one video, so a new upload replaces
-    one left half-way (a chunk still arriving for it finds it gone)."""
+    one left half-way (a chunk still arriving for it finds it gone). One whose every byte
+    arrived is not abandoned: a retry finishes it (`finish_arrived`)."""
     for upload in session.scalars(
         select(Upload).where(
             Upload.entry_id == entry.id,
             Upload.backend == backend,
             Upload.asset_id.is_(None),
             Upload.completed_at.is_(None),
+            Upload.upload_offset < Upload.length,
         )
     ):
         end_upload(session, upload, storage, folder)
@@ -176,7 +177,10 @@ def supersede_unfinished(session, entry, backend, storage=None, folder=None):
 
 def admit(session, user, entry, length, now, limits, backend, storage=None, folder=None):
     """The checks before a new upload through `backend`: may this user upload this video to
-    this entry now; the entry's unfinished upload ends; the school's bounds hold."""
+    this entry now; the entry's unfinished upload ends; the school's bounds hold. The school's
+    row is locked first (PostgreSQL; SQLite has one writer anyway), so requests sent at once
+    count one after the other."""
+    session.execute(select(School.id).where(School.id == entry.school_id).with_for_update())
     check_can_upload_video(session, user, entry, length, now)
     supersede_unfinished(session, entry, backend, storage=storage, folder=folder)
     check_school_quota(session, entry, length, now, limits)
@@ -376,10 +380,26 @@ def end_upload(session, upload, storage, folder):
     if upload.unfinished:
         if upload.backend == "s3":
             if upload.multipart_id:
-                storage.abort_multipart(upload.staging_key, upload.multipart_id)
+                _abort_or_delete(storage, upload)
         else:
             staging_path(folder, upload).unlink(missing_ok=True)
+            if upload.upload_offset == upload.length and storage is not None:
+                # Moved into storage by a finish whose commit failed: no Asset names it.
+                storage.delete(video_key(upload.entry_id, upload.id))
     session.delete(upload)
+
+
+def _abort_or_delete(storage, upload):
+    """Abort a direct upload's parts; if they were joined already (a completion whose commit
+    failed), delete the object no Asset names instead."""
+    try:
+        storage.abort_multipart(upload.staging_key, upload.multipart_id)
+    except StorageError as error:
+        try:
+            storage.stat(upload.staging_key)
+        except StorageError:
+            raise error from None  # no object either: the abort's error stands
+        storage.delete(upload.staging_key)
 
 
 def remove_expired_uploads(session, storage, folder, now=None):

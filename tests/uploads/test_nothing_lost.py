@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from contest.extensions import db
 from contest.storage.models import Asset
@@ -218,3 +219,37 @@ def test_a_schools_unfinished_uploads_are_bounded_in_bytes(app, login_as, entrie
     # Replacing the entry's own unfinished upload frees what it held.
     assert create(teacher, first.id, 450 * MIB).status_code == 201
     assert create(teacher, second.id, 450 * MIB).status_code == 201
+
+
+def test_an_arrived_upload_is_not_superseded_and_a_cancelled_one_leaves_no_object(
+    app, login_as, entry, data
+):
+    teacher = login_as("teacher_a")
+    location, upload_id = upload_all_but_the_last_chunk(teacher, entry, data)
+    with refused_inserts(app, "assets"):
+        assert patch(teacher, location, len(data) - 1000, data[-1000:]).status_code == 503
+    stored = Path(app.config["INSTANCE_DIR"]) / "media" / "originals" / str(entry.id) / upload_id
+    assert stored.is_file()  # stored, with no Asset yet
+    # A new upload for the entry leaves the arrived one to be finished, not thrown away.
+    assert create(teacher, entry.id, 1000).status_code == 201
+    assert upload_row(app, upload_id) is not None
+    # Cancelling it removes its stored bytes too: no object is left that no Asset names.
+    assert teacher.delete(location, headers={"Tus-Resumable": "1.0.0"}).status_code == 204
+    assert not stored.exists()
+    with app.app_context():
+        assert db.session.scalars(select(Asset)).all() == []
+
+
+def test_expired_unfinished_uploads_count_until_the_sweep_removes_them(
+    app, login_as, entries, monkeypatch, runner
+):
+    from tests.uploads.test_tus import expire
+
+    monkeypatch.setitem(app.config, "UPLOAD_SCHOOL_MAX_UNFINISHED", 1)
+    (first, second, *_), _ = entries
+    teacher = login_as("teacher_a")
+    old = create(teacher, first.id, 1000).headers["Location"]
+    expire(app, old.rsplit("/", 1)[-1])
+    assert create(teacher, second.id, 1000).status_code == 409  # its bytes are still staged
+    assert runner.invoke(args=["uploads-cleanup"]).exit_code == 0
+    assert create(teacher, second.id, 1000).status_code == 201
