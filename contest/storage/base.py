@@ -119,8 +119,10 @@ class Storage(ABC):
         """Begin a multipart upload to `key`; return its upload id."""
         raise StorageError(f"{self.name} storage takes uploads through the app")
 
-    def presign_parts(self, key, upload_id, numbers, expires=3600):
-        """An UploadPart (part number, URL to PUT to) for each part number in `numbers`.
+    def presign_parts(self, key, upload_id, numbers, expires=3600, sizes=None):
+        """An UploadPart (part number, URL to PUT to) for each part number in `numbers`; with
+        `sizes` ({number: bytes}) each URL is signed for exactly that Content-Length, so a
+        client cannot send more than it announced.
 
         Every part but the last must be at least 5 MiB, or completing fails.
         """

@@ -324,7 +324,7 @@ class S3Storage(Storage):
             )
         return answer["UploadId"]
 
-    def presign_parts(self, key, upload_id, numbers, expires=3600):
+    def presign_parts(self, key, upload_id, numbers, expires=3600, sizes=None):
         name = self.object_key(key)
         parts = []
         with self._errors("sign upload links", key):
@@ -337,6 +337,8 @@ class S3Storage(Storage):
                     "UploadId": upload_id,
                     "PartNumber": number,
                 }
+                if sizes is not None:
+                    params["ContentLength"] = sizes[number]  # signed: S3 refuses another size
                 url = self.client.generate_presigned_url(
                     "upload_part", Params=params, ExpiresIn=expires
                 )

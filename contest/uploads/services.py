@@ -493,7 +493,13 @@ def part_links(upload, storage):
     left = int((upload.expires_at - utcnow()).total_seconds())
     seconds = min(max(left, 60), S3_MAX_LINK_SECONDS)
     numbers = part_numbers(upload)
-    return storage.presign_parts(upload.staging_key, upload.multipart_id, numbers, expires=seconds)
+    part_size = upload.upload_metadata["part_size"]
+    # Each link allows exactly its part's size: the school's quota counts what was announced.
+    sizes = dict.fromkeys(numbers, part_size)
+    sizes[numbers[-1]] = upload.length - part_size * (len(numbers) - 1)
+    return storage.presign_parts(
+        upload.staging_key, upload.multipart_id, numbers, expires=seconds, sizes=sizes
+    )
 
 
 def _parts_list(parts, expected):

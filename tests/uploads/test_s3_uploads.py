@@ -4,6 +4,7 @@ PUTs, completion, and the app's own checks of the finished object, which S3 cann
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -302,3 +303,13 @@ def test_a_new_direct_upload_aborts_the_entrys_unfinished_one_and_quotas_apply(
     assert refused.status_code == 413
     assert "unfinished uploads" in refused.json["message"]
     assert len(s3_bucket.open_uploads()) == 1
+
+
+def test_each_part_link_is_signed_for_exactly_its_parts_size(s3_app, people, entry):
+    """S3 refuses a PUT whose Content-Length differs from the signed one, so no client can
+    store more than it announced (which is what the school's quota counts). moto does not
+    check signatures: the test reads what was signed."""
+    teacher = Teacher(s3_app, people["teacher_a"].email, entry.id)
+    plan = start(teacher, entry, 2 * 5 * MIB + 123).json
+    signed = [parse_qs(urlsplit(part["url"]).query) for part in plan["parts"]]
+    assert [query["X-Amz-SignedHeaders"] for query in signed] == [["content-length;host"]] * 3
