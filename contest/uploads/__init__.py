@@ -5,4 +5,4 @@ from flask import Blueprint
 # cli_group=None: its commands are top-level (`flask --app contest uploads-cleanup`).
 bp = Blueprint("uploads", __name__, url_prefix="/uploads", cli_group=None)
 
-from contest.uploads import commands, direct, views  # noqa: E402, F401
+from contest.uploads import commands, direct, page, views  # noqa: E402, F401

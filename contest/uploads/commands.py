@@ -8,7 +8,7 @@ from huey import crontab
 from contest import jobs
 from contest.extensions import db
 from contest.storage import get_storage
-from contest.uploads import bp, services
+from contest.uploads import arrival, bp, services
 
 
 def clean_up_expired_uploads(now=None):
@@ -17,7 +17,7 @@ def clean_up_expired_uploads(now=None):
     (uploads ended, orphaned files removed). Needs an app context."""
     config = current_app.config
     folder = services.staging_dir(config)
-    services.finish_arrived(db.session, get_storage(), folder)
+    arrival.finish_arrived(db.session, get_storage(), folder)
     ended = services.remove_expired_uploads(db.session, get_storage(), folder, now=now)
     orphans = services.remove_orphaned_staged_files(
         db.session, folder, config["UPLOAD_EXPIRY_SECONDS"], now=now
@@ -46,8 +46,8 @@ def _report_unfinished(upload_id, error=None):
 def finish_arrived_upload(upload_id):
     """Finish an upload whose request failed after its bytes arrived (retried by the queue)."""
     folder = services.staging_dir(current_app.config)
-    waiting = services.unfinished_but_arrived(db.session, [upload_id])
-    if waiting and not services.finish_arrived(db.session, get_storage(), folder, [upload_id]):
+    waiting = arrival.unfinished_but_arrived(db.session, [upload_id])
+    if waiting and not arrival.finish_arrived(db.session, get_storage(), folder, [upload_id]):
         raise RuntimeError(f"upload {upload_id} not finished yet")
 
 
@@ -64,4 +64,4 @@ def retry_hand_over(upload_id):
 def finish_arrived_uploads():
     """When a worker starts: finish uploads a crash or failure stopped after their bytes came."""
     folder = services.staging_dir(current_app.config)
-    return services.finish_arrived(db.session, get_storage(), folder)
+    return arrival.finish_arrived(db.session, get_storage(), folder)

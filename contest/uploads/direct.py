@@ -16,10 +16,10 @@ from contest.storage import get_storage
 from contest.storage.base import StorageError
 from contest.submissions.models import Entry
 from contest.submissions.services import contest_of
-from contest.uploads import bp, services
+from contest.uploads import bp, multipart, services
 from contest.uploads.views import api_error, hand_over, not_stored_yet, refusal, user
 
-# The status for each kind of refused object (see services.check_stored_video).
+# The status for each kind of refused object (see multipart.check_stored_video).
 REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
 
 
@@ -36,7 +36,7 @@ def _direct_storage():
 
 
 def _upload_answer(upload, storage, status=200, done=()):
-    parts = services.part_links(upload, storage)
+    parts = multipart.part_links(upload, storage)
     body = {
         "upload_id": upload.id,
         "length": upload.length,
@@ -71,7 +71,7 @@ def s3_start():
     if entry is None:
         return api_error(404, "There is no such entry.")
     try:
-        upload = services.start_direct_upload(
+        upload = multipart.start_direct_upload(
             db.session,
             user(),
             entry,
@@ -135,7 +135,7 @@ def s3_complete(upload_id):
     if upload.asset_id is None and not isinstance(parts, list):
         return api_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
     try:
-        services.store_direct_upload(db.session, upload, parts, storage)
+        multipart.store_direct_upload(db.session, upload, parts, storage)
         db.session.commit()  # the object and its Asset are safe before anything else happens
     except ContestError as error:
         db.session.commit()  # a refused object is deleted and its upload ended

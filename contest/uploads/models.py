@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.dbtypes import UTCDateTime, one_of, utcnow
@@ -45,7 +46,25 @@ class Upload(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    @property
+    @hybrid_property
     def unfinished(self):
         """Bytes still arriving (or abandoned): nothing stored from them yet."""
         return self.asset_id is None and self.completed_at is None
+
+    @unfinished.inplace.expression
+    @classmethod
+    def _unfinished(cls):
+        return and_(cls.asset_id.is_(None), cls.completed_at.is_(None))
+
+    @hybrid_property
+    def arrived_unfinished(self):
+        """Every byte arrived but finishing stopped half-way (stored but the entry not told, or
+        staged whole but not stored): a failure left it, a retry ends it (`arrival`)."""
+        staged_whole = self.backend == "local" and self.upload_offset == self.length
+        return self.completed_at is None and (self.asset_id is not None or staged_whole)
+
+    @arrived_unfinished.inplace.expression
+    @classmethod
+    def _arrived_unfinished(cls):
+        staged_whole = and_(cls.backend == "local", cls.upload_offset == cls.length)
+        return and_(cls.completed_at.is_(None), or_(cls.asset_id.is_not(None), staged_whole))

@@ -1,4 +1,4 @@
-"""Upload endpoints: the teacher's upload page and a tus 1.0.0 server (S3: direct.py).
+"""Upload endpoints: a tus 1.0.0 server (S3: direct.py; the teacher's page: page.py).
 
 The tus endpoints answer any tus client (tuspy, tus-js-client, the page's own upload.js). They
 need the signed-in session of the teacher who started the upload: anyone else's is not found.
@@ -7,24 +7,22 @@ need the signed-in session of the teacher who started the upload: anyone else's 
 import json
 import os
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
-from contest.auth.guards import teacher_required
 from contest.contests.models import Contest
 from contest.dbtypes import whole_number
 from contest.errors import ContestError, NotAllowed, PhaseClosed, page_title
 from contest.extensions import csrf, db
 from contest.storage import get_storage
 from contest.storage.base import StorageError
-from contest.submissions.media import format_duration
 from contest.submissions.models import Entry
-from contest.submissions.services import check_can_change_entry, contest_of, submission_deadline
-from contest.uploads import bp, services, tus
+from contest.submissions.services import contest_of
+from contest.uploads import arrival, bp, services, tus
 from contest.uploads.commands import retry_hand_over
 
 TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
@@ -314,12 +312,12 @@ def finish(upload, folder):
     storage = get_storage()
     if upload.asset_id is None:
         try:
-            services.store_tus_upload(db.session, upload, storage, folder)
+            arrival.store_tus_upload(db.session, upload, storage, folder)
             db.session.commit()
         except ContestError as error:
             # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
             db.session.rollback()
-            services.abandon(db.session, upload, storage, folder)
+            arrival.abandon(db.session, upload, storage, folder)
             db.session.commit()
             return refusal(error)
         except (StorageError, SQLAlchemyError):
@@ -345,7 +343,7 @@ def hand_over(upload, storage):
     """Hand a stored upload to its entry; the refusal if the entry no longer takes it. A failure
     here never undoes the stored upload: it is logged and retried by the job queue."""
     try:
-        return services.deliver(db.session, upload, storage)
+        return arrival.deliver(db.session, upload, storage)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("upload %s stored; its entry is told later", upload.id)
@@ -365,42 +363,3 @@ def terminate(upload):
         services.end_upload(db.session, upload, get_storage(), folder)
     db.session.commit()
     return Response(status=204)
-
-
-# --- the teacher's page ---------------------------------------------------------------------------
-
-
-@bp.route("/entry/<int:entry_id>")
-@teacher_required
-def entry_page(entry_id):
-    """Upload (or replace) an entry's video, with progress, pause and resume."""
-    entry = db.session.get(Entry, entry_id)
-    if entry is None:
-        abort(404)
-    if not current_user.has_role("teacher", school_id=entry.school_id):
-        abort(403)
-    contest = contest_of(db.session, entry)
-    try:
-        check_can_change_entry(db.session, user(), entry)
-        closed_reason = None
-    except ContestError as error:
-        closed_reason = error.message
-    direct = get_storage().direct
-    return render_template(
-        "uploads/entry.html",
-        entry=entry,
-        contest=contest,
-        closed_reason=closed_reason,
-        deadline=submission_deadline(db.session, contest, entry.school_id),
-        max_size=f"{contest.max_bytes / (1024 * 1024):.0f} MB",
-        max_length=format_duration(contest.max_video_seconds),
-        mode="s3" if direct else "tus",
-        endpoint=url_for("uploads.s3_start" if direct else "uploads.tus_files"),
-        chunk_bytes=current_app.config["UPLOAD_BROWSER_CHUNK_BYTES"],
-        entry_url=entry_url(entry),
-    )
-
-
-def entry_url(entry):
-    """Where the teacher goes back to: the entry's own page."""
-    return url_for("submissions.show_entry", entry_id=entry.id)
