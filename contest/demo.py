@@ -25,7 +25,7 @@ from contest.results import publication
 from contest.results import services as results
 from contest.storage import get_storage
 from contest.storage.models import Asset
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry, School
 from contest.submissions.pipeline import process_upload, video_uploaded
 from contest.submissions.services import attach_captions, attach_consent, grant_extension

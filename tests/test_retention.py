@@ -27,7 +27,7 @@ from contest.storage import get_storage
 from contest.storage.base import StorageError
 from contest.storage.models import Asset
 from contest.submissions import services
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import csrf_token, fresh_test_database, page_text

@@ -1,26 +1,19 @@
-"""Video files: recognise them by content, probe, transcode for the web, posters, test clips.
+"""Video files: recognise them by content, probe, transcode for the web, posters, captions.
 
 Flask-free. PyAV reads files (probing, poster frames: structured data, no stderr parsing); the
 ffmpeg binary from the imageio-ffmpeg wheel writes them, in a subprocess bounded in memory,
-threads and time (`Limits`). Every refusal is a MediaError whose message a teacher can act on.
+threads and time (`Limits`, run by `ffmpeg.run_ffmpeg`). Every refusal is a MediaError whose
+message a teacher can act on.
 """
 
-import contextlib
-import functools
 import hashlib
 import logging
-import os
-import resource
-import signal
-import subprocess
-import tempfile
-import threading
 from dataclasses import dataclass, fields
-from functools import cache
 from pathlib import Path
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+
+from contest.submissions.ffmpeg import FfmpegFailed, run_ffmpeg
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +31,6 @@ WEB_MAX_FRAME_RATE = 60
 # What a teacher is told to do with a video too costly to process.
 EXPORT_ADVICE = "Export it at 1080p (1920x1080) or smaller, 60 frames a second at most,"
 # ffmpeg's error output kept for the log: a hostile file can make it write without end.
-STDERR_TAIL_BYTES = 16 * 1024
 _KIND_WORDS = {
     "pdf": "a PDF document",
     "png": "a PNG image",
@@ -412,103 +404,6 @@ def check_video(found, max_seconds):
 # --- writing: transcoding, posters, checksums -----------------------------------------------------
 
 
-@cache
-def ffmpeg_exe():
-    """The ffmpeg binary shipped in the imageio-ffmpeg wheel."""
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-class FfmpegFailed(RuntimeError):
-    """ffmpeg did not finish: `reason` is "time" (killed at its time limit), "memory" (it
-    reached its memory limit) or "error" (it exited with an error)."""
-
-    def __init__(self, message, reason="error"):
-        super().__init__(message)
-        self.reason = reason
-
-
-_CRASHES = (-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT)
-# How ffmpeg and its libraries say an allocation failed (ENOMEM; libx264's own words).
-_OUT_OF_MEMORY = (b"Cannot allocate memory", b"malloc of size", b"ut of memory")
-
-
-def _run_ffmpeg(arguments, timeout, what, memory_mb=None):
-    """Run the ffmpeg binary with at most `memory_mb` of writable memory, killing it (and its
-    process group) after `timeout` seconds; FfmpegFailed, its stderr tail logged, if it fails.
-
-    The limit is RLIMIT_DATA, not RLIMIT_AS: the address space counts glibc's per-thread heap
-    reservations and the 172 MB binary, never used (1.25 GB for a 4K HEVC video that writes
-    0.63 GB). It is set between fork and exec by one call of a C function (no import, no lock,
-    no logging), which is safe in a threaded worker.
-    """
-    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
-    limit = None
-    if memory_mb is not None:
-        size = memory_mb * 1024 * 1024
-        limit = functools.partial(resource.setrlimit, resource.RLIMIT_DATA, (size, size))
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=limit,
-        start_new_session=True,  # its own process group, killed whole at the time limit
-    )
-    killed = threading.Event()
-    timer = threading.Timer(timeout, _kill_group, (process.pid, killed))
-    timer.start()
-    try:
-        tail = _read_tail(process.stderr)
-        _, status = os.waitpid(process.pid, 0)
-    except BaseException:
-        _kill_group(process.pid, killed)
-        process.wait()
-        raise
-    finally:
-        timer.cancel()
-        process.stderr.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if killed.is_set() and process.returncode == -signal.SIGKILL:
-        log.warning("ffmpeg (%s) killed at its %ss time limit: %s", what, timeout, _tail(tail))
-        raise FfmpegFailed(f"ffmpeg ({what}) ran out of time", reason="time")
-    if process.returncode != 0:
-        # An allocation the limit refuses surfaces as ENOMEM in ffmpeg's errors, or as a crash.
-        # (The child's peak RSS can't tell: it counts the worker's own pages up to the exec.)
-        out_of_memory = memory_mb is not None and (
-            any(sign in tail for sign in _OUT_OF_MEMORY) or process.returncode in _CRASHES
-        )
-        reason = "memory" if out_of_memory else "error"
-        log.warning(
-            "ffmpeg (%s) failed with exit code %s (%s): %s",
-            what,
-            process.returncode,
-            reason,
-            _tail(tail),
-        )
-        raise FfmpegFailed(f"ffmpeg ({what}) exited with {process.returncode}", reason=reason)
-
-
-def _kill_group(pid, killed):
-    killed.set()
-    with contextlib.suppress(ProcessLookupError):  # it had just finished
-        os.killpg(pid, signal.SIGKILL)
-
-
-def _read_tail(stream):
-    """Read `stream` to its end, keeping only the last STDERR_TAIL_BYTES."""
-    tail = b""
-    while chunk := stream.read(64 * 1024):
-        tail = (tail + chunk)[-STDERR_TAIL_BYTES:]
-    return tail
-
-
-def _tail(stderr, lines=15):
-    text = (stderr or b"").decode("utf-8", "replace").strip()
-    return "\n".join(text.splitlines()[-lines:]) or "(no output)"
-
-
 def transcode(src, dst, max_height=MAX_HEIGHT, timeout=None, source=None, limits=DEFAULT_LIMITS):
     """Convert `src` to an H.264/AAC MP4 at `dst` that every browser plays; return its Probe.
 
@@ -557,7 +452,7 @@ def transcode(src, dst, max_height=MAX_HEIGHT, timeout=None, source=None, limits
         "-f", "mp4", f"file:{dst}",
     ]  # fmt: skip
     try:
-        _run_ffmpeg(arguments, timeout, "transcode", memory_mb=limits.memory_mb)
+        run_ffmpeg(arguments, timeout, "transcode", memory_mb=limits.memory_mb)
         result = probe(dst, limits)
     except FfmpegFailed as error:
         Path(dst).unlink(missing_ok=True)
@@ -652,78 +547,3 @@ def validate_captions(data, max_bytes=CAPTIONS_MAX_BYTES):
             "“00:00:01.000 --> 00:00:04.000”)."
         )
     return text
-
-
-# --- generated clips for tests and the demo -------------------------------------------------------
-
-PATTERNS = ("testsrc", "testsrc2", "smptebars", "rgbtestsrc", "color")
-_CLIP_CODECS = {
-    ".mp4": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
-    ".mov": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
-    ".webm": ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-c:a", "libopus"],
-    ".mkv": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"],
-    ".avi": ["-c:v", "mpeg4", "-c:a", "libmp3lame"],
-}
-
-
-def make_clip(
-    path,
-    seconds=2,
-    width=320,
-    height=180,
-    pattern="testsrc",
-    colour="navy",
-    tone_hz=440,
-    title=None,
-    fps=25,
-    faststart=True,
-):
-    """Generate a test clip with ffmpeg's lavfi sources (for tests and the demo).
-
-    `pattern` is one of PATTERNS ("color" fills with `colour`); `tone_hz` adds a sine tone (None
-    for a silent clip); `title` is drawn on a card across the middle (Pillow renders it, so no
-    system fonts are needed). The extension picks the container: .mp4 .mov .webm .mkv .avi.
-    """
-    path = Path(path)
-    if pattern not in PATTERNS:
-        raise ValueError(f"pattern must be one of {', '.join(PATTERNS)}")
-    source = (
-        f"color=c={colour}:size={width}x{height}:rate={fps}"
-        if pattern == "color"
-        else f"{pattern}=size={width}x{height}:rate={fps}"
-    )
-    arguments = ["-f", "lavfi", "-i", f"{source}:duration={seconds}"]
-    maps = ["-map", "0:v"]
-    with tempfile.TemporaryDirectory(prefix="clip-") as work:
-        next_input = 1
-        if title:
-            card = Path(work) / "title.png"
-            _title_card(title, width, height).save(card)
-            arguments += ["-i", str(card)]
-            arguments += ["-filter_complex", "[0:v][1:v]overlay=0:0,format=yuv420p[v]"]
-            maps = ["-map", "[v]"]
-            next_input = 2
-        if tone_hz:
-            arguments += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={seconds}"]
-            maps += ["-map", f"{next_input}:a"]
-        codecs = list(_CLIP_CODECS.get(path.suffix.lower(), _CLIP_CODECS[".mp4"]))
-        if path.suffix.lower() in (".mp4", ".mov") and faststart:
-            codecs += ["-movflags", "+faststart"]
-        _run_ffmpeg([*arguments, *maps, *codecs, "-t", str(seconds), str(path)], 120, "make clip")
-    return path
-
-
-def _title_card(title, width, height):
-    """A transparent image with `title` in white on a dark band across the middle."""
-    card = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(card)
-    size = max(10, height // 10)
-    font = ImageFont.load_default(size=size)
-    while size > 10 and draw.textlength(title, font=font) > width * 0.9:
-        size -= 2
-        font = ImageFont.load_default(size=size)
-    band = size * 2
-    top = (height - band) // 2
-    draw.rectangle((0, top, width, top + band), fill=(0, 0, 0, 170))
-    draw.text((width / 2, height / 2), title, font=font, fill="white", anchor="mm")
-    return card

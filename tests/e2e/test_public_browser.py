@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from contest.extensions import db
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests import factories
 from tests.gallery import conftest as gallery_fixtures

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from contest.extensions import db
 from contest.judging import sheets
 from contest.judging.models import Assignment, ScoreSheet
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests import factories
 

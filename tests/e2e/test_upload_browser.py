@@ -15,7 +15,7 @@ import pytest
 from contest.extensions import db
 from contest.storage import storage_for
 from contest.storage.models import Asset
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests import factories
 from tests.uploads.helpers import naive_utc, sha256_of

@@ -39,7 +39,7 @@ from contest.judging.models import Assignment, ScoreSheet
 from contest.judging.sheets import FULL_PLAY_FRACTION
 from contest.results.models import Result
 from contest.storage import get_storage
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from contest.voting.models import Vote
 from tests import factories

@@ -14,7 +14,7 @@ from contest.notices import Notice
 from contest.storage import get_storage
 from contest.storage.models import Asset
 from contest.submissions import pipeline
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests import factories
 

@@ -23,7 +23,7 @@ from contest.audit import AuditEvent
 from contest.extensions import db
 from contest.storage import get_storage
 from contest.submissions import media, pipeline, tasks
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests.helpers import free_port, outbox_messages
 from tests.submissions.conftest import (

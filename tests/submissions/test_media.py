@@ -13,6 +13,8 @@ from PIL import Image
 
 from config import BASE_DIR
 from contest.submissions import media
+from contest.submissions.clips import make_clip
+from contest.submissions.ffmpeg import ffmpeg_exe
 from contest.submissions.media import MediaError
 
 
@@ -65,9 +67,9 @@ def test_sniff_recognises_generated_videos_by_their_bytes(clips, clip, kind):
 
 def test_sniff_recognises_a_transport_stream(tmp_path):
     path = tmp_path / "clip.ts"
-    media.make_clip(tmp_path / "clip.mp4", seconds=0.5)
+    make_clip(tmp_path / "clip.mp4", seconds=0.5)
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-i", str(tmp_path / "clip.mp4")]
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(tmp_path / "clip.mp4")]
         + ["-c", "copy", "-f", "mpegts", str(path)],
         check=True,
     )
@@ -174,7 +176,7 @@ def test_a_portrait_video_keeps_its_shape(clips, tmp_path):
 
 
 def test_a_4k_video_is_scaled_down_to_1080p(tmp_path):
-    media.make_clip(tmp_path / "uhd.mp4", seconds=0.4, width=3840, height=2160, fps=5)
+    make_clip(tmp_path / "uhd.mp4", seconds=0.4, width=3840, height=2160, fps=5)
 
     result = media.transcode(tmp_path / "uhd.mp4", tmp_path / "out.mp4")
 
@@ -183,8 +185,8 @@ def test_a_4k_video_is_scaled_down_to_1080p(tmp_path):
 
 
 def test_scaling_keeps_the_aspect_with_even_sides_and_never_upscales(tmp_path):
-    media.make_clip(tmp_path / "odd.mp4", seconds=0.4, width=1000, height=2000, fps=5)
-    media.make_clip(tmp_path / "small.mp4", seconds=0.4, width=202, height=98, fps=5)
+    make_clip(tmp_path / "odd.mp4", seconds=0.4, width=1000, height=2000, fps=5)
+    make_clip(tmp_path / "small.mp4", seconds=0.4, width=202, height=98, fps=5)
 
     tall = media.transcode(tmp_path / "odd.mp4", tmp_path / "tall.mp4")
     small = media.transcode(tmp_path / "small.mp4", tmp_path / "small-out.mp4")
@@ -196,9 +198,9 @@ def test_scaling_keeps_the_aspect_with_even_sides_and_never_upscales(tmp_path):
 
 def test_transcode_drops_metadata_such_as_location(tmp_path):
     source = tmp_path / "phone.mp4"
-    media.make_clip(tmp_path / "clip.mp4", seconds=0.5)
+    make_clip(tmp_path / "clip.mp4", seconds=0.5)
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-i", str(tmp_path / "clip.mp4"), "-c", "copy"]
+        [ffmpeg_exe(), "-loglevel", "error", "-i", str(tmp_path / "clip.mp4"), "-c", "copy"]
         + ["-metadata", "location=+48.8584+002.2945/", "-metadata", "title=Maya Smith, age 12"]
         + [str(source)],
         check=True,
@@ -214,7 +216,7 @@ def test_transcode_drops_metadata_such_as_location(tmp_path):
 
 
 def test_a_transcode_that_takes_too_long_is_refused_cleanly(tmp_path):
-    media.make_clip(tmp_path / "hd.mp4", seconds=1, width=1280, height=720)
+    make_clip(tmp_path / "hd.mp4", seconds=1, width=1280, height=720)
 
     with pytest.raises(MediaError, match="took longer than"):
         media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", timeout=0.02)
@@ -222,7 +224,7 @@ def test_a_transcode_that_takes_too_long_is_refused_cleanly(tmp_path):
 
 
 def test_transcoding_a_5_second_clip_is_quick(tmp_path):
-    media.make_clip(tmp_path / "five.mp4", seconds=5, width=640, height=360, title="PSA")
+    make_clip(tmp_path / "five.mp4", seconds=5, width=640, height=360, title="PSA")
     started = time.monotonic()
 
     media.transcode(tmp_path / "five.mp4", tmp_path / "out.mp4")
@@ -346,7 +348,7 @@ def raw_avi(tmp_path, header_width=None, header_height=None, size="32x32"):
     """A tiny raw-video AVI; with header sizes, its headers claim that picture size instead."""
     path = tmp_path / "raw.avi"
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", f"color=c=red:s={size}"]
+        [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", f"color=c=red:s={size}"]
         + ["-t", "0.2", "-c:v", "rawvideo", "-pix_fmt", "bgr24", str(path)],
         check=True,
     )
@@ -381,7 +383,7 @@ def test_probe_refuses_absurd_dimensions_in_the_header(tmp_path, width, height):
 
 
 def test_probe_refuses_a_picture_too_small_to_be_a_video(tmp_path):
-    media.make_clip(tmp_path / "tiny.mp4", seconds=0.2, width=8, height=8)
+    make_clip(tmp_path / "tiny.mp4", seconds=0.2, width=8, height=8)
 
     with pytest.raises(MediaError, match=r"8 × 8 pixels, which is not a real video size"):
         media.probe(tmp_path / "tiny.mp4")
@@ -390,7 +392,7 @@ def test_probe_refuses_a_picture_too_small_to_be_a_video(tmp_path):
 def test_probe_refuses_a_sound_only_file(tmp_path):
     path = tmp_path / "sound.mp4"
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.5"]
+        [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.5"]
         + ["-c:a", "aac", str(path)],
         check=True,
     )
@@ -415,7 +417,7 @@ def declared_clip(tmp_path, width, height, fps, frames=2, name="declared.mp4"):
     holds only `frames` frames (an 8192x8192 one takes a fraction of a second)."""
     path = tmp_path / name
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
+        [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
         + ["-i", f"color=c=navy:size={width}x{height}:rate={fps}", "-frames:v", str(frames)]
         + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
         check=True,
@@ -458,7 +460,7 @@ def test_phone_videos_up_to_4k_at_30_fps_pass_the_probe(tmp_path, width, height,
 
 def test_probe_counts_the_frames_a_stream_holds_whatever_its_header_says(tmp_path):
     # A Matroska file whose header says 25 frames a second, then carries 2000 a second.
-    ffmpeg = [media.ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
+    ffmpeg = [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi"]
     x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
     calm, burst = tmp_path / "calm.mkv", tmp_path / "burst.mkv"
     subprocess.run([*ffmpeg, "-i", "color=s=64x64:r=25:d=1", *x264, str(calm)], check=True)
@@ -466,7 +468,7 @@ def test_probe_counts_the_frames_a_stream_holds_whatever_its_header_says(tmp_pat
     (tmp_path / "list.txt").write_text(f"file '{calm}'\nfile '{burst}'\n")
     lying = tmp_path / "lying.mkv"
     subprocess.run(
-        [media.ffmpeg_exe(), "-loglevel", "error", "-f", "concat", "-safe", "0"]
+        [ffmpeg_exe(), "-loglevel", "error", "-f", "concat", "-safe", "0"]
         + ["-i", str(tmp_path / "list.txt"), "-c", "copy", str(lying)],
         check=True,
     )
@@ -577,7 +579,7 @@ def ffmpeg_processes_writing(path):
 
 
 def test_the_time_limit_kills_a_slow_transcode(tmp_path):
-    media.make_clip(tmp_path / "hd.mp4", seconds=2, width=1280, height=720, pattern="testsrc2")
+    make_clip(tmp_path / "hd.mp4", seconds=2, width=1280, height=720, pattern="testsrc2")
     found = media.probe(tmp_path / "hd.mp4")
     limits = media.Limits(max_transcode_seconds=0.3)
     started = time.monotonic()
@@ -594,7 +596,7 @@ def test_the_time_limit_kills_a_slow_transcode(tmp_path):
 
 
 def test_the_memory_limit_stops_an_ffmpeg_that_needs_more(clips, tmp_path):
-    media.make_clip(tmp_path / "hd.mp4", seconds=1, width=1920, height=1080, pattern="testsrc2")
+    make_clip(tmp_path / "hd.mp4", seconds=1, width=1920, height=1080, pattern="testsrc2")
     low = media.Limits(memory_mb=256)  # a 320x180 video needs about 150 MB, 1080p 400 MB
 
     media.transcode(clips["mp4"], tmp_path / "small.mp4", limits=low)
@@ -612,7 +614,7 @@ def test_the_memory_limit_stops_an_ffmpeg_that_needs_more(clips, tmp_path):
 
 
 def test_a_picture_larger_than_the_header_declared_is_not_decoded(tmp_path):
-    media.make_clip(tmp_path / "big.mp4", seconds=0.4, width=1280, height=720)
+    make_clip(tmp_path / "big.mp4", seconds=0.4, width=1280, height=720)
     declared = media.Probe("mp4", "h264", "aac", 0.4, 320, 180, 25.0, 10)  # a header that lies
 
     with pytest.raises(MediaError, match="could not be converted"):
@@ -621,7 +623,7 @@ def test_a_picture_larger_than_the_header_declared_is_not_decoded(tmp_path):
 
 
 def test_the_web_video_runs_at_60_frames_a_second_at_most(tmp_path):
-    media.make_clip(tmp_path / "fast.mp4", seconds=0.5, width=160, height=90, fps=120)
+    make_clip(tmp_path / "fast.mp4", seconds=0.5, width=160, height=90, fps=120)
 
     result = media.transcode(tmp_path / "fast.mp4", tmp_path / "out.mp4")
 
@@ -666,8 +668,8 @@ def test_bad_captions_are_refused(data, message):
 
 
 def test_make_clip_varies_pattern_colour_tone_and_title(tmp_path):
-    bars = media.make_clip(tmp_path / "bars.mp4", seconds=0.5, pattern="smptebars", tone_hz=880)
-    plain = media.make_clip(
+    bars = make_clip(tmp_path / "bars.mp4", seconds=0.5, pattern="smptebars", tone_hz=880)
+    plain = make_clip(
         tmp_path / "plain.mp4", seconds=0.5, pattern="color", colour="maroon", tone_hz=None
     )
 
@@ -678,4 +680,4 @@ def test_make_clip_varies_pattern_colour_tone_and_title(tmp_path):
         red, green, blue = image.convert("RGB").getpixel((160, 90))
     assert red > 100 and green < 40 and blue < 40  # maroon
     with pytest.raises(ValueError, match="pattern must be one of"):
-        media.make_clip(tmp_path / "x.mp4", pattern="mandelbrot")
+        make_clip(tmp_path / "x.mp4", pattern="mandelbrot")

@@ -12,7 +12,7 @@ from contest.errors import NotAllowed
 from contest.extensions import db
 from contest.storage.models import Asset
 from contest.submissions import media, pipeline
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from tests.helpers import outbox_messages
 from tests.submissions.conftest import (

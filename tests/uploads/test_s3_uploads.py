@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from contest.extensions import db
 from contest.storage.models import Asset
-from contest.submissions.media import make_clip
+from contest.submissions.clips import make_clip
 from contest.submissions.models import Entry
 from contest.uploads.models import Upload
 from tests import factories
