@@ -330,9 +330,7 @@ def confirm_email(session, user, password, *, limit, window_seconds, now=None):
     now = now or utcnow()
     try:
         authenticate(session, user.email, password, limit, window_seconds, now, confirmed=False)
-    except Throttled:
-        raise
-    except ValidationError as error:
+    except ValidationError as error:  # Throttled is no ValidationError: it propagates as it is
         raise ValidationError(
             "That is not the password you chose when registering.", field="password"
         ) from error

@@ -88,14 +88,6 @@ def drop_stored(session, upload, storage):
     session.delete(upload)
 
 
-def abandon(session, upload, storage, folder):
-    """End an upload its entry refused before it was stored: its staged bytes, or the object an
-    earlier attempt stored before failing, and its row. The caller commits."""
-    if upload.backend == "local":
-        storage.delete(video_key(upload.entry_id, upload.id))
-    end_upload(session, upload, storage, folder)
-
-
 def deliver(session, upload, storage):
     """Hand a stored upload to its entry and commit; if the entry refuses it, drop it and
     commit. The refusal (ContestError), or None. Database errors propagate, rolled back."""
@@ -136,7 +128,7 @@ def finish_arrived(session, storage, folder, upload_ids=None):
             finished += 1
         except ContestError as error:  # refused before it was stored
             session.rollback()
-            abandon(session, upload, storage, folder)
+            end_upload(session, upload, storage, folder)  # its staged or stored bytes too
             session.commit()
             log.info("arrived upload %s refused: %s", upload_id, error.message)
         except Exception:

@@ -317,7 +317,7 @@ def finish(upload, folder):
         except ContestError as error:
             # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
             db.session.rollback()
-            arrival.abandon(db.session, upload, storage, folder)
+            services.end_upload(db.session, upload, storage, folder)  # staged or stored bytes
             db.session.commit()
             return refusal(error)
         except (StorageError, SQLAlchemyError):
