@@ -138,11 +138,11 @@ def seed(environment, size, codes):
     from config import ProductionConfig
     from contest import create_app
     from contest.contests.services import ContestDraft, create_contest
-    from contest.dbtypes import utcnow
-    from contest.extensions import db
-    from contest.results.models import Result
-    from contest.storage.models import Asset
-    from contest.submissions.models import Entry, School
+    from contest.core.dbtypes import utcnow
+    from contest.core.extensions import db
+    from contest.core.models.assets import Asset
+    from contest.core.models.entries import Entry, School
+    from contest.core.models.results import Result
     from contest.voting import services
     from contest.voting.counting import voter_key
 

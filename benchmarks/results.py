@@ -33,9 +33,9 @@ def build(db, contest_id, entries, start_id):
 
     from sqlalchemy import select
 
-    from contest.contests.models import Category
-    from contest.judging.models import Assignment, Criterion, Rubric, Score, ScoreSheet
-    from contest.submissions.models import Entry
+    from contest.core.models.contests import Category
+    from contest.core.models.entries import Entry
+    from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 
     session = db.session
     categories = session.scalars(select(Category.id).where(Category.contest_id == contest_id)).all()
@@ -82,12 +82,12 @@ def measure(url, runs):
 
     from config import Config
     from contest import create_app
-    from contest.auth.models import User
-    from contest.contests.models import Contest
     from contest.contests.services import ContestDraft, create_contest
-    from contest.extensions import db
+    from contest.core.extensions import db
+    from contest.core.models.accounts import User
+    from contest.core.models.contests import Contest
+    from contest.core.models.entries import School
     from contest.results.services import category_results
-    from contest.submissions.models import School
     from tests.helpers import count_statements
 
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=Path(tempfile.mkdtemp()))

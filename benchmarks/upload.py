@@ -50,10 +50,10 @@ def serve(work, runs):
     from config import Config
     from contest import create_app
     from contest.auth import services as accounts
-    from contest.auth.models import RoleGrant
     from contest.contests.services import ContestDraft, create_contest
-    from contest.extensions import db
-    from contest.submissions.models import Entry, School
+    from contest.core.extensions import db
+    from contest.core.models.accounts import RoleGrant
+    from contest.core.models.entries import Entry, School
 
     app = create_app(
         Config,

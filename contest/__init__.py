@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import config_from_env
-from contest.extensions import csrf, db, limiter, login_manager, migrate
+from contest.core.extensions import csrf, db, limiter, login_manager, migrate
 
 FEATURES = (
     "auth",
@@ -54,7 +54,7 @@ def configure_proxy(app):
 
 
 def configure_extensions(app):
-    from contest import models  # noqa: F401  (every table, for the metadata and Alembic)
+    from contest.core import models  # noqa: F401  (every table, for the metadata and Alembic)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -71,7 +71,9 @@ def configure_blueprints(app):
 
 
 def configure_hooks(app):
-    from contest import caching, cli, errors, jobs, mail, security, storage, templating
+    from contest import cli
+    from contest.core import jobs, mail, storage
+    from contest.web import caching, errors, security, templating
 
     caching.init_app(app)
     mail.init_app(app)

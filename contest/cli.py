@@ -10,11 +10,11 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from contest.auth import services as accounts
-from contest.auth.models import User
-from contest.dbtypes import utcnow
-from contest.emails import parse_address
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.emails import parse_address
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.accounts import User
 from contest.retention import purge_originals_command
 
 

@@ -11,26 +11,26 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from contest.auth.models import User
 from contest.auth.services import create_user, grant_role, hash_password
-from contest.contests.models import Category, Contest
 from contest.contests.services import ContestDraft, create_contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment
+from contest.core.models.voting import Vote, Voter
+from contest.core.storage import get_storage
 from contest.judging import sheets
 from contest.judging.calibration import set_anchors
-from contest.judging.models import Assignment
 from contest.judging.services import assign_judges, judgeable_entries
 from contest.results import publication
 from contest.results import services as results
-from contest.storage import get_storage
-from contest.storage.models import Asset
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry, School
 from contest.submissions.pipeline import process_upload, video_uploaded
 from contest.submissions.services import attach_captions, attach_consent, grant_extension
 from contest.voting import counting
-from contest.voting.models import Vote, Voter
 from contest.voting.services import new_receipt
 
 DEMO_SLUG = "internet-safety-awards"

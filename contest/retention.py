@@ -23,15 +23,15 @@ from flask.cli import with_appcontext
 from huey import crontab
 from sqlalchemy import or_, select, union
 
-from contest import jobs
-from contest.audit import record
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.storage import storage_for
-from contest.storage.base import StorageError
-from contest.storage.models import Asset
-from contest.submissions.models import Entry
+from contest.core import jobs
+from contest.core.audit import record
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.storage import storage_for
+from contest.core.storage.base import StorageError
 
 log = logging.getLogger(__name__)
 

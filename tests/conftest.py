@@ -12,8 +12,9 @@ import pytest
 from flask_migrate import upgrade
 
 from config import TestingConfig
-from contest import caching, create_app
-from contest.extensions import db
+from contest import create_app
+from contest.core.extensions import db
+from contest.web import caching
 from tests import factories
 from tests.helpers import LiveServer, S3Server, SmtpSink, fresh_test_database
 
@@ -165,8 +166,8 @@ def s3_bucket(s3_server):
 @pytest.fixture
 def restore_job_queue():
     """Point the job queue back at the app it served before the test: building an app
-    reconfigures the one module-level queue (contest.jobs)."""
-    from contest import jobs
+    reconfigures the one module-level queue (contest.core.jobs)."""
+    from contest.core import jobs
 
     previous = jobs.huey.flask_app
     yield

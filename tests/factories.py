@@ -8,17 +8,17 @@ from itertools import count
 from sqlalchemy import select
 
 from contest.auth import services as accounts
-from contest.auth.models import RoleGrant, User
-from contest.contests.models import Contest
 from contest.contests.services import ContestDraft, create_contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.judging.models import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
-from contest.notices import notify
-from contest.results.models import Result
-from contest.storage import get_storage
-from contest.storage.models import Asset
-from contest.submissions.models import Entry, School
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
+from contest.core.models.results import Result
+from contest.core.notices import notify
+from contest.core.storage import get_storage
 from tests.helpers import submit
 
 PASSWORD = "correct horse battery staple"
@@ -233,7 +233,7 @@ def make_route_values(app):
 
 def make_takedown_report(app, entry, **fields):
     """An open "report this video" on `entry`."""
-    from contest.takedown.models import TakedownReport
+    from contest.core.models.takedowns import TakedownReport
 
     fields.setdefault("reason", "privacy")
     fields.setdefault("details", "My little brother is in this video.")
@@ -377,7 +377,7 @@ def contest_form(**changes):
 def seed_votes(app, contest, votes):
     """People's Choice votes, each by a new verified voter. `votes` holds dicts: entry (a row),
     and optionally cast_at, network, domain, void_reason. Returns [(vote id, receipt)]."""
-    from contest.voting.models import Vote, Voter
+    from contest.core.models.voting import Vote, Voter
 
     with app.app_context():
         now = utcnow()

@@ -338,7 +338,7 @@ class S3Bucket:
         }
 
     def storage(self):
-        from contest.storage import build_storage
+        from contest.core.storage import build_storage
 
         return build_storage(self.storage_url, self.settings)
 
@@ -409,7 +409,7 @@ class LiveServer:
         self.thread.start()
 
     def stop(self):
-        from contest.extensions import db
+        from contest.core.extensions import db
 
         self.server.shutdown()
         self.server.server_close()

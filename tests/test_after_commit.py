@@ -1,15 +1,15 @@
-"""Side effects after the commit (contest.jobs.after_commit, contest.mail.queue_mail): they run
-once the outermost transaction commits, never for a change that rolls back, and a side effect
-that fails is logged without undoing or hiding the committed change."""
+"""Side effects after the commit (contest.core.jobs.after_commit, contest.core.mail.queue_mail):
+they run once the outermost transaction commits, never for a change that rolls back, and a side
+effect that fails is logged without undoing or hiding the committed change."""
 
 import logging
 
 from sqlalchemy import func, select
 
-from contest.auth.models import User
-from contest.extensions import db
-from contest.jobs import after_commit
-from contest.mail import queue_mail
+from contest.core.extensions import db
+from contest.core.jobs import after_commit
+from contest.core.mail import queue_mail
+from contest.core.models.accounts import User
 from tests.helpers import SmtpSink
 
 

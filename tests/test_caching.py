@@ -4,7 +4,7 @@ import itertools
 
 import redis
 
-from contest.caching import cache, cached, contest_version, invalidate_contest
+from contest.web.caching import cache, cached, contest_version, invalidate_contest
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

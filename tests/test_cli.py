@@ -7,14 +7,14 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from contest import demo
-from contest.auth.models import RoleGrant, User
-from contest.contests.models import Category, Contest
-from contest.extensions import db
-from contest.judging.models import Assignment, Rubric, ScoreSheet
+from contest.core.extensions import db
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Rubric, ScoreSheet
+from contest.core.storage import get_storage
 from contest.judging.rubrics import DEFAULT_RUBRIC
-from contest.storage import get_storage
-from contest.storage.models import Asset
-from contest.submissions.models import Entry, School
 from contest.submissions.services import submission_deadline
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""The one parser of email addresses (contest.emails): one plain address in, or refused.
+"""The one parser of email addresses (contest.core.emails): one plain address in, or refused.
 
 Hypothesis builds addresses and then the tricks RFC 5322 allows around them (comments, quoting,
 escapes, display names, groups, lists, IP literals) and the bytes no address has (controls,
@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from sqlalchemy import func, select
 from wtforms import Form, StringField
 
-from contest import emails
 from contest.auth import services as accounts
-from contest.auth.models import Invitation, User
-from contest.errors import ValidationError
-from contest.extensions import db
-from contest.submissions.models import School
-from contest.takedown.models import TakedownReport
+from contest.core import emails
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation, User
+from contest.core.models.entries import School
+from contest.core.models.takedowns import TakedownReport
 from tests import factories
 from tests.email_tricks import DOT_ATOM, LABEL, addresses, tricked, with_control
 from tests.helpers import outbox_messages, page_text, submit

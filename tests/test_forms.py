@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 import contest
-from contest.extensions import db
-from contest.forms import ONE_LINE_MESSAGE, Form, is_single_line
-from contest.mail import build_message
-from contest.submissions.models import Entry
+from contest.core.extensions import db
+from contest.core.mail import build_message
+from contest.core.models.entries import Entry
+from contest.web.forms import ONE_LINE_MESSAGE, Form, is_single_line
 from tests.helpers import page_text, submit
 from tests.submissions.test_teacher_views import open_contest
 

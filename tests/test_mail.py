@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from config import ConfigError
-from contest.auth.models import Invitation
-from contest.extensions import db, limiter
-from contest.mail import (
+from contest.core.extensions import db, limiter
+from contest.core.mail import (
     MailError,
     MailServer,
     NotOneRecipient,
@@ -21,6 +20,7 @@ from contest.mail import (
     queue_mail,
     send_mail,
 )
+from contest.core.models.accounts import Invitation
 from tests import factories
 from tests.email_tricks import addresses, tricked, with_control
 from tests.helpers import SmtpSink, free_port, outbox_messages, page_text, submit
@@ -103,7 +103,7 @@ def test_a_message_has_the_headers_a_mail_server_expects():
 
 def test_outbox_mode_writes_each_message_to_an_eml_file_and_the_log(make_app, caplog):
     site = make_app()  # MAIL_URL="outbox", the default
-    caplog.set_level(logging.INFO, logger="contest.mail")
+    caplog.set_level(logging.INFO, logger="contest.core.mail")
 
     with site.app_context():
         send_mail("ada@example.org", "First", "The first body.")

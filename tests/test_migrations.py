@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from contest import MIGRATIONS_DIR
-from contest.extensions import db
+from contest.core.extensions import db
 from tests.helpers import fresh_test_database
 
 

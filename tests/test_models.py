@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from contest.models import (
+from contest.core.models import (
     Asset,
     Assignment,
     Category,
@@ -364,7 +364,7 @@ def test_database_refuses_bad_row(session, ids, case):
 
 def test_every_table_has_a_case():
     tested = {model.__tablename__ for model, _, _ in CASES.values()}
-    from contest.extensions import db
+    from contest.core.extensions import db
 
     untested = (
         set(db.metadata.tables) - tested - {"audit_events", "login_failures", "alembic_version"}

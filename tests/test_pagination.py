@@ -2,7 +2,7 @@
 
 from werkzeug.datastructures import MultiDict
 
-from contest.pagination import paginate, requested_page
+from contest.web.pagination import paginate, requested_page
 
 
 def test_pages_hold_per_page_items_and_the_last_the_rest():

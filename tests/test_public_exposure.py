@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.submissions.models import Entry
-from contest.voting.models import Vote, Voter
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.voting import Vote, Voter
 from tests import factories
 from tests.helpers import app_routes, page_text, route_url
 

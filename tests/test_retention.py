@@ -17,18 +17,19 @@ from alembic.operations import Operations
 from flask_migrate import upgrade
 from sqlalchemy import inspect, select
 
-from contest import MIGRATIONS_DIR, jobs, retention
-from contest.audit import AuditEvent
-from contest.auth.models import User
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.storage import get_storage
-from contest.storage.base import StorageError
-from contest.storage.models import Asset
+from contest import MIGRATIONS_DIR, retention
+from contest.core import jobs
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage
+from contest.core.storage.base import StorageError
 from contest.submissions import services
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import csrf_token, fresh_test_database, page_text
 from tests.uploads.helpers import create as tus_create

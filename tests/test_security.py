@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from config import ProductionConfig
 from contest import create_app
-from contest.auth.models import Invitation
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation
+from contest.core.models.contests import Contest
 from tests.factories import contest_form, make_route_values
 from tests.helpers import (
     ROLES,

@@ -1,7 +1,7 @@
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from contest.forms import Form
+from contest.web.forms import Form
 
 
 class ApproveSchoolForm(Form):

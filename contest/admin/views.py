@@ -6,17 +6,17 @@ from sqlalchemy import func, select
 
 from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
-from contest.audit import record
 from contest.auth import services as accounts
 from contest.auth.forms import InvitationForm
 from contest.auth.guards import organizer_required
-from contest.auth.models import Invitation, RoleGrant, User
-from contest.contests.models import Contest
-from contest.errors import ValidationError
-from contest.extensions import db
-from contest.mail import MailError, queue_mail, send_mail
+from contest.core.audit import record
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.mail import MailError, queue_mail, send_mail
+from contest.core.models.accounts import Invitation, RoleGrant, User
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry, School
 from contest.submissions import registration as schools
-from contest.submissions.models import Entry, School
 
 
 @bp.route("/")

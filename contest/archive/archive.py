@@ -45,9 +45,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from contest.archive import reading, scope
 from contest.archive.reading import ArchiveError
 from contest.auth.services import normalise_email
-from contest.dbtypes import UTCDateTime
-from contest.storage import get_storage, storage_for
-from contest.storage.base import CHUNK_SIZE, StorageError, check_key
+from contest.core.dbtypes import UTCDateTime
+from contest.core.storage import get_storage, storage_for
+from contest.core.storage.base import CHUNK_SIZE, StorageError, check_key
 
 FORMAT = "psa-contest-archive"
 FORMAT_VERSION = 1

@@ -3,7 +3,7 @@
 import click
 
 from contest.archive import archive, bp
-from contest.extensions import db
+from contest.core.extensions import db
 
 
 @bp.cli.command("archive-export")

@@ -12,7 +12,7 @@ import logging
 import zipfile
 import zlib
 
-from contest.storage.base import CHUNK_SIZE, StorageError
+from contest.core.storage.base import CHUNK_SIZE, StorageError
 
 log = logging.getLogger(__name__)
 # What reading a damaged or unusual zip member raises: a bad CRC or deflate stream, a truncated

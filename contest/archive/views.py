@@ -5,11 +5,11 @@ import tempfile
 from flask import abort, send_file
 from flask_login import current_user
 
-from contest import audit
 from contest.archive import archive, bp
 from contest.auth.guards import organizer_required
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core import audit
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 
 
 @bp.route("/<int:contest_id>.zip")

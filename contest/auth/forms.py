@@ -9,8 +9,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from contest.auth.services import MIN_PASSWORD_LENGTH
-from contest.emails import EmailAddress
-from contest.forms import Form
+from contest.core.emails import EmailAddress
+from contest.web.forms import Form
 
 _new_password = [
     DataRequired(message="Choose a password."),

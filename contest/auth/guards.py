@@ -5,7 +5,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from contest.extensions import login_manager
+from contest.core.extensions import login_manager
 
 
 def role_required(*roles):

@@ -6,11 +6,11 @@ its links are built from the site the request came to (`request_site`, `external
 from flask import current_app, render_template, request
 from sqlalchemy import select
 
-from contest import jobs
 from contest.auth import services as accounts
-from contest.auth.models import User
-from contest.extensions import db
-from contest.mail import queue_mail
+from contest.core import jobs
+from contest.core.extensions import db
+from contest.core.mail import queue_mail
+from contest.core.models.accounts import User
 
 
 def request_site():

@@ -13,10 +13,10 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
-from contest.dbtypes import utcnow
-from contest.emails import parse_address
-from contest.errors import Throttled, ValidationError
+from contest.core.dbtypes import utcnow
+from contest.core.emails import parse_address
+from contest.core.errors import Throttled, ValidationError
+from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
 
 MIN_PASSWORD_LENGTH = 10
 # Checked when the email is unknown, so a wrong email costs as much time as a wrong password.
@@ -28,7 +28,7 @@ class EmailNotConfirmed(ValidationError):
 
 
 def normalise_email(email):
-    """The form addresses are stored and looked up in (contest.emails.parse_address). What does
+    """The form addresses are stored and looked up in (contest.core.emails.parse_address). What does
     not parse is only trimmed and lower-cased, for look-ups: it can match nothing but an account
     made before addresses were parsed. New addresses go through parse_address itself."""
     try:

@@ -14,9 +14,9 @@ from flask import current_app, flash, session
 from flask_login import logout_user, user_logged_in
 
 from contest.auth import bp
-from contest.auth.models import User
-from contest.dbtypes import utcnow
-from contest.extensions import db, login_manager
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db, login_manager
+from contest.core.models.accounts import User
 
 LAST_SEEN = "_seen"  # seconds since the epoch of the session's last request
 REFRESH_SECONDS = 60

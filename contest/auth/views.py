@@ -6,7 +6,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from contest import jobs
 from contest.auth import bp, mails
 from contest.auth import services as accounts
 from contest.auth.forms import (
@@ -19,9 +18,10 @@ from contest.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
-from contest.auth.models import User
-from contest.errors import Throttled, ValidationError
-from contest.extensions import db
+from contest.core import jobs
+from contest.core.errors import Throttled, ValidationError
+from contest.core.extensions import db
+from contest.core.models.accounts import User
 
 
 def _safe_next(target):

@@ -11,7 +11,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from contest.contests.models import DEFAULT_CATEGORIES, DEFAULT_LICENCE
 from contest.contests.services import (
     LICENCE_LENGTH,
     NAME_LENGTH,
@@ -23,7 +22,8 @@ from contest.contests.services import (
     rule_range,
     time_zones,
 )
-from contest.forms import Form
+from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE
+from contest.web.forms import Form
 
 NOT_A_NUMBER = "Enter a whole number."
 # Browsers send datetime-local values as 2026-03-01T17:00 (seconds when set); people type spaces.

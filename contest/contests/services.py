@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from contest.contests.models import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
-from contest.errors import ValidationError
-from contest.judging.models import Criterion, Rubric
+from contest.core.errors import ValidationError
+from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Criterion, Rubric
 from contest.judging.rubrics import default_rubric
-from contest.submissions.models import Entry
 
 PHASES = (
     ("submissions_open_at", "Submissions open"),

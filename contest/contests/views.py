@@ -4,15 +4,15 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.audit import record
 from contest.auth.guards import organizer_required
-from contest.caching import invalidate_contest
 from contest.contests import bp
 from contest.contests import services as contests
 from contest.contests.forms import CloneContestForm, ContestForm
-from contest.contests.models import Contest
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.audit import record
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.web.caching import invalidate_contest
 
 MEGABYTE = contests.MEGABYTE
 

@@ -5,7 +5,7 @@ contests up here, and only a miss reads the contests table.
 Each process keeps its own copy (caching.local_cache) for CLOCK_SECONDS: a committed change to
 a contest row in this process, through any session, forgets it at once; other processes see the
 change within CLOCK_SECONDS. Takedowns and publication's data go by the contest's version
-(contest.caching), which every process reads afresh.
+(contest.web.caching), which every process reads afresh.
 """
 
 from dataclasses import dataclass, fields
@@ -15,9 +15,9 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from contest.caching import local_cache
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.web.caching import local_cache
 
 KEY = "contest-clocks"
 CLOCK_SECONDS = 2

@@ -8,11 +8,11 @@ for the organizers never leave the organizers' screens.
 
 from sqlalchemy import select
 
-from contest.audit import record
-from contest.errors import NotAllowed, PhaseClosed
-from contest.judging.models import Assignment, ScoreSheet
+from contest.core.audit import record
+from contest.core.errors import NotAllowed, PhaseClosed
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
 from contest.results.services import NOT_RANKED
-from contest.submissions.models import Entry
 
 
 def judges_feedback(session, entry_ids):

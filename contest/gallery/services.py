@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 
 
 def contest_phase(contest, now=None):

@@ -4,15 +4,15 @@ video with its share link, card tags and download. Thin: the rules are in winner
 from flask import Response, abort, render_template
 from sqlalchemy import select
 
-from contest.caching import cached, cached_page
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Contest
+from contest.core.storage.serving import send_asset
 from contest.gallery import bp, winners
 from contest.gallery.clocks import clock_for_slug
 from contest.gallery.services import contest_phase, current_contest
 from contest.results import publication
-from contest.storage.models import Asset
-from contest.storage.serving import send_asset
+from contest.web.caching import cached, cached_page
 
 
 @bp.route("/")

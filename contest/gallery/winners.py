@@ -1,7 +1,7 @@
 """What the public sees of a published contest: its winners by category, the People's Choice,
 each winning video's own page, and the figures anyone can check the results with.
 
-Plain data out (dicts and tuples, picklable for contest.caching), a session in; no Flask.
+Plain data out (dicts and tuples, picklable for contest.web.caching), a session in; no Flask.
 Published means the contest has frozen Result rows and a publication time that has come; a
 hidden (taken down) entry is left out everywhere, and a non-winning entry has no public page.
 """
@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
+from contest.core.dbtypes import utcnow
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.results import Result
 from contest.gallery.feedback import judges_feedback
-from contest.results.models import Result
 from contest.results.publication import RESULT_ORDER, published_payload
-from contest.submissions.models import Entry, School
 from contest.submissions.services import public_credit
 from contest.voting import counting
 

@@ -2,9 +2,9 @@
 
 from sqlalchemy import text
 
-from contest.extensions import db
-from contest.jobs import huey
-from contest.storage import get_storage
+from contest.core.extensions import db
+from contest.core.jobs import huey
+from contest.core.storage import get_storage
 
 
 def check_database():

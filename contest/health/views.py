@@ -2,7 +2,7 @@
 
 from flask import current_app, jsonify
 
-from contest.extensions import db
+from contest.core.extensions import db
 from contest.health import bp
 from contest.health.checks import run_checks
 

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from contest.audit import record
-from contest.contests.models import Category, Contest
-from contest.errors import ValidationError
-from contest.judging.models import Assignment, Criterion, Score, ScoreSheet
+from contest.core.audit import record
+from contest.core.errors import ValidationError
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
 from contest.results.scoring import sheet_score
-from contest.submissions.models import Entry
 
 MAX_ANCHORS = 2
 BIN_WIDTH = 10  # points on the 0-100 scale per histogram bar

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from contest.forms import Form
+from contest.web.forms import Form
 
 
 class CheckboxesField(SelectMultipleField):

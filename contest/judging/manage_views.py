@@ -6,11 +6,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
-from contest.auth.models import User
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
-from contest.errors import ContestError
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.gallery.services import current_contest
 from contest.judging import bp, sheets
 from contest.judging import services as judging
@@ -24,8 +26,6 @@ from contest.judging.manage_forms import (
     RemoveJudgeForm,
     ReopenForm,
 )
-from contest.judging.models import Assignment, Conflict, Criterion
-from contest.submissions.models import Entry, School
 
 
 def _get_or_404(model, row_id):

@@ -14,8 +14,8 @@ from wtforms import Form as RowForm
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from contest.forms import Form
 from contest.judging.rubrics import NAME_LENGTH, CriterionDraft
+from contest.web.forms import Form
 
 NOT_A_NUMBER = "Enter a whole number."
 EMPTY_ROWS = 3  # blank rows offered for new criteria

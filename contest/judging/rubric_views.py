@@ -5,9 +5,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from contest.auth.guards import judge_required, organizer_required
-from contest.contests.models import Category, Contest
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Category, Contest
 from contest.judging import bp, calibration
 from contest.judging import rubrics as rubric_service
 from contest.judging.rubric_forms import EMPTY_ROWS, AnchorsForm, RemoveOverrideForm, RubricForm

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
 
-from contest.audit import record
-from contest.errors import ValidationError
-from contest.judging.models import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.audit import record
+from contest.core.errors import ValidationError
+from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 
 # (name, weight, guidance, a descriptor per level from 1 to 5)
 DEFAULT_RUBRIC = (
@@ -262,7 +262,7 @@ def move_open_sheets(session, contest, rubric_of=None):
     moved, points dropped).
     """
     # Imported here: contests.services imports this module for the default rubric.
-    from contest.submissions.models import Entry
+    from contest.core.models.entries import Entry
 
     rubric_of = rubric_of or (lambda category: rubric_for(session, category))
     categories = {category.id: category for category in contest.categories}

@@ -12,13 +12,13 @@ from flask_login import current_user
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from contest.auth.guards import judge_required
-from contest.contests.models import Category
-from contest.dbtypes import whole_number
-from contest.errors import NotAllowed, ValidationError
-from contest.extensions import db
+from contest.core.dbtypes import whole_number
+from contest.core.errors import NotAllowed, ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment
 from contest.judging import bp, services, sheets
-from contest.judging.models import Assignment
-from contest.submissions.models import Entry
 from contest.uploads.views import api_error
 
 # A submission the database refused (the draft was committed before it was tried: nothing lost).

@@ -1,6 +1,6 @@
 """Judge assignment, conflicts of interest, progress and reminders, over the database.
 
-Plain functions: a session and values in, results or contest.errors out; the caller commits.
+Plain functions: a session and values in, results or contest.core.errors out; the caller commits.
 The planning itself is `contest.judging.assignment.plan_assignments` (no database); these
 functions gather its input from the rows, store its output and audit every change.
 """
@@ -10,10 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from contest.audit import record
-from contest.auth.models import RoleGrant, User
-from contest.contests.models import Category
-from contest.errors import NotAllowed, ValidationError
+from contest.core.audit import record
+from contest.core.errors import NotAllowed, ValidationError
+from contest.core.mail import MailError, send_mail
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Conflict, JudgeCategory
 from contest.judging.assignment import (
     AssignmentReport,
     ConflictInfo,
@@ -24,9 +27,6 @@ from contest.judging.assignment import (
     Plan,
     plan_assignments,
 )
-from contest.judging.models import Assignment, Conflict, JudgeCategory
-from contest.mail import MailError, send_mail
-from contest.submissions.models import Entry, School
 
 __all__ = [
     "AssignmentReport",

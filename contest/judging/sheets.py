@@ -1,6 +1,6 @@
 """A judge's score sheet: open, save drafts, record watch evidence, submit (locks), reopen.
 
-Plain functions: a session, the acting user and values in; `contest.errors` exceptions out. The
+Plain functions: a session, the acting user and values in; `contest.core.errors` exceptions out. The
 caller commits. Autosaves are audited compactly: the first draft and every change to a reopened
 sheet, never each keystroke; submitting and reopening always are.
 """
@@ -9,13 +9,13 @@ import math
 
 from sqlalchemy import select
 
-from contest import audit
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
-from contest.errors import NotAllowed, ValidationError
-from contest.judging.models import Criterion, Score, ScoreSheet
+from contest.core import audit
+from contest.core.dbtypes import utcnow
+from contest.core.errors import NotAllowed, ValidationError
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Criterion, Score, ScoreSheet
 from contest.judging.rubrics import rubric_for
-from contest.submissions.models import Entry
 
 # A judge who played this much of the video has watched it all (players stop a hair early).
 FULL_PLAY_FRACTION = 0.97

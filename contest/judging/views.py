@@ -5,12 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import judge_required
-from contest.contests.models import Category
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
 from contest.judging import bp
-from contest.judging.models import Assignment, ScoreSheet
-from contest.pagination import ROWS_PER_PAGE, paginate, requested_page
-from contest.submissions.models import Entry
+from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
 FILTERS = {"todo": "To do", "done": "Done", "all": "All"}
 

@@ -9,11 +9,11 @@ schools' videos are not left public longer than the contest needs them.
 
 from sqlalchemy import or_, select
 
-from contest.contests.models import Category, Contest
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment
+from contest.core.models.results import Result
 from contest.gallery.services import contest_phase
-from contest.judging.models import Assignment
-from contest.results.models import Result
-from contest.submissions.models import Entry
 
 # The Entry column that holds each kind of file, and whether the public may ever see it.
 PARTS = {

@@ -1,11 +1,11 @@
 from flask import abort
 from flask_login import current_user
 
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.storage.serving import send_asset
 from contest.media import bp
 from contest.media.services import may_view
-from contest.storage.models import Asset
-from contest.storage.serving import send_asset
 
 EXTENSIONS = {"video/mp4": "mp4", "image/jpeg": "jpg", "text/vtt": "vtt", "application/pdf": "pdf"}
 

@@ -6,8 +6,8 @@ from flask import abort, render_template, send_file
 from werkzeug.utils import secure_filename
 
 from contest.auth.guards import organizer_required
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.results import bp, certificates
 
 

@@ -21,10 +21,10 @@ from fpdf import FPDF
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from contest.contests.models import Category
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.models.results import Result
 from contest.judging.services import judgeable_entries
-from contest.results.models import Result
-from contest.submissions.models import Entry, School
 from contest.submissions.services import public_credit
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"

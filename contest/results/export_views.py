@@ -3,10 +3,10 @@
 from flask import Response
 
 from contest.auth.guards import organizer_required
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.storage.base import content_disposition
 from contest.results import bp, exports
-from contest.storage.base import content_disposition
 
 
 def _csv_download(text, filename):

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from contest.contests.models import Category
-from contest.judging.models import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.models.results import Result
 from contest.results import services
-from contest.results.models import Result
-from contest.submissions.models import Entry, School
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

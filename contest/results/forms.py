@@ -3,8 +3,8 @@
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from contest.forms import Form
 from contest.results import publication
+from contest.web.forms import Form
 
 NO_AWARD = ""
 REASON_HELP = "Needed to resolve a tie or to change the ranking's order; it is published."

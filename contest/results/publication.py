@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
-from contest.audit import AuditEvent, record
-from contest.contests.models import Category
-from contest.dbtypes import utcnow
-from contest.errors import ValidationError
-from contest.results.models import Result
-from contest.submissions.models import Entry, School
+from contest.core.audit import AuditEvent, record
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.models.results import Result
 from contest.submissions.services import mail_school, tell_school
 
 PLACES = (1, 2, 3)

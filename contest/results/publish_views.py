@@ -8,16 +8,16 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from contest.audit import AuditEvent
 from contest.auth.guards import organizer_required
-from contest.caching import invalidate_contest
-from contest.contests.models import Contest
-from contest.errors import ContestError
-from contest.extensions import db
-from contest.forms import Form
+from contest.core.audit import AuditEvent
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.results import bp, publication, services
 from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
 from contest.voting import counting
+from contest.web.caching import invalidate_contest
+from contest.web.forms import Form
 
 ALREADY_PUBLISHED = "Someone else published these results just now: see the published results."
 

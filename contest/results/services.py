@@ -5,14 +5,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from contest.auth.models import User
-from contest.contests.models import Category
+from contest.core.models.accounts import User
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
 
 # A module import: judging.calibration imports results.scoring, which loads this package.
 from contest.judging import calibration
-from contest.judging.models import Assignment, Criterion, Score, ScoreSheet
 from contest.results import scoring
-from contest.submissions.models import Entry, School
 
 # Entries out of the running: their sheets are neither ranked nor counted in the figures.
 NOT_RANKED = ("withdrawn", "disqualified", "rejected")

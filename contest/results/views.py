@@ -4,11 +4,11 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.pagination import ROWS_PER_PAGE, paginate, requested_page
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
 from contest.results import bp, scoring, services
-from contest.submissions.models import Entry
+from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
 
 @bp.route("/")

@@ -1,7 +1,7 @@
 from wtforms import DateTimeLocalField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from contest.forms import Form
+from contest.web.forms import Form
 
 
 def _reason(label):

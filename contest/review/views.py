@@ -6,16 +6,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
 from contest.auth.guards import organizer_required
-from contest.contests.models import Category
-from contest.errors import ContestError
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School, SchoolExtension
 from contest.gallery.services import current_contest
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
 from contest.submissions import services as entries
-from contest.submissions.models import Entry, School, SchoolExtension
 
 
 def _entry_or_404(entry_id):

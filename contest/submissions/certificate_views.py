@@ -5,14 +5,14 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from contest.auth.guards import teacher_required
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import School
 
 # A module import: results.certificates loads judging, which loads this package mid-way.
 from contest.results import certificate_views as organizer_views
 from contest.results import certificates
 from contest.submissions import bp
-from contest.submissions.models import School
 
 
 def _my_school_files(school_id, contest_id):

@@ -2,7 +2,7 @@
 turns it into the web video and poster, and the school hears how it went.
 
 Services in this project's sense: a session and ids or rows in, no request and no Flask imports;
-storage (`contest.storage`) and mail (`services.mail_school`) come from the app the caller runs
+storage (`contest.core.storage`) and mail (`services.mail_school`) come from the app the caller runs
 in. The job itself is `contest.submissions.tasks.process_video`, which calls `process_upload`.
 
 The entry's current video stays until a new one is ready. Each outcome is written in one
@@ -19,16 +19,16 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
-from contest.audit import record
-from contest.dbtypes import utcnow
-from contest.errors import NotAllowed
-from contest.jobs import enqueue_after_commit
-from contest.storage import get_storage, storage_for
-from contest.storage.base import StorageError
-from contest.storage.models import Asset
+from contest.core.audit import record
+from contest.core.dbtypes import utcnow
+from contest.core.errors import NotAllowed
+from contest.core.jobs import enqueue_after_commit
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage, storage_for
+from contest.core.storage.base import StorageError
 from contest.submissions import media
 from contest.submissions.media import MediaError
-from contest.submissions.models import Entry
 from contest.submissions.services import contest_of, mail_school, tell_school
 
 log = logging.getLogger(__name__)

@@ -17,17 +17,17 @@ from flask import render_template
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from contest import jobs
-from contest.audit import AuditEvent, record
 from contest.auth import mails as account_mails
 from contest.auth import services as accounts
-from contest.auth.models import RoleGrant, User
-from contest.dbtypes import utcnow
-from contest.errors import ValidationError
-from contest.extensions import db
-from contest.mail import queue_mail
-from contest.notices import notify
-from contest.submissions.models import School
+from contest.core import jobs
+from contest.core.audit import AuditEvent, record
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.mail import queue_mail
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.entries import School
+from contest.core.notices import notify
 
 NEW, KNOWN_ADDRESS, KNOWN_SCHOOL = "new", "known address", "known school"
 # Mails about refused registrations, per address (to its owner) or per school (to whoever

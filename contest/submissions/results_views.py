@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contest.auth.guards import teacher_required
-from contest.caching import invalidate_contest
-from contest.contests.models import Category, Contest
-from contest.errors import ContestError
-from contest.extensions import db
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
 from contest.gallery import feedback, winners
 from contest.submissions import bp
-from contest.submissions.models import Entry, School
+from contest.web.caching import invalidate_contest
 
 
 def _my_school_and_contest(school_id, contest_id):

@@ -1,6 +1,6 @@
 """The rules of entries: who may change what until when, limits, consent, review decisions.
 
-Plain functions: a session and values in, rows or domain errors (contest.errors) out. Mail and
+Plain functions: a session and values in, rows or domain errors (contest.core.errors) out. Mail and
 notices are queued here too, so every decision reaches the teacher the same way whichever
 screen (or CLI) made it.
 """
@@ -15,17 +15,17 @@ from datetime import UTC
 
 from sqlalchemy import func, select
 
-from contest.audit import record
-from contest.auth.models import RoleGrant, User
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
-from contest.errors import NotAllowed, PhaseClosed, ValidationError
-from contest.mail import queue_mail
-from contest.notices import notify
-from contest.storage.base import display_name
-from contest.storage.models import Asset
+from contest.core.audit import record
+from contest.core.dbtypes import utcnow
+from contest.core.errors import NotAllowed, PhaseClosed, ValidationError
+from contest.core.mail import queue_mail
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School, SchoolExtension
+from contest.core.notices import notify
+from contest.core.storage.base import display_name
 from contest.submissions.media import MediaError, sniff, validate_captions
-from contest.submissions.models import Entry, School, SchoolExtension
 
 log = logging.getLogger(__name__)
 

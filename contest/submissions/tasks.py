@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from flask import current_app
 from huey.exceptions import RetryTask
 
-from contest import jobs
-from contest.extensions import db
+from contest.core import jobs
+from contest.core.extensions import db
 from contest.submissions import media, pipeline
 
 

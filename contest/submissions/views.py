@@ -5,14 +5,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import teacher_required
-from contest.contests.models import Category
-from contest.dbtypes import utcnow
-from contest.errors import ContestError, ValidationError
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError, ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry, School
+from contest.core.notices import Notice
+from contest.core.storage import get_storage
+from contest.core.storage.base import StorageError
 from contest.gallery.services import current_contest
-from contest.notices import Notice
-from contest.storage import get_storage
-from contest.storage.base import StorageError
 from contest.submissions import bp
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
@@ -23,7 +24,6 @@ from contest.submissions.forms import (
     RegisterSchoolForm,
     WithdrawForm,
 )
-from contest.submissions.models import Entry, School
 from contest.submissions.registration import SchoolRegistration
 
 

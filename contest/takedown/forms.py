@@ -8,8 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from contest.emails import EmailAddress
-from contest.forms import Form
+from contest.core.emails import EmailAddress
 from contest.takedown.services import (
     DETAILS_MAX,
     EMAIL_MAX,
@@ -17,6 +16,7 @@ from contest.takedown.services import (
     REASON_LABELS,
     REASON_MAX,
 )
+from contest.web.forms import Form
 
 
 class ReportForm(Form):

@@ -1,22 +1,23 @@
 """Takedowns: the public reports a video, organizers hide it (or not), teachers are told.
 
-Plain functions: a session and values in, rows or domain errors (contest.errors) out; the caller
-commits, then invalidates the contest's cached public pages when an entry was hidden or shown.
+Plain functions: a session and values in, rows or domain errors (contest.core.errors) out; the
+caller commits, then invalidates the contest's cached public pages when an entry was hidden or
+shown.
 """
 
 import logging
 
 from sqlalchemy import select
 
-from contest.audit import record
-from contest.auth.models import RoleGrant, User
-from contest.dbtypes import utcnow
-from contest.emails import parse_address
-from contest.errors import ValidationError
-from contest.mail import MailError, send_mail
-from contest.submissions.models import Entry
+from contest.core.audit import record
+from contest.core.dbtypes import utcnow
+from contest.core.emails import parse_address
+from contest.core.errors import ValidationError
+from contest.core.mail import MailError, send_mail
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.entries import Entry
+from contest.core.models.takedowns import REPORT_REASONS, TakedownReport
 from contest.submissions.services import mail_school, tell_school
-from contest.takedown.models import REPORT_REASONS, TakedownReport
 
 log = logging.getLogger(__name__)
 

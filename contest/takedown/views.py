@@ -6,15 +6,15 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from contest.auth.guards import organizer_required
-from contest.caching import invalidate_contest
-from contest.errors import ContestError
-from contest.extensions import db, limiter
+from contest.core.errors import ContestError
+from contest.core.extensions import db, limiter
+from contest.core.models.entries import Entry
+from contest.core.models.takedowns import TakedownReport
 from contest.media.services import publicly_visible
-from contest.submissions.models import Entry
 from contest.submissions.services import contest_of
 from contest.takedown import bp, services
 from contest.takedown.forms import DismissForm, HideAnyForm, HideForm, ReportForm, UnhideForm
-from contest.takedown.models import TakedownReport
+from contest.web.caching import invalidate_contest
 
 
 def _entry_or_404(entry_id):

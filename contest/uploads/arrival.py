@@ -9,15 +9,15 @@ import logging
 
 from sqlalchemy import select
 
-from contest.auth.models import User
-from contest.dbtypes import utcnow
-from contest.errors import ContestError
-from contest.storage import storage_for
-from contest.storage.base import StorageError
-from contest.storage.models import Asset
-from contest.submissions.models import Entry
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError
+from contest.core.models.accounts import User
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.models.uploads import Upload
+from contest.core.storage import storage_for
+from contest.core.storage.base import StorageError
 from contest.submissions.services import check_can_change_entry, receive_video
-from contest.uploads.models import Upload
 from contest.uploads.services import UNKNOWN_TYPE, end_upload, staging_path, video_key
 
 log = logging.getLogger(__name__)

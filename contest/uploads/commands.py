@@ -5,9 +5,9 @@ import click
 from flask import current_app
 from huey import crontab
 
-from contest import jobs
-from contest.extensions import db
-from contest.storage import get_storage
+from contest.core import jobs
+from contest.core.extensions import db
+from contest.core.storage import get_storage
 from contest.uploads import arrival, bp, services
 
 

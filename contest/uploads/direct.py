@@ -10,11 +10,11 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from contest.errors import ContestError
-from contest.extensions import db
-from contest.storage import get_storage
-from contest.storage.base import StorageError
-from contest.submissions.models import Entry
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage
+from contest.core.storage.base import StorageError
 from contest.submissions.services import contest_of
 from contest.uploads import bp, multipart, services
 from contest.uploads.views import api_error, hand_over, not_stored_yet, refusal, user

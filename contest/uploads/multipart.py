@@ -6,13 +6,13 @@ object as S3 could not (size, first bytes) before it is recorded (`arrival`).
 import math
 import secrets
 
-from contest.auth.models import User
-from contest.dbtypes import utcnow
-from contest.errors import ContestError, ValidationError
-from contest.storage.base import StorageError
-from contest.storage.models import Asset
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError, ValidationError
+from contest.core.models.accounts import User
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.storage.base import StorageError
 from contest.submissions.media import SNIFF_BYTES, VIDEO_KINDS, describe_kind, sniff
-from contest.submissions.models import Entry
 from contest.submissions.services import check_can_change_entry, check_video_size, contest_of
 from contest.uploads.arrival import store_asset
 from contest.uploads.services import admit, declared_type, new_upload, video_key

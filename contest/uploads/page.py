@@ -5,11 +5,11 @@ from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from contest.auth.guards import teacher_required
-from contest.errors import ContestError
-from contest.extensions import db
-from contest.storage import get_storage
+from contest.core.errors import ContestError
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage
 from contest.submissions.media import format_duration
-from contest.submissions.models import Entry
 from contest.submissions.services import check_can_change_entry, contest_of, submission_deadline
 from contest.uploads import bp
 from contest.uploads.views import user

@@ -2,7 +2,7 @@
 record its progress, end it, and sweep away abandoned ones. Turning the finished bytes into the
 entry's video is `arrival`; S3's presigned parts are `multipart`.
 
-Flask-free: a session, the user, plain values and a Storage in; rows or contest.errors out. Two
+Flask-free: a session, the user, plain values and a Storage in; rows or contest.core.errors out. Two
 routes lead here: tus through the app (bytes staged in a local folder, then moved into storage)
 and, when the storage is S3, presigned multipart parts the browser PUTs straight to the bucket.
 """
@@ -17,14 +17,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from contest.dbtypes import utcnow
-from contest.errors import ContestError
-from contest.storage.base import StorageError, display_name
-from contest.submissions.models import Entry, School
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError
+from contest.core.models.entries import Entry, School
+from contest.core.models.uploads import Upload
+from contest.core.storage.base import StorageError, display_name
 from contest.submissions.services import (
     check_can_upload_video,
 )
-from contest.uploads.models import Upload
 
 log = logging.getLogger(__name__)
 

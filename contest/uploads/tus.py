@@ -14,8 +14,8 @@ import socket
 import time
 from contextlib import contextmanager
 
-from contest.dbtypes import MAX_BIGINT, whole_number
-from contest.storage.base import CHUNK_SIZE
+from contest.core.dbtypes import MAX_BIGINT, whole_number
+from contest.core.storage.base import CHUNK_SIZE
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "checksum", "expiration")

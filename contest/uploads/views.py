@@ -14,16 +14,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
-from contest.contests.models import Contest
-from contest.dbtypes import whole_number
-from contest.errors import ContestError, NotAllowed, PhaseClosed, page_title
-from contest.extensions import csrf, db
-from contest.storage import get_storage
-from contest.storage.base import StorageError
-from contest.submissions.models import Entry
+from contest.core.dbtypes import whole_number
+from contest.core.errors import ContestError, NotAllowed, PhaseClosed
+from contest.core.extensions import csrf, db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage
+from contest.core.storage.base import StorageError
 from contest.submissions.services import contest_of
 from contest.uploads import arrival, bp, services, tus
 from contest.uploads.commands import retry_hand_over
+from contest.web.errors import page_title
 
 TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 
@@ -32,7 +33,7 @@ TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 
 
 def api_error(status, message, headers=None):
-    """A JSON error body like the site's other API errors (contest.errors)."""
+    """A JSON error body like the site's other API errors (contest.core.errors)."""
     body = {"status": status, "error": page_title(status), "message": message}
     return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.voting import bp, counting, tally
 
 

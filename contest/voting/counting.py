@@ -3,8 +3,8 @@
 from flask import current_app
 from sqlalchemy import select
 
+from contest.core.models.voting import Vote
 from contest.voting import tally
-from contest.voting.models import Vote
 
 
 def voter_key():

@@ -1,12 +1,12 @@
 from wtforms import EmailField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from contest.emails import EmailAddress
-from contest.forms import Form
+from contest.core.emails import EmailAddress
+from contest.web.forms import Form
 
 
 class EmailForm(Form):
-    """The voter's address: exactly one plain address (contest.emails); the service folds its
+    """The voter's address: exactly one plain address (contest.core.emails); the service folds its
     aliases and refuses throwaway domains."""
 
     email = EmailField(

@@ -1,6 +1,6 @@
 """Who a voter is: one mailbox, known to the database only as a keyed hash of its address.
 
-Plain functions. An address is parsed first (contest.emails: exactly one plain address, or
+Plain functions. An address is parsed first (contest.core.emails: exactly one plain address, or
 refused), then the aliases its provider delivers to the same mailbox are folded as
 email_providers.toml says (alias domains, +tags and other sub-addresses, characters a provider
 ignores in names), so one person cannot vote as several.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from disposable_email_domains import blocklist
 
-from contest.emails import INVALID_EMAIL, parse_address
-from contest.errors import ValidationError
+from contest.core.emails import INVALID_EMAIL, parse_address
+from contest.core.errors import ValidationError
 
 PROVIDERS_FILE = Path(__file__).resolve().with_name("email_providers.toml")
 DISPOSABLE_EMAIL = (

@@ -3,8 +3,8 @@
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from contest.forms import Form
 from contest.voting.oversight import NO_REASON, VOID_REASON_LENGTH
+from contest.web.forms import Form
 
 
 def _reason_field():

@@ -6,14 +6,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
-from contest.caching import invalidate_contest
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.gallery.services import current_contest
 from contest.voting import bp, counting, oversight, tally
 from contest.voting.manage_forms import VoidFlagForm, VoidVoteForm
+from contest.web.caching import invalidate_contest
 
 DIGEST_HEADER = "X-Ballot-File-SHA256"
 

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from contest.audit import record
-from contest.contests.models import Category
-from contest.dbtypes import utcnow
-from contest.errors import ValidationError
-from contest.submissions.models import Entry
+from contest.core.audit import record
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
+from contest.core.models.contests import Category
+from contest.core.models.entries import Entry
+from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.voting import anomalies
-from contest.voting.models import Vote, VoteCode, Voter
 
 VOID_REASON_LENGTH = 500
 NO_REASON = "Give a reason for voiding: it is published with the tally."

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from contest.contests.models import Category, Contest
-from contest.dbtypes import utcnow
-from contest.errors import ContestError, PhaseClosed, ValidationError
-from contest.pagination import paginate
-from contest.submissions.models import Entry
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ContestError, PhaseClosed, ValidationError
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.submissions.services import public_credit
 from contest.voting import identity
-from contest.voting.models import Vote, VoteCode, Voter
+from contest.web.pagination import paginate
 
 CODE_DIGITS = 6
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud or copied by hand

@@ -18,20 +18,20 @@ from flask import (
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import select
 
-from contest.caching import cached, cached_page, invalidate_contest
-from contest.contests.models import Contest
-from contest.errors import PhaseClosed, ValidationError
-from contest.extensions import db, limiter
+from contest.core.errors import PhaseClosed, ValidationError
+from contest.core.extensions import db, limiter
+from contest.core.mail import MailError, send_mail
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.voting import Vote, VoteCode
 from contest.gallery.clocks import current_clock
 from contest.gallery.services import current_contest
-from contest.mail import MailError, send_mail
-from contest.pagination import CARDS_PER_PAGE, Page, requested_page
-from contest.submissions.models import Entry
 from contest.submissions.services import public_credit
 from contest.voting import bp, identity, services, tally
 from contest.voting.counting import contest_ballots, voter_key
 from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
-from contest.voting.models import Vote, VoteCode
+from contest.web.caching import cached, cached_page, invalidate_contest
+from contest.web.pagination import CARDS_PER_PAGE, Page, requested_page
 
 # Session keys: the visitor's shuffle seed, the code they are confirming, their receipt.
 SEED, CODE, RECEIPT, ALREADY = "vote_seed", "vote_code_id", "vote_receipt", "vote_already"

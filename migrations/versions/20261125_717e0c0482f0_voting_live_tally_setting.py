@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:02:16.652523
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.

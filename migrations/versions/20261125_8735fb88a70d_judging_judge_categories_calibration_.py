@@ -7,7 +7,7 @@ Create Date: 2026-11-25 10:35:40.946235
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.

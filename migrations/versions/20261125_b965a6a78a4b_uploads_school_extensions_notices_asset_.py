@@ -7,7 +7,7 @@ Create Date: 2026-11-25 09:50:31.045593
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -23,10 +23,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contest_id', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=False),
-    sa.Column('until', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('until', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("reason <> ''", name=op.f('ck_school_extensions_reason_not_empty')),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.id'], name=op.f('fk_school_extensions_contest_id_contests'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['granted_by_id'], ['users.id'], name=op.f('fk_school_extensions_granted_by_id_users'), ondelete='SET NULL'),
@@ -41,8 +41,8 @@ def upgrade():
     sa.Column('entry_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=50), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
-    sa.Column('created_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("message <> ''", name=op.f('ck_notices_message_not_empty')),
     sa.CheckConstraint('user_id IS NOT NULL OR school_id IS NOT NULL', name=op.f('ck_notices_has_recipient')),
     sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_notices_entry_id_entries'), ondelete='CASCADE'),
@@ -66,10 +66,10 @@ def upgrade():
     sa.Column('upload_metadata', sa.JSON(), nullable=False),
     sa.Column('staging_key', sa.String(length=500), nullable=False),
     sa.Column('multipart_id', sa.String(length=255), nullable=True),
-    sa.Column('created_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("backend IN ('local', 's3')", name=op.f('ck_uploads_backend_valid')),
     sa.CheckConstraint("purpose IN ('video')", name=op.f('ck_uploads_purpose_valid')),
     sa.CheckConstraint('expires_at > created_at', name=op.f('ck_uploads_expires_after_creation')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:34:26.060311
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -25,8 +25,8 @@ def upgrade():
     sa.Column('reason', sa.String(length=20), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=False),
-    sa.Column('created_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('resolved_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
@@ -41,7 +41,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_takedown_reports_entry_id'), ['entry_id'], unique=False)
 
     with op.batch_alter_table('contests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('originals_purged_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('originals_purged_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('feedback_public', sa.Boolean(), nullable=False, server_default=sa.false()))

@@ -7,7 +7,7 @@ Create Date: 2026-12-04 22:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -20,7 +20,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column('email_confirmed_at', contest.dbtypes.UTCDateTime(timezone=True), nullable=True)
+            sa.Column('email_confirmed_at', contest.core.dbtypes.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column('session_generation', sa.Integer(), server_default=sa.text('0'),

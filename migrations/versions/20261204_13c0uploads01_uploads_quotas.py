@@ -7,7 +7,7 @@ Create Date: 2026-12-04 22:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import contest.dbtypes
+import contest.core.dbtypes
 
 
 # revision identifiers, used by Alembic.

@@ -9,17 +9,17 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from contest import audit, jobs
-from contest.auth.models import Invitation, RoleGrant
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.judging.models import Conflict, JudgeCategory
-from contest.notices import notify
-from contest.results.models import Result
-from contest.submissions.models import Entry, SchoolExtension
-from contest.takedown.models import TakedownReport
-from contest.voting.models import Vote, VoteCode, Voter
+from contest.core import audit, jobs
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation, RoleGrant
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry, SchoolExtension
+from contest.core.models.judging import Conflict, JudgeCategory
+from contest.core.models.results import Result
+from contest.core.models.takedowns import TakedownReport
+from contest.core.models.voting import Vote, VoteCode, Voter
+from contest.core.notices import notify
 from tests import factories
 from tests.helpers import fresh_test_database, sample_bytes
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from contest.archive import archive
-from contest.extensions import db
-from contest.storage import get_storage
+from contest.core.extensions import db
+from contest.core.storage import get_storage
 
 # Added to every id of an archive, so it never meets the ids of the target's own rows.
 OFFSET = 100_000_000

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, select
 
 from contest.archive import archive
-from contest.audit import AuditEvent
-from contest.auth.models import User
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.storage import get_storage
-from contest.storage.models import Asset
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Contest
+from contest.core.storage import get_storage
 from tests import factories
 from tests.archive.conftest import CAPTIONS, CONSENT, POSTER, VIDEO, make_full_contest
 

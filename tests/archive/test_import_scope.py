@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 
 from contest.archive import archive, reading, scope
-from contest.auth.models import Invitation, RoleGrant, User
 from contest.auth.services import hash_password
-from contest.extensions import db
-from contest.storage import get_storage
-from contest.storage.models import Asset
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation, RoleGrant, User
+from contest.core.models.assets import Asset
+from contest.core.models.voting import Vote, Voter
+from contest.core.storage import get_storage
 from contest.voting.counting import contest_tally
-from contest.voting.models import Vote, Voter
 from tests import factories
 from tests.archive.conftest import make_full_contest
 from tests.archive.crafting import (

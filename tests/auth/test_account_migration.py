@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from contest.extensions import db
+from contest.core.extensions import db
 from tests import factories
 from tests.helpers import fresh_test_database
 

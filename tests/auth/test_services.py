@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from contest.auth import services as accounts
-from contest.auth.models import Invitation, LoginFailure, User
-from contest.errors import Throttled, ValidationError
-from contest.extensions import db
-from contest.submissions.models import School
+from contest.core.errors import Throttled, ValidationError
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation, LoginFailure, User
+from contest.core.models.entries import School
 from tests import factories
 from tests.helpers import tamper
 

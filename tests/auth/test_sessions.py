@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from contest.auth import services as accounts
 from contest.auth import sessions
-from contest.auth.models import User
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import User
 from tests import factories
 from tests.helpers import page_text, session_cookie, submit
 

@@ -6,9 +6,9 @@ from urllib.parse import quote, urlencode
 import pytest
 from sqlalchemy import func, select
 
-from contest.auth.models import Invitation, LoginFailure, User
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import Invitation, LoginFailure, User
 from tests import factories
 from tests.helpers import (
     csrf_token,

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contest.contests.models import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
 from contest.contests.services import (
     PHASE_ORDER,
     PHASES,
@@ -19,10 +18,11 @@ from contest.contests.services import (
     latest_rubrics,
     update_contest,
 )
-from contest.errors import ValidationError
-from contest.judging.models import Rubric
+from contest.core.errors import ValidationError
+from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Rubric
 from contest.judging.rubrics import DEFAULT_RUBRIC
-from contest.submissions.models import Entry
 from tests import factories
 
 DEFAULT_NAMES = ["Cyberbullying", "Privacy, Plagiarism & Copyright", "Online Predators"]

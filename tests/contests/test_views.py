@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.judging.models import Rubric
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.judging import Rubric
 from tests import factories
 from tests.factories import contest_form
 from tests.helpers import page_text, submit

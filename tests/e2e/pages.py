@@ -10,8 +10,12 @@ from pathlib import Path
 import axe_playwright_python
 from sqlalchemy import select
 
-from contest.auth.models import User
-from contest.contests.models import Category, Contest
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment
+from contest.core.models.results import Result
 from contest.demo import (
     DEMO_PASSWORD,
     DEMO_SLUG,
@@ -22,10 +26,6 @@ from contest.demo import (
     seed_demo_judging,
     seed_demo_videos,
 )
-from contest.extensions import db
-from contest.judging.models import Assignment
-from contest.results.models import Result
-from contest.submissions.models import Entry, School
 
 AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"

@@ -15,8 +15,8 @@ import pytest
 from flask_migrate import upgrade
 from playwright.sync_api import expect, sync_playwright
 
-from contest.errors import page_title
-from contest.extensions import limiter
+from contest.core.extensions import limiter
+from contest.web.errors import page_title
 from tests.e2e import pages
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers import LiveServer, fresh_test_database, outbox_messages
@@ -25,7 +25,7 @@ from tests.helpers import LiveServer, fresh_test_database, outbox_messages
 @pytest.fixture(scope="module")
 def live(make_app, tmp_path_factory, worker_id):
     """The demo on its own database (the per-test clean-up leaves it alone), served live."""
-    from contest import jobs
+    from contest.core import jobs
 
     url = fresh_test_database(tmp_path_factory.mktemp("a11y"), worker_id, purpose="a11y")
     previous_queue_app = jobs.huey.flask_app

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests import factories
 from tests.gallery import conftest as gallery_fixtures
 from tests.results.test_publication import make_ready, publish

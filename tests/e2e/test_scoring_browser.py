@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
 from contest.judging import sheets
-from contest.judging.models import Assignment, ScoreSheet
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests import factories
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from contest.extensions import db
-from contest.storage import storage_for
-from contest.storage.models import Asset
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.storage import storage_for
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests import factories
 from tests.uploads.helpers import naive_utc, sha256_of
 

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from contest.extensions import db, limiter
-from contest.voting.models import Vote
+from contest.core.extensions import db, limiter
+from contest.core.models.voting import Vote
 from tests import factories
 from tests.helpers import outbox_messages
 

@@ -32,16 +32,16 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from contest.caching import invalidate_contest
-from contest.contests.models import Contest
-from contest.extensions import db, limiter
-from contest.judging.models import Assignment, ScoreSheet
+from contest.core.extensions import db, limiter
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
+from contest.core.models.results import Result
+from contest.core.models.voting import Vote
+from contest.core.storage import get_storage
 from contest.judging.sheets import FULL_PLAY_FRACTION
-from contest.results.models import Result
-from contest.storage import get_storage
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
-from contest.voting.models import Vote
+from contest.web.caching import invalidate_contest
 from tests import factories
 from tests.helpers import link_path
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.extensions import db, limiter
-from contest.judging.models import Assignment, Conflict, ScoreSheet
-from contest.submissions.models import Entry
+from contest.core.extensions import db, limiter
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, Conflict, ScoreSheet
 from tests import factories
 from tests.uploads.helpers import naive_utc
 

@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from contest.contests.models import Category, Contest
-from contest.extensions import db
-from contest.judging.models import Criterion, ScoreSheet
-from contest.submissions.models import Entry, School
-from contest.takedown.models import TakedownReport
+from contest.core.extensions import db
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Criterion, ScoreSheet
+from contest.core.models.takedowns import TakedownReport
 from tests import factories
 from tests.factories import PASSWORD, contest_form
 from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
@@ -165,7 +165,7 @@ def public_entry(app, world):
 
 
 def test_takedown_details_and_the_public_entry_pages(app, login_as, public_entry):
-    from contest.extensions import limiter
+    from contest.core.extensions import limiter
 
     limiter.reset()
     public = app.test_client()

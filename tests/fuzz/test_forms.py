@@ -17,10 +17,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.judging.models import ScoreSheet
-from contest.submissions.models import Entry
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import ScoreSheet
 from tests import factories
 from tests.factories import PASSWORD, contest_form
 from tests.fuzz import ANY_CHAR, FUZZ, hostile_number, hostile_text, hostile_value

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from contest import jobs
+from contest.core import jobs
 from tests import factories
 from tests.fuzz import ANY_CHAR, FUZZ, hostile_number, hostile_text
 from tests.fuzz.conftest import all_ids, snapshot

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.judging.models import Assignment, ScoreSheet
-from contest.submissions.models import Entry
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
 from tests import factories
 from tests.results import conftest as results_fixtures
 from tests.results.test_publication import make_ready, publish
@@ -79,7 +79,7 @@ def refreshed(app, model, row_id):
 
 def close_voting(app, contest, hours_ago=1):
     """Move the contest's vote into the past (it opened a day before it closed)."""
-    from contest.contests.models import Contest
+    from contest.core.models.contests import Contest
 
     with app.app_context():
         row = db.session.get(Contest, contest.id)

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.gallery.clocks import clock_for_slug, current_clock
 from tests.factories import make_contest
 from tests.helpers import count_statements

@@ -4,10 +4,10 @@ on its winners page with every category's places and the People's Choice."""
 from sqlalchemy import select
 
 from contest import demo
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.results.models import Result
-from contest.submissions.models import Entry
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.results import Result
 from tests.helpers import page_text
 
 

@@ -11,14 +11,14 @@ from flask import url_for
 from markupsafe import escape
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.caching import invalidate_contest
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
 from contest.results import publication
-from contest.submissions.models import Entry
 from contest.voting.manage_views import DIGEST_HEADER
+from contest.web.caching import invalidate_contest
 from tests import factories
 from tests.gallery.conftest import FEEDBACK, PRIVATE, VIDEO, close_voting, give_media
 from tests.helpers import page_text

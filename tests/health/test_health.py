@@ -1,6 +1,6 @@
 """/health names the part that is down; /ping answers without touching anything."""
 
-from contest.extensions import db
+from contest.core.extensions import db
 from tests.helpers import S3Server, count_statements
 
 

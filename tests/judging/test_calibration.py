@@ -7,14 +7,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.dbtypes import utcnow
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, Score, ScoreSheet
 from contest.judging import calibration
-from contest.judging.models import Assignment, Score, ScoreSheet
 from contest.judging.rubrics import newest_rubric
-from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import page_text, submit
 

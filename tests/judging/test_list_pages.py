@@ -3,9 +3,9 @@ queries that does not grow with the assignments."""
 
 import re
 
-from contest.extensions import db
-from contest.judging.models import Assignment
-from contest.pagination import ROWS_PER_PAGE
+from contest.core.extensions import db
+from contest.core.models.judging import Assignment
+from contest.web.pagination import ROWS_PER_PAGE
 from tests import factories
 from tests.helpers import count_statements, page_text
 

@@ -6,14 +6,14 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
-from contest.auth.models import User
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, Conflict, JudgeCategory, Rubric, ScoreSheet
 from contest.judging import services as judging
-from contest.judging.models import Assignment, Conflict, JudgeCategory, Rubric, ScoreSheet
-from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
 
@@ -363,7 +363,7 @@ def test_declaring_a_conflict_replaces_the_judge_on_that_schools_entries(app, fi
 
 
 def test_only_an_assigned_judge_may_declare_a_conflict(app, field):
-    from contest.errors import NotAllowed
+    from contest.core.errors import NotAllowed
 
     with app.app_context():
         judge = db.session.get(User, field.judges[1].id)

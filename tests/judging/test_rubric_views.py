@@ -6,9 +6,9 @@ import html
 import pytest
 from sqlalchemy import select
 
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.judging.models import Assignment, Rubric, ScoreSheet
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.judging import Assignment, Rubric, ScoreSheet
 from contest.judging.rubrics import newest_rubric
 from tests import factories
 from tests.helpers import page_text, submit

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
 from contest.contests.services import ContestDraft, create_contest
-from contest.errors import ValidationError
-from contest.judging.models import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.audit import AuditEvent
+from contest.core.errors import ValidationError
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 from contest.judging.rubrics import (
     CriterionDraft,
     newest_rubric,
@@ -19,7 +20,6 @@ from contest.judging.rubrics import (
     scoring_started,
     submitted_sheets,
 )
-from contest.submissions.models import Entry, School
 from tests.factories import add_user
 
 SUBMITTED_AT = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)

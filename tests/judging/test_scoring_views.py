@@ -6,10 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, Conflict, Criterion, Score, ScoreSheet
 from contest.judging import sheets
-from contest.judging.models import Assignment, Conflict, Criterion, Score, ScoreSheet
-from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import csrf_token, page_text, submit
 
@@ -259,7 +259,7 @@ def test_submitting_an_incomplete_sheet_keeps_the_draft_and_names_what_is_missin
 
 def test_full_play_is_required_when_the_contest_says_so(app, judging, judge):
     with app.app_context():
-        from contest.contests.models import Contest
+        from contest.core.models.contests import Contest
 
         db.session.get(Contest, judging.contest.id).require_full_play = True
         db.session.commit()

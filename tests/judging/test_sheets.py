@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
 from contest.contests.services import ContestDraft, create_contest
-from contest.errors import NotAllowed, ValidationError
+from contest.core.audit import AuditEvent
+from contest.core.errors import NotAllowed, ValidationError
+from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment, Criterion, Rubric
 from contest.judging import sheets
-from contest.judging.models import Assignment, Criterion, Rubric
 from contest.judging.sheets import (
     SheetLocked,
     merge_ranges,
@@ -20,7 +21,6 @@ from contest.judging.sheets import (
     sheet_for,
     submit_sheet,
 )
-from contest.submissions.models import Entry, School
 from tests.factories import add_user
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)

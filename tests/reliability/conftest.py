@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from contest.extensions import db
+from contest.core.extensions import db
 from tests.helpers import folder_messages, free_port
 
 # The database refuses to mark a score sheet submitted (any other change goes through).

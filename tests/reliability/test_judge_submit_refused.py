@@ -7,10 +7,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.judging import Assignment, ScoreSheet
 from contest.judging import sheets
-from contest.judging.models import Assignment, ScoreSheet
 from tests import factories
 from tests.helpers import page_text, submit
 

@@ -13,8 +13,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 import requests
 from sqlalchemy import select
 
-from contest.extensions import db
-from contest.voting.models import Vote
+from contest.core.extensions import db
+from contest.core.models.voting import Vote
 from tests import factories
 from tests.factories import make_voting_contest
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest.audit import AuditEvent
-from contest.extensions import db
-from contest.storage.models import Asset
-from contest.submissions.models import Entry
-from contest.uploads.models import Upload
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.models.uploads import Upload
 from tests import factories
 from tests.helpers import S3_TEST_SETTINGS, csrf_token, free_port, page_text
 

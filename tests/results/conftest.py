@@ -3,8 +3,8 @@ not count."""
 
 import pytest
 
-from contest.extensions import db
-from contest.submissions.models import Entry
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
 from tests import factories
 
 # On the test rubric (Message weight 3, Craft weight 1, both 0-4) a sheet scores

@@ -6,13 +6,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.contests.models import Contest
-from contest.errors import ValidationError
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.errors import ValidationError
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.results import Result
 from contest.results import publication, services
-from contest.results.models import Result
-from contest.submissions.models import Entry
 from contest.voting import counting
 from tests import factories
 from tests.helpers import page_text

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
 from contest.results import certificates
 from contest.results.certificates import Certificate
-from contest.submissions.models import Entry
 from contest.submissions.services import public_credit
 from tests import factories
 from tests.helpers import page_text

@@ -6,12 +6,12 @@ from statistics import mean, pstdev
 
 import pytest
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.judging.models import ScoreSheet
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.judging import ScoreSheet
+from contest.core.models.results import Result
 from contest.results import exports, services
-from contest.results.models import Result
 from tests import factories
 
 

@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.judging.models import Score, ScoreSheet
-from contest.notices import Notice
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.judging import Score, ScoreSheet
+from contest.core.models.results import Result
+from contest.core.notices import Notice
 from contest.results import publication, services
-from contest.results.models import Result
 from contest.results.publication import EntryFacts, PublicationProblems
 from contest.results.services import CategoryResults, RankingRow
-from contest.submissions.models import Entry
 from contest.voting import counting
 from contest.voting.tally import Tally
 from tests import factories

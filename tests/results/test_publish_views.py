@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
+from contest.core.models.results import Result
 from contest.results import publication
-from contest.results.models import Result
-from contest.submissions.models import Entry
 from tests.helpers import csrf_token, outbox_messages, page_text
 from tests.results.test_publication import make_ready
 from tests.test_security import inline_code

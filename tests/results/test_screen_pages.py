@@ -3,8 +3,8 @@ queries that does not grow with the entries."""
 
 import re
 
-from contest.extensions import db
-from contest.pagination import ROWS_PER_PAGE
+from contest.core.extensions import db
+from contest.web.pagination import ROWS_PER_PAGE
 from tests import factories
 from tests.helpers import count_statements, page_text
 

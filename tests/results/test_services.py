@@ -8,11 +8,11 @@ import krippendorff
 import numpy as np
 import pytest
 
-from contest.contests.models import Contest
-from contest.extensions import db
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
 from contest.results import scoring
 from contest.results.services import category_results, entry_sheets
-from contest.submissions.models import Entry
 from tests import factories
 from tests.helpers import count_statements
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from contest.extensions import db
-from contest.submissions.models import Entry, SchoolExtension
+from contest.core.extensions import db
+from contest.core.models.entries import Entry, SchoolExtension
 from tests import factories
 from tests.helpers import csrf_token, outbox_messages, page_text, submit
 

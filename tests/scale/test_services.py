@@ -1,7 +1,7 @@
 """The scale run really puts the tests' apps on the production services (and only then)."""
 
-from contest.caching import cache
-from contest.storage import get_storage
+from contest.core.storage import get_storage
+from contest.web.caching import cache
 from tests import scale
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from config import ConfigError, TestingConfig
 from contest import create_app
-from contest.storage import get_storage
-from contest.storage.base import CHUNK_SIZE, StorageError
-from contest.storage.local import LocalStorage
+from contest.core.storage import get_storage
+from contest.core.storage.base import CHUNK_SIZE, StorageError
+from contest.core.storage.local import LocalStorage
 from tests.helpers import RecordingStream, sample_bytes
 
 BIG = 2 * CHUNK_SIZE + 12345

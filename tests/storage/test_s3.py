@@ -15,11 +15,11 @@ import pytest
 
 from config import ConfigError, TestingConfig
 from contest import create_app
-from contest.storage import get_storage, storage_for
-from contest.storage.base import CHUNK_SIZE, StorageError, content_disposition
-from contest.storage.local import LocalStorage
-from contest.storage.models import Asset
-from contest.storage.s3 import PART_SIZE, S3Storage
+from contest.core.models.assets import Asset
+from contest.core.storage import get_storage, storage_for
+from contest.core.storage.base import CHUNK_SIZE, StorageError, content_disposition
+from contest.core.storage.local import LocalStorage
+from contest.core.storage.s3 import PART_SIZE, S3Storage
 from tests.helpers import S3_TEST_SETTINGS, RecordingStream, free_port, sample_bytes
 
 MIB = 1024 * 1024

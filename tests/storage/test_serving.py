@@ -12,10 +12,10 @@ from urllib.parse import unquote
 import pytest
 from flask import request
 
-from contest.storage import get_storage
-from contest.storage.base import content_disposition, display_name
-from contest.storage.models import Asset
-from contest.storage.serving import send_asset
+from contest.core.models.assets import Asset
+from contest.core.storage import get_storage
+from contest.core.storage.base import content_disposition, display_name
+from contest.core.storage.serving import send_asset
 from tests.helpers import sample_bytes
 
 SIZE = 3 * 1024 * 1024 + 321

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.extensions import db
-from contest.notices import Notice
-from contest.storage import get_storage
-from contest.storage.models import Asset
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.notices import Notice
+from contest.core.storage import get_storage
 from contest.submissions import pipeline
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests import factories
 
 # Each clip: the file name (its extension picks the container) and make_clip's options.

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.submissions.models import Entry
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry
 from tests import factories
 from tests.helpers import page_text
 from tests.test_security import inline_code

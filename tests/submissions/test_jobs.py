@@ -18,13 +18,13 @@ from huey.signals import SIGNAL_ERROR
 from sqlalchemy import select
 
 from config import BASE_DIR
-from contest import jobs
-from contest.audit import AuditEvent
-from contest.extensions import db
-from contest.storage import get_storage
+from contest.core import jobs
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
+from contest.core.storage import get_storage
 from contest.submissions import media, pipeline, tasks
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests.helpers import free_port, outbox_messages
 from tests.submissions.conftest import (
     asset_row,

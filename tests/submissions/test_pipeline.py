@@ -8,12 +8,12 @@ import av
 import pytest
 from sqlalchemy import func, select
 
-from contest.errors import NotAllowed
-from contest.extensions import db
-from contest.storage.models import Asset
+from contest.core.errors import NotAllowed
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
 from contest.submissions import media, pipeline
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
 from tests.helpers import outbox_messages
 from tests.submissions.conftest import (
     asset_row,

@@ -9,16 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest import jobs
-from contest.audit import AuditEvent
 from contest.auth import services as accounts
-from contest.auth.models import RoleGrant, User
-from contest.dbtypes import utcnow
-from contest.errors import NotAllowed, ValidationError
-from contest.extensions import db
+from contest.core import jobs
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.errors import NotAllowed, ValidationError
+from contest.core.extensions import db
+from contest.core.models.accounts import RoleGrant, User
+from contest.core.models.entries import Entry, School
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
-from contest.submissions.models import Entry, School
 from tests import factories
 from tests.helpers import count_statements, csrf_token, link_path, page_text, submit, tamper
 from tests.uploads.helpers import create, uploads

@@ -3,9 +3,9 @@ the school's choice to share that feedback on the public winners page (audited).
 
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.extensions import db
-from contest.submissions.models import Entry
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.entries import Entry
 from tests import factories
 from tests.gallery import conftest as gallery_fixtures
 from tests.gallery.conftest import FEEDBACK, PRIVATE

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from markupsafe import escape
 from sqlalchemy import select
 
-from contest.auth.models import User
-from contest.extensions import db
-from contest.notices import notify
-from contest.submissions.models import Entry, School
+from contest.core.extensions import db
+from contest.core.models.accounts import User
+from contest.core.models.entries import Entry, School
+from contest.core.notices import notify
 from tests import factories
 from tests.helpers import csrf_token, link_path, page_text, submit
 

@@ -1,6 +1,6 @@
 import pytest
 
-from contest.extensions import limiter
+from contest.core.extensions import limiter
 
 
 @pytest.fixture(autouse=True)

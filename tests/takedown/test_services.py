@@ -2,10 +2,10 @@
 
 import pytest
 
-from contest.errors import ValidationError
-from contest.submissions.models import Entry
+from contest.core.errors import ValidationError
+from contest.core.models.entries import Entry
+from contest.core.models.takedowns import TakedownReport
 from contest.takedown import services
-from contest.takedown.models import TakedownReport
 from tests import factories
 
 

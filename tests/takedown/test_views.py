@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.caching import contest_version
-from contest.dbtypes import utcnow
-from contest.extensions import db, limiter
-from contest.notices import Notice
-from contest.submissions.models import Entry
-from contest.takedown.models import TakedownReport
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db, limiter
+from contest.core.models.entries import Entry
+from contest.core.models.takedowns import TakedownReport
+from contest.core.notices import Notice
+from contest.web.caching import contest_version
 from tests import factories
 from tests.helpers import csrf_token, outbox_messages, page_text, submit
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from contest import jobs
+from contest.core import jobs
 from contest.submissions.clips import make_clip
 from tests import factories
 from tests.uploads.helpers import naive_utc

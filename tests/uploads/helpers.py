@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select, text, update
 
-from contest.contests.models import Contest
-from contest.extensions import db
-from contest.uploads.models import Upload
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+from contest.core.models.uploads import Upload
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OFFSET_TYPE = "application/offset+octet-stream"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from contest.extensions import db
-from contest.storage.models import Asset
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.models.uploads import Upload
 from contest.submissions import pipeline
-from contest.submissions.models import Entry
-from contest.uploads.models import Upload
 from tests import factories
 from tests.helpers import free_port, page_text
 from tests.uploads.helpers import (
@@ -43,7 +43,7 @@ def upload_all_but_the_last_chunk(teacher, entry, data):
 
 def stored_sha256(app, upload_id):
     """sha256 of the bytes the upload's Asset names in storage."""
-    from contest.storage import storage_for
+    from contest.core.storage import storage_for
 
     with app.app_context():
         asset = db.session.get(Asset, db.session.get(Upload, upload_id).asset_id)

@@ -10,11 +10,11 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from contest.extensions import db
-from contest.storage.models import Asset
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.models.uploads import Upload
 from contest.submissions.clips import make_clip
-from contest.submissions.models import Entry
-from contest.uploads.models import Upload
 from tests import factories
 from tests.helpers import csrf_token, page_text
 from tests.uploads.helpers import (

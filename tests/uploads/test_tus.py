@@ -18,14 +18,14 @@ from tusclient.client import TusClient
 from tusclient.exceptions import TusCommunicationError
 from tusclient.storage.filestorage import FileStorage
 
-from contest import jobs
-from contest.audit import AuditEvent
-from contest.extensions import db
-from contest.storage import storage_for
-from contest.storage.models import Asset
-from contest.submissions.models import Entry
+from contest.core import jobs
+from contest.core.audit import AuditEvent
+from contest.core.extensions import db
+from contest.core.models.assets import Asset
+from contest.core.models.entries import Entry
+from contest.core.models.uploads import Upload
+from contest.core.storage import storage_for
 from contest.uploads.commands import sweep_abandoned_uploads
-from contest.uploads.models import Upload
 from tests import factories
 from tests.helpers import page_text
 from tests.uploads.helpers import (

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.voting.manage_views import DIGEST_HEADER
 from tests import factories
 from tests.helpers import page_text

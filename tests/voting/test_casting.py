@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest.contests.models import Contest
-from contest.dbtypes import utcnow
-from contest.extensions import db, limiter
-from contest.submissions.models import Entry, School
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db, limiter
+from contest.core.models.contests import Contest
+from contest.core.models.entries import Entry, School
+from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.voting import identity, services
-from contest.voting.models import Vote, VoteCode, Voter
 from tests.factories import make_entry, make_voting_contest, store_asset
 from tests.helpers import csrf_token, outbox_messages, page_text, submit
 

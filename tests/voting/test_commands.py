@@ -2,7 +2,7 @@
 
 import hashlib
 
-from contest.dbtypes import utcnow
+from contest.core.dbtypes import utcnow
 from tests import factories
 from tests.voting.test_manage import HOUR, seed, setup_contest
 

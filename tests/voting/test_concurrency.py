@@ -11,10 +11,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from contest.extensions import db, limiter
+from contest.core.extensions import db, limiter
+from contest.core.models.voting import Vote, Voter
 from contest.voting import identity, services
 from contest.voting.counting import voter_key
-from contest.voting.models import Vote, Voter
 from tests.factories import make_voting_contest
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

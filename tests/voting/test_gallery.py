@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from contest.extensions import db, limiter
-from contest.pagination import CARDS_PER_PAGE
+from contest.core.extensions import db, limiter
 from contest.voting import services
 from contest.voting.views import SEED
+from contest.web.pagination import CARDS_PER_PAGE
 from tests.factories import make_entry, make_school, make_voting_contest
 from tests.helpers import count_statements, outbox_messages, page_text, submit
 

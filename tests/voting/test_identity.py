@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from contest.emails import INVALID_EMAIL
-from contest.errors import ValidationError
-from contest.extensions import db, limiter
+from contest.core.emails import INVALID_EMAIL
+from contest.core.errors import ValidationError
+from contest.core.extensions import db, limiter
+from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.voting import identity
-from contest.voting.models import Vote, VoteCode, Voter
 from tests.email_tricks import TRICKS, tricked, with_control
 from tests.factories import make_voting_contest
 from tests.helpers import page_text, submit

@@ -8,9 +8,9 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from contest.extensions import db, limiter
+from contest.core.extensions import db, limiter
+from contest.core.models.voting import VoteCode
 from contest.voting import identity
-from contest.voting.models import VoteCode
 from tests.factories import make_voting_contest
 from tests.helpers import csrf_token, outbox_messages, page_text
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contest.audit import AuditEvent
-from contest.dbtypes import utcnow
-from contest.extensions import db
-from contest.voting.models import Vote
+from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.voting import Vote
 from tests import factories
 from tests.helpers import count_statements, csrf_token, page_text
 

@@ -19,7 +19,7 @@ from botocore import exceptions as botocore_errors
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contest.storage.base import (
+from contest.core.storage.base import (
     CHUNK_SIZE,
     Storage,
     StorageError,

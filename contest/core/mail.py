@@ -19,10 +19,10 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 
 from config import ConfigError
-from contest import jobs
-from contest.emails import parse_address
-from contest.errors import ValidationError
-from contest.forms import is_single_line
+from contest.core import jobs
+from contest.core.emails import parse_address
+from contest.core.errors import ValidationError
+from contest.core.text import is_single_line
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class NotOneRecipient(MailError):
 def send_mail(to, subject, body):
     """Send a plain-text message to one address; raise MailError if it cannot be delivered.
 
-    `to` must parse as exactly one plain address (contest.emails), else NotOneRecipient and
+    `to` must parse as exactly one plain address (contest.core.emails), else NotOneRecipient and
     nothing goes out: no list, group or name that could reach a second mailbox. The parsed
     address is the envelope recipient, never read back from the headers.
     """

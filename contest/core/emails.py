@@ -13,7 +13,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError as FieldError
 
-from contest.errors import ValidationError
+from contest.core.errors import ValidationError
 
 INVALID_EMAIL = "Enter a valid email address, such as name@example.org."
 MAX_LENGTH = 254  # RFC 5321's limit on a path: longer cannot be delivered

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contest.dbtypes import UTCDateTime, one_of, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, utcnow
+from contest.core.extensions import db
 
 REPORT_REASONS = ("privacy", "consent", "bullying", "copyright", "inappropriate", "other")
 REPORT_OUTCOMES = ("hidden", "dismissed")

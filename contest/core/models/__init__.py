@@ -1,9 +1,11 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
-from contest.audit import AuditEvent
-from contest.auth.models import Invitation, LoginFailure, RoleGrant, User
-from contest.contests.models import Category, Contest
-from contest.judging.models import (
+from contest.core.audit import AuditEvent
+from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
+from contest.core.models.assets import Asset
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import Entry, School, SchoolExtension
+from contest.core.models.judging import (
     Assignment,
     Conflict,
     Criterion,
@@ -12,13 +14,11 @@ from contest.judging.models import (
     Score,
     ScoreSheet,
 )
-from contest.notices import Notice
-from contest.results.models import Result
-from contest.storage.models import Asset
-from contest.submissions.models import Entry, School, SchoolExtension
-from contest.takedown.models import TakedownReport
-from contest.uploads.models import Upload
-from contest.voting.models import Vote, VoteCode, Voter
+from contest.core.models.results import Result
+from contest.core.models.takedowns import TakedownReport
+from contest.core.models.uploads import Upload
+from contest.core.models.voting import Vote, VoteCode, Voter
+from contest.core.notices import Notice
 
 __all__ = [
     "Asset",

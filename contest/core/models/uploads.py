@@ -6,8 +6,8 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, an
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contest.dbtypes import UTCDateTime, one_of, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, utcnow
+from contest.core.extensions import db
 
 UPLOAD_PURPOSES = ("video",)
 

@@ -5,19 +5,12 @@ headers, CSV rows and page layouts wherever it goes later, so it is refused wher
 on the form, with a message on the field. Multi-line fields (TextAreaField) keep line breaks.
 """
 
-import unicodedata
-
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, PasswordField, StringField, TextAreaField
 
+from contest.core.text import is_single_line
+
 ONE_LINE_MESSAGE = "Use a single line, without line breaks, tabs or other control characters."
-# Cc: C0 and C1 controls (CR, LF, TAB, ESC...); Zl, Zp: the Unicode line and paragraph separators.
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-
-
-def is_single_line(text):
-    """True if `text` has no line break or other control character."""
-    return not any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in text or "")
 
 
 def single_line_fields(fields):

@@ -11,9 +11,9 @@ from botocore.exceptions import BotoCoreError
 from flask import current_app
 
 from config import ConfigError
-from contest.storage.base import StorageError
-from contest.storage.local import LocalStorage
-from contest.storage.s3 import S3Storage
+from contest.core.storage.base import StorageError
+from contest.core.storage.local import LocalStorage
+from contest.core.storage.s3 import S3Storage
 
 # The STORAGE_URL scheme -> the backend class; each builds itself with `from_url(url, config)`.
 BACKENDS = {"file": LocalStorage, "s3": S3Storage}

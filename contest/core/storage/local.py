@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from werkzeug.security import safe_join
 
-from contest.storage.base import CHUNK_SIZE, Storage, StorageError, StoredObject, check_key
+from contest.core.storage.base import CHUNK_SIZE, Storage, StorageError, StoredObject, check_key
 
 
 def guess_content_type(key):

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contest.dbtypes import UTCDateTime, one_of, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, utcnow
+from contest.core.extensions import db
 
 BACKENDS = ("local", "s3")
 # What an entry's file is: the upload as the school sent it, the web copies made from it, and

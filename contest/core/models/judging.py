@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
+from contest.core.extensions import db
 
 SHEET_STATUSES = ("draft", "submitted", "reopened")
 CONFLICT_SOURCES = ("automatic", "declared")

@@ -3,7 +3,7 @@ with the `pager` macro (templates/_pagination.html)."""
 
 from dataclasses import dataclass
 
-from contest.dbtypes import whole_number
+from contest.core.dbtypes import whole_number
 
 # Pages of 24 fill a grid of 2, 3 or 4 cards a row; tables take 60 rows.
 CARDS_PER_PAGE = 24

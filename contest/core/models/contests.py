@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.dbtypes import UTCDateTime, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, utcnow
+from contest.core.extensions import db
 
 DEFAULT_CATEGORIES = (
     ("Cyberbullying", "Recognising, preventing and standing up to online bullying."),

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from contest.dbtypes import UTCDateTime, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, utcnow
+from contest.core.extensions import db
 
 
 class AuditEvent(db.Model):

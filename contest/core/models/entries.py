@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.dbtypes import UTCDateTime, one_of, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, utcnow
+from contest.core.extensions import db
 
 ENTRY_STATUSES = (
     "draft",

@@ -33,14 +33,14 @@ log = logging.getLogger(__name__)
 
 # Modules whose tasks every app (and so every worker) must know.
 TASK_MODULES = (
-    "contest.mail",
+    "contest.core.mail",
     "contest.auth.mails",
     "contest.submissions.tasks",
     "contest.submissions.registration",
 )
 # How a consumer polls a queue that can't block (SQLite): quickly at first, at most every second.
 CONSUMER_OPTIONS = {"initial_delay": 0.1, "backoff": 1.15, "max_delay": 1.0}
-_AFTER_COMMIT = "contest.jobs.after_commit"
+_AFTER_COMMIT = "contest.core.jobs.after_commit"
 
 
 class NotConfiguredStorage(BlackHoleStorage):

@@ -9,8 +9,8 @@ from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 
-from contest.storage import storage_for
-from contest.storage.base import StorageError, content_disposition
+from contest.core.storage import storage_for
+from contest.core.storage.base import StorageError, content_disposition
 
 # Browsers load a <track> only from the page's own origin (unless its <video> asks for CORS), so
 # captions, small by rule, go through the app even when the store could serve them directly.

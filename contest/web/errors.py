@@ -1,4 +1,4 @@
-"""Domain exceptions that services raise, and the error pages views fall back on."""
+"""The error pages (and JSON errors) the site falls back on."""
 
 import json
 
@@ -7,36 +7,6 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
-
-
-class ContestError(Exception):
-    """Base of the errors a service raises; the message is safe to show to the user."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class ValidationError(ContestError):
-    """The input breaks a rule; `field` names the form field to attach the message to."""
-
-
-class NotAllowed(ContestError):
-    """The user may not do this."""
-
-
-class PhaseClosed(ContestError):
-    """The contest is not in the phase this action needs (a deadline has passed, say)."""
-
-
-class Throttled(ContestError):
-    """Too many attempts; try again after `retry_after` seconds."""
-
-    def __init__(self, message, retry_after):
-        super().__init__(message)
-        self.retry_after = retry_after
-
 
 PAGE_TITLES = {
     400: "Bad request",

@@ -7,8 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
-from contest.extensions import db
+from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
+from contest.core.extensions import db
 
 ROLES = ("organizer", "teacher", "judge")
 

@@ -1,0 +1,1 @@
+"""What every page shares: the form base, caching, security headers, paging, templates."""
