@@ -51,7 +51,8 @@ def whole_number(text, limit=MAX_INTEGER):
 
 
 def one_of(column, values, name=None):
-    """A CHECK constraint that keeps `column` within `values` (enums as portable strings)."""
+    """A CHECK constraint that keeps `column` within `values`, an enum (its members in order) or
+    a tuple of strings: enums as portable strings."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
 

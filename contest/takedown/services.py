@@ -16,7 +16,8 @@ from contest.core.errors import ValidationError
 from contest.core.mail import MailError, send_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry
-from contest.core.models.takedowns import REPORT_REASONS, TakedownReport
+from contest.core.models.takedowns import TakedownReport
+from contest.core.statuses import ReportReason
 from contest.submissions.services import mail_school, tell_school
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def file_report(session, entry, reason, details, contact_email, queue_url):
 
     The caller has checked the entry is publicly visible (anything else is "not found").
     """
-    if reason not in REPORT_REASONS:
+    if reason not in tuple(ReportReason):
         raise ValidationError("Choose why the video should come down.", field="reason")
     report = TakedownReport(
         entry_id=entry.id,

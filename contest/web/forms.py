@@ -5,6 +5,7 @@ headers, CSV rows and page layouts wherever it goes later, so it is refused wher
 on the form, with a message on the field. Multi-line fields (TextAreaField) keep line breaks.
 """
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, PasswordField, StringField, TextAreaField
 
@@ -35,3 +36,23 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, ONE_LINE_MESSAGE]
                 valid = False
         return valid
+
+
+def flash_error(error):
+    """Show a domain error as a flashed message (for `unit_of_work`'s `show`)."""
+    flash(error.message, "error")
+
+
+def on_form(form, aliases=None):
+    """A `show` for `unit_of_work`: the error on its field of `form` (`aliases` maps a service's
+    field name to the form's where they differ), else flashed."""
+
+    def show(error):
+        name = (aliases or {}).get(error.field, error.field)
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            flash_error(error)
+        else:
+            field.errors = [*field.errors, error.message]
+
+    return show

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
 from contest.core.extensions import db
-
-ROLES = ("organizer", "teacher", "judge")
+from contest.core.statuses import Role
 
 
 class User(UserMixin, db.Model):
@@ -75,7 +74,7 @@ class RoleGrant(db.Model):
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        one_of("role", ROLES),
+        one_of("role", Role),
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
         CheckConstraint("role = 'teacher' OR school_id IS NULL", name="school_only_for_teacher"),
         # NULLs are distinct in a unique constraint, so each scope gets its own partial index.
@@ -118,7 +117,7 @@ class Invitation(db.Model):
 
     __tablename__ = "invitations"
     __table_args__ = (
-        one_of("role", ROLES),
+        one_of("role", Role),
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),

@@ -9,24 +9,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
+from contest.core.statuses import AssetKind, Backend
 
-BACKENDS = ("local", "s3")
 # What an entry's file is: the upload as the school sent it, the web copies made from it, and
 # the files the school attached. Retention (contest.retention) deletes every file an entry owns
 # but the video, poster and captions it publishes now: so original uploads (a phone's location,
 # minors) and consent forms (signed releases) all go, current or replaced.
-KINDS = ("original_video", "video", "poster", "captions", "consent")
 
 
 class Asset(db.Model):
     __tablename__ = "assets"
     __table_args__ = (
-        one_of("backend", BACKENDS),
+        one_of("backend", Backend),
         UniqueConstraint("backend", "key"),
         CheckConstraint("size_bytes >= 0", name="size_not_negative"),
         CheckConstraint("sha256 IS NULL OR length(sha256) = 64", name="sha256_length"),
         CheckConstraint("key <> ''", name="key_not_empty"),
-        one_of("kind", KINDS),
+        one_of("kind", AssetKind),
         CheckConstraint("entry_id IS NULL OR kind IS NOT NULL", name="owned_has_kind"),
     )
 

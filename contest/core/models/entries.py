@@ -2,24 +2,20 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
-
-ENTRY_STATUSES = (
-    "draft",
-    "submitted",
-    "processing",
-    "ready",
-    "rejected",
-    "withdrawn",
-    "disqualified",
+from contest.core.models.contests import Category, Contest
+from contest.core.statuses import (
+    OUT_OF_RUNNING,
+    REFUSED_ENTRY_STATUSES,
+    ConsentStatus,
+    EntryStatus,
+    SchoolStatus,
 )
-CONSENT_STATUSES = ("missing", "pending", "approved", "returned")
-# A self-registered school waits for an organizer (a rejected one is deleted, freeing its name).
-SCHOOL_STATUSES = ("pending", "approved")
 
 
 class School(db.Model):
@@ -27,7 +23,7 @@ class School(db.Model):
     __table_args__ = (
         UniqueConstraint("name", "district"),
         CheckConstraint("name <> ''", name="name_not_empty"),
-        one_of("status", SCHOOL_STATUSES),
+        one_of("status", SchoolStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,11 +35,13 @@ class School(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Only an approved school's teachers may enter videos (submissions.services.check_teacher_of).
     # Schools an organizer or the demo makes are approved; self-registration makes them pending.
-    status: Mapped[str] = mapped_column(String(20), default="approved", server_default="approved")
+    status: Mapped[str] = mapped_column(
+        String(20), default=SchoolStatus.APPROVED, server_default=SchoolStatus.APPROVED.value
+    )
 
     @property
     def approved(self):
-        return self.status == "approved"
+        return self.status == SchoolStatus.APPROVED
 
     def __repr__(self):
         return f"<School {self.name}>"
@@ -76,15 +74,16 @@ class Entry(db.Model):
 
     __tablename__ = "entries"
     __table_args__ = (
-        one_of("status", ENTRY_STATUSES),
-        one_of("consent_status", CONSENT_STATUSES),
+        one_of("status", EntryStatus),
+        one_of("consent_status", ConsentStatus),
         CheckConstraint("title <> ''", name="title_not_empty"),
         CheckConstraint(
             "duration_seconds IS NULL OR duration_seconds >= 0", name="duration_not_negative"
         ),
         CheckConstraint("(hidden_at IS NULL) = (hidden_reason IS NULL)", name="hidden_with_reason"),
         CheckConstraint(
-            "status NOT IN ('rejected', 'disqualified') OR status_reason IS NOT NULL",
+            f"status NOT IN ({', '.join(repr(str(s)) for s in REFUSED_ENTRY_STATUSES)}) "
+            "OR status_reason IS NOT NULL",
             name="refusal_has_reason",
         ),
     )
@@ -105,9 +104,9 @@ class Entry(db.Model):
     # Calibration: an anchor entry every judge of the contest scores before their own assignments.
     calibration_anchor: Mapped[bool] = mapped_column(default=False)
 
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.DRAFT)
     status_reason: Mapped[str | None] = mapped_column(Text)
-    consent_status: Mapped[str] = mapped_column(String(20), default="missing")
+    consent_status: Mapped[str] = mapped_column(String(20), default=ConsentStatus.MISSING)
     consent_reason: Mapped[str | None] = mapped_column(Text)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
@@ -136,10 +135,76 @@ class Entry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    category = relationship("Category")
+    category: Mapped[Category] = relationship()
+    # Entry -> category -> contest, read-only: an entry's contest is its category's.
+    contest: Mapped[Contest] = relationship(
+        secondary="categories",
+        primaryjoin="Entry.category_id == Category.id",
+        secondaryjoin="Category.contest_id == Contest.id",
+        viewonly=True,
+    )
     school: Mapped[School] = relationship()
     video = relationship("Asset", foreign_keys=[video_asset_id])
     poster = relationship("Asset", foreign_keys=[poster_asset_id])
+
+    # --- the rules of which entries count, in Python and in SQL ----------------------------
+
+    @hybrid_property
+    def contest_id(self):
+        """The contest the entry belongs to (through its category)."""
+        return self.category.contest_id
+
+    @contest_id.inplace.expression
+    @classmethod
+    def _contest_id(cls):
+        return (
+            select(Category.contest_id)
+            .where(Category.id == cls.category_id)
+            .correlate_except(Category)
+            .scalar_subquery()
+        )
+
+    @hybrid_property
+    def in_running(self):
+        """Not withdrawn, disqualified or rejected: judged, ranked and counted."""
+        return self.status not in OUT_OF_RUNNING
+
+    @in_running.inplace.expression
+    @classmethod
+    def _in_running(cls):
+        return cls.status.not_in(OUT_OF_RUNNING)
+
+    @hybrid_property
+    def judgeable(self):
+        """Judges score it: its video is ready and it is not taken down."""
+        return self.status == EntryStatus.READY and self.hidden_at is None
+
+    @judgeable.inplace.expression
+    @classmethod
+    def _judgeable(cls):
+        return and_(cls.status == EntryStatus.READY, cls.hidden_at.is_(None))
+
+    @hybrid_property
+    def shown(self):
+        """The public may see it (while voting is open, or once it has won): judgeable and its
+        consent approved."""
+        return self.judgeable and self.consent_status == ConsentStatus.APPROVED
+
+    @shown.inplace.expression
+    @classmethod
+    def _shown(cls):
+        return and_(cls.judgeable, cls.consent_status == ConsentStatus.APPROVED)
+
+    @hybrid_property
+    def awardable(self):
+        """It may win a place, a mention or the People's Choice: shown, and not a calibration
+        anchor (every judge scored it to calibrate, it was never in the running)."""
+        return self.shown and not self.calibration_anchor
+
+    @awardable.inplace.expression
+    @classmethod
+    def _awardable(cls):
+        return and_(cls.shown, cls.calibration_anchor.is_(False))
 
     def __repr__(self):
         return f"<Entry {self.id} {self.title!r}>"

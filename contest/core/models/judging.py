@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
 from contest.core.extensions import db
+from contest.core.statuses import SheetStatus
 
-SHEET_STATUSES = ("draft", "submitted", "reopened")
 CONFLICT_SOURCES = ("automatic", "declared")
 
 
@@ -91,12 +91,14 @@ class ScoreSheet(db.Model):
 
     __tablename__ = "score_sheets"
     __table_args__ = (
-        one_of("status", SHEET_STATUSES),
+        one_of("status", SheetStatus),
         CheckConstraint(
-            "status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"
+            f"status <> '{SheetStatus.SUBMITTED}' OR submitted_at IS NOT NULL",
+            name="submitted_has_time",
         ),
         CheckConstraint(
-            "status <> 'reopened' OR reopen_reason IS NOT NULL", name="reopened_has_reason"
+            f"status <> '{SheetStatus.REOPENED}' OR reopen_reason IS NOT NULL",
+            name="reopened_has_reason",
         ),
         CheckConstraint("watched_seconds >= 0", name="watched_not_negative"),
         CheckConstraint(
@@ -110,7 +112,7 @@ class ScoreSheet(db.Model):
     )
     # The rubric version this sheet is scored on; a later rubric edit leaves it alone.
     rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id", ondelete="RESTRICT"))
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=SheetStatus.DRAFT)
     comment: Mapped[str] = mapped_column(Text, default="")  # for the organizers only
     feedback: Mapped[str] = mapped_column(Text, default="")  # for the school
     # Watch evidence from the player: seconds of distinct video played and that as a fraction.

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
 from contest.core.extensions import db
-
-AWARDS = ("place", "peoples_choice", "honourable_mention")
+from contest.core.statuses import Award
 
 
 class Result(db.Model):
@@ -16,7 +15,7 @@ class Result(db.Model):
 
     __tablename__ = "results"
     __table_args__ = (
-        one_of("award", AWARDS),
+        one_of("award", Award),
         CheckConstraint("award <> 'place' OR (place BETWEEN 1 AND 3)", name="place_range"),
         CheckConstraint("award <> 'place' OR category_id IS NOT NULL", name="place_has_category"),
         CheckConstraint(

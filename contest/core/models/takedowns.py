@@ -7,9 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
-
-REPORT_REASONS = ("privacy", "consent", "bullying", "copyright", "inappropriate", "other")
-REPORT_OUTCOMES = ("hidden", "dismissed")
+from contest.core.statuses import ReportOutcome, ReportReason
 
 
 class TakedownReport(db.Model):
@@ -17,8 +15,8 @@ class TakedownReport(db.Model):
 
     __tablename__ = "takedown_reports"
     __table_args__ = (
-        one_of("reason", REPORT_REASONS),
-        one_of("outcome", REPORT_OUTCOMES),
+        one_of("reason", ReportReason),
+        one_of("outcome", ReportOutcome),
         CheckConstraint("(resolved_at IS NULL) = (outcome IS NULL)", name="resolved_with_outcome"),
     )
 

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
-
-UPLOAD_PURPOSES = ("video",)
+from contest.core.statuses import Backend, UploadPurpose
 
 
 class Upload(db.Model):
@@ -17,8 +16,8 @@ class Upload(db.Model):
 
     __tablename__ = "uploads"
     __table_args__ = (
-        one_of("purpose", UPLOAD_PURPOSES),
-        one_of("backend", ("local", "s3")),
+        one_of("purpose", UploadPurpose),
+        one_of("backend", Backend),
         CheckConstraint("length > 0", name="length_positive"),
         CheckConstraint("upload_offset >= 0 AND upload_offset <= length", name="offset_in_range"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),

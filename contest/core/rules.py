@@ -1,0 +1,93 @@
+"""The contest's calendar rules: its phase, its voting window, its deadlines.
+
+Plain functions of a contest (a row or anything with its phase times, such as the public
+site's cached ContestClock) and a time. Which entries count (judged, shown, awarded) are
+hybrids on Entry, so that the same rule filters rows in Python and in SQL.
+"""
+
+from enum import StrEnum
+
+from contest.core.dbtypes import utcnow
+
+
+class Phase(StrEnum):
+    """The contest's phase as the public sees it."""
+
+    UPCOMING = "upcoming"
+    SUBMISSIONS = "submissions"
+    JUDGING = "judging"
+    VOTING = "voting"
+    WINNERS = "winners"
+
+
+class Voting(StrEnum):
+    NOT_OPEN = "not_open"  # no window yet, or before it
+    OPEN = "open"
+    CLOSED = "closed"  # after the window, or the results are out
+
+
+def _within(start, end, now):
+    return start is not None and start <= now and (end is None or now < end)
+
+
+def is_published(contest, now=None):
+    """The results are public."""
+    return contest.published_at is not None and contest.published_at <= (now or utcnow())
+
+
+def voting(contest, now=None):
+    """Where the People's Choice vote stands at `now`."""
+    now = now or utcnow()
+    if is_published(contest, now):
+        return Voting.CLOSED
+    if contest.voting_open_at is None or now < contest.voting_open_at:
+        return Voting.NOT_OPEN
+    if contest.voting_close_at is not None and contest.voting_close_at <= now:
+        return Voting.CLOSED
+    return Voting.OPEN
+
+
+def phase(contest, now=None):
+    """The contest's phase at `now`: winners once published, else voting while the vote is
+    open, else the call for entries while it is open, else judging once entries have closed."""
+    now = now or utcnow()
+    if is_published(contest, now):
+        return Phase.WINNERS
+    if voting(contest, now) is Voting.OPEN:
+        return Phase.VOTING
+    if _within(contest.submissions_open_at, contest.submissions_close_at, now):
+        return Phase.SUBMISSIONS
+    if contest.submissions_close_at is not None and contest.submissions_close_at <= now:
+        return Phase.JUDGING
+    return Phase.UPCOMING
+
+
+def submission_deadline(contest, extension=None):
+    """When a school's entries close: the contest's deadline, or the school's extension when
+    that is later."""
+    close = contest.submissions_close_at
+    if extension is not None and (close is None or extension > close):
+        return extension
+    return close
+
+
+def submissions_open(contest, now=None, extension=None):
+    """The call for entries is open at `now` for a school with `extension` (or none)."""
+    now = now or utcnow()
+    return _within(contest.submissions_open_at, submission_deadline(contest, extension), now)
+
+
+def judging_closed(contest, now=None):
+    """Judging has a closing time and it has passed (or the results are out)."""
+    now = now or utcnow()
+    close = contest.judging_close_at
+    return is_published(contest, now) or (close is not None and close <= now)
+
+
+def voting_final(contest, now=None):
+    """The People's Choice count can no longer change: there is no vote, or its window has a
+    closing time that has passed."""
+    now = now or utcnow()
+    if contest.voting_open_at is None:
+        return True
+    return contest.voting_close_at is not None and contest.voting_close_at <= now

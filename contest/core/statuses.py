@@ -1,0 +1,92 @@
+"""Every status a row can be in, as enums whose values also make the CHECK constraints.
+
+A StrEnum member compares equal to its value, so rows, templates and JSON keep the plain
+strings they always had; code names the member, never the string.
+"""
+
+from enum import StrEnum
+
+
+class EntryStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PROCESSING = "processing"
+    READY = "ready"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    DISQUALIFIED = "disqualified"
+
+
+# Withdrawn or disqualified: final, nothing about the entry changes any more.
+FINAL_ENTRY_STATUSES = (EntryStatus.WITHDRAWN, EntryStatus.DISQUALIFIED)
+# Out of the running: neither judged, ranked, counted nor awarded.
+OUT_OF_RUNNING = (*FINAL_ENTRY_STATUSES, EntryStatus.REJECTED)
+# Refused by someone, with a reason the constraint requires.
+REFUSED_ENTRY_STATUSES = (EntryStatus.REJECTED, EntryStatus.DISQUALIFIED)
+
+
+class ConsentStatus(StrEnum):
+    MISSING = "missing"
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class SchoolStatus(StrEnum):
+    """A self-registered school waits for an organizer (a refused one is deleted)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+
+
+class SheetStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REOPENED = "reopened"
+
+
+# A sheet the judge can still change.
+OPEN_SHEET_STATUSES = (SheetStatus.DRAFT, SheetStatus.REOPENED)
+
+
+class Role(StrEnum):
+    ORGANIZER = "organizer"
+    TEACHER = "teacher"
+    JUDGE = "judge"
+
+
+class Award(StrEnum):
+    PLACE = "place"
+    PEOPLES_CHOICE = "peoples_choice"
+    HONOURABLE_MENTION = "honourable_mention"
+
+
+class AssetKind(StrEnum):
+    ORIGINAL_VIDEO = "original_video"
+    VIDEO = "video"
+    POSTER = "poster"
+    CAPTIONS = "captions"
+    CONSENT = "consent"
+
+
+class Backend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class ReportReason(StrEnum):
+    PRIVACY = "privacy"
+    CONSENT = "consent"
+    BULLYING = "bullying"
+    COPYRIGHT = "copyright"
+    INAPPROPRIATE = "inappropriate"
+    OTHER = "other"
+
+
+class ReportOutcome(StrEnum):
+    HIDDEN = "hidden"
+    DISMISSED = "dismissed"
+
+
+class UploadPurpose(StrEnum):
+    VIDEO = "video"
