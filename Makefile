@@ -44,6 +44,7 @@ test: lint test-sqlite test-postgres
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test-sqlite: $(VENV)/.installed browser
 	TEST_DATABASE_URL= $(BIN)/pytest -n $(PYTEST_WORKERS) -q

@@ -7,7 +7,18 @@ hybrids on Entry, so that the same rule filters rows in Python and in SQL.
 
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.contests import Contest
+
+
+def current_contest(session=None):
+    """The newest contest: the one the public home page, the teachers' and judges' pages are
+    about."""
+    session = session or db.session
+    return session.scalar(select(Contest).order_by(Contest.created_at.desc()).limit(1))
 
 
 class Phase(StrEnum):

@@ -7,12 +7,14 @@ from sqlalchemy import select
 from contest.core.extensions import db
 from contest.core.models.assets import Asset
 from contest.core.models.contests import Contest
+from contest.core.rules import current_contest
+from contest.core.rules import phase as contest_phase
 from contest.core.storage.serving import send_asset
-from contest.gallery import bp, winners
-from contest.gallery.clocks import clock_for_slug
-from contest.gallery.services import contest_phase, current_contest
+from contest.gallery import bp
 from contest.results import publication
+from contest.results import published as winners
 from contest.web.caching import cached, cached_page
+from contest.web.clocks import clock_for_slug
 
 
 @bp.route("/")

@@ -10,7 +10,7 @@ from contest.core.errors import ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
-from contest.results.scoring import sheet_score
+from contest.judging.points import sheet_score
 
 MAX_ANCHORS = 2
 BIN_WIDTH = 10  # points on the 0-100 scale per histogram bar

@@ -13,7 +13,7 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
-from contest.gallery.services import current_contest
+from contest.core.rules import current_contest
 from contest.judging import bp, sheets
 from contest.judging import services as judging
 from contest.judging.manage_forms import (

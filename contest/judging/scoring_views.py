@@ -19,7 +19,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.judging import bp, services, sheets
-from contest.uploads.views import api_error
+from contest.web.errors import json_error
 
 # A submission the database refused (the draft was committed before it was tried: nothing lost).
 NOT_SUBMITTED = "Your scores could not be submitted just now; your draft is saved. Try again."
@@ -200,23 +200,23 @@ def sheet_conflict(assignment_id):
 def _api_sheet(assignment_id):
     """(assignment, sheet, None), or (None, None, an error response) for the JSON endpoints."""
     if not current_user.is_authenticated:
-        problem = api_error(401, "You are signed out. Sign in again: your scores are kept here.")
+        problem = json_error(401, "You are signed out. Sign in again: your scores are kept here.")
         return None, None, problem
     if not current_user.has_role("judge"):
-        return None, None, api_error(403, "Only judges score entries.")
+        return None, None, json_error(403, "Only judges score entries.")
     assignment = _own_assignment(assignment_id)
     if assignment is None:
-        return None, None, api_error(404, "This entry is not assigned to you.")
+        return None, None, json_error(404, "This entry is not assigned to you.")
     try:
         return assignment, _open_sheet(assignment), None
     except ValidationError as error:
-        return None, None, api_error(409, error.message)
+        return None, None, json_error(409, error.message)
 
 
 def _refusal(error):
     db.session.rollback()
     status = 409 if isinstance(error, sheets.SheetLocked) else 400
-    return api_error(status, error.message)
+    return json_error(status, error.message)
 
 
 def _sheet_state(sheet):
@@ -238,7 +238,7 @@ def sheet_draft(assignment_id):
         return problem
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("points", {}), dict):
-        return api_error(400, "Send the draft as JSON: {points: {criterion id: points}}.")
+        return json_error(400, "Send the draft as JSON: {points: {criterion id: points}}.")
     points = {_whole_or_text(key): value for key, value in data.get("points", {}).items()}
     try:
         sheets.save_draft(
@@ -260,7 +260,7 @@ def sheet_watch(assignment_id):
         return problem
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return api_error(400, "Send the watched ranges as JSON: {ranges: [[start, end]]}.")
+        return json_error(400, "Send the watched ranges as JSON: {ranges: [[start, end]]}.")
     entry = db.session.get(Entry, assignment.entry_id)
     duration = entry.duration_seconds or data.get("duration")
     try:

@@ -13,7 +13,7 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.core.models.results import Result
-from contest.gallery.services import contest_phase
+from contest.core.rules import phase as contest_phase
 
 # The Entry column that holds each kind of file, and whether the public may ever see it.
 PARTS = {

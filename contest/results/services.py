@@ -12,6 +12,7 @@ from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
 
 # A module import: judging.calibration imports results.scoring, which loads this package.
 from contest.judging import calibration
+from contest.judging.points import Scale, sheet_score
 from contest.results import scoring
 
 # Entries out of the running: their sheets are neither ranked nor counted in the figures.
@@ -138,7 +139,7 @@ def counted_sheets(session, contest):
     ):
         points.setdefault(sheet_id, {})[criterion_id] = value
     scales = {
-        rubric_id: [scoring.Scale(c.weight, c.min_points, c.max_points) for c in rubric]
+        rubric_id: [Scale(c.weight, c.min_points, c.max_points) for c in rubric]
         for rubric_id, rubric in criteria.items()
     }
     loaded = []
@@ -146,7 +147,7 @@ def counted_sheets(session, contest):
         rubric = criteria.get(rubric_id, [])
         given = points.get(sheet_id, {})
         try:
-            score = scoring.sheet_score(scales[rubric_id], [given.get(c.id) for c in rubric])
+            score = sheet_score(scales[rubric_id], [given.get(c.id) for c in rubric])
         except (KeyError, ValueError):
             continue  # an incomplete sheet (submitted before a rule existed) has no score
         top = _heaviest(rubric)
@@ -332,7 +333,7 @@ def entry_sheets(session, entry):
         rubric = criteria.get(sheet.rubric_id, [])
         given = points.get(sheet.id, {})
         try:
-            score = scoring.sheet_score(rubric, [given.get(c.id) for c in rubric])
+            score = sheet_score(rubric, [given.get(c.id) for c in rubric])
         except ValueError:
             score = None
         result.append(

@@ -12,7 +12,7 @@ from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School, SchoolExtension
-from contest.gallery.services import current_contest
+from contest.core.rules import current_contest
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
 from contest.submissions import services as entries

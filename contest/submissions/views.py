@@ -11,9 +11,9 @@ from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
+from contest.core.rules import current_contest
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
-from contest.gallery.services import current_contest
 from contest.submissions import bp
 from contest.submissions import registration as schools
 from contest.submissions import services as entries

@@ -17,7 +17,8 @@ from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.submissions.services import contest_of
 from contest.uploads import bp, multipart, services
-from contest.uploads.views import api_error, hand_over, not_stored_yet, refusal, user
+from contest.uploads.views import hand_over, not_stored_yet, refusal, user
+from contest.web.errors import json_error
 
 # The status for each kind of refused object (see multipart.check_stored_video).
 REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
@@ -26,10 +27,10 @@ REFUSED_OBJECT = {"too_large": 413, "not_video": 415}
 def _direct_storage():
     """The S3 storage, or the error response when the user or the storage can't upload here."""
     if not current_user.is_authenticated:
-        return None, api_error(401, "Sign in to upload videos.")
+        return None, json_error(401, "Sign in to upload videos.")
     storage = get_storage()
     if not storage.direct:
-        return None, api_error(
+        return None, json_error(
             404, "Videos are uploaded through the app here (tus: /uploads/files)."
         )
     return storage, None
@@ -52,7 +53,7 @@ def _upload_answer(upload, storage, status=200, done=()):
 
 def _storage_trouble(error):
     current_app.logger.warning("S3 upload step failed: %s", error)
-    return api_error(503, "The video store did not answer as expected: try again in a minute.")
+    return json_error(503, "The video store did not answer as expected: try again in a minute.")
 
 
 @bp.route("/s3", methods=["POST"])
@@ -63,13 +64,13 @@ def s3_start():
         return problem
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return api_error(400, "Send the upload's details as JSON.")
+        return json_error(400, "Send the upload's details as JSON.")
     entry_id, size = data.get("entry_id"), data.get("size")
     if type(entry_id) is not int or type(size) is not int:
-        return api_error(400, "entry_id and size must be whole numbers.")
+        return json_error(400, "entry_id and size must be whole numbers.")
     entry = db.session.get(Entry, entry_id)
     if entry is None:
-        return api_error(404, "There is no such entry.")
+        return json_error(404, "There is no such entry.")
     try:
         upload = multipart.start_direct_upload(
             db.session,
@@ -102,16 +103,16 @@ def s3_upload(upload_id):
         return problem
     upload = services.find_upload(db.session, user(), upload_id, backend="s3")
     if upload is None:
-        return api_error(404, "There is no such upload (or it is not yours).")
+        return json_error(404, "There is no such upload (or it is not yours).")
     try:
         if request.method == "DELETE":
             services.end_upload(db.session, upload, storage, None)
             db.session.commit()
             return "", 204
         if upload.completed_at is not None:
-            return api_error(409, "This upload is already complete.")
+            return json_error(409, "This upload is already complete.")
         if services.is_expired(upload):
-            return api_error(410, "This upload expired before it was finished: start it again.")
+            return json_error(410, "This upload expired before it was finished: start it again.")
         done = storage.uploaded_parts(upload.staging_key, upload.multipart_id)
         return _upload_answer(upload, storage, done=done)
     except StorageError as error:
@@ -127,20 +128,20 @@ def s3_complete(upload_id):
         return problem
     upload = services.find_upload(db.session, user(), upload_id, backend="s3")
     if upload is None:
-        return api_error(404, "There is no such upload (or it is not yours).")
+        return json_error(404, "There is no such upload (or it is not yours).")
     if upload.completed_at is not None:  # a repeated request: say it is received, again
         return _received(upload, status=200)
     data = request.get_json(silent=True)
     parts = data.get("parts") if isinstance(data, dict) else None
     if upload.asset_id is None and not isinstance(parts, list):
-        return api_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
+        return json_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
     try:
         multipart.store_direct_upload(db.session, upload, parts, storage)
         db.session.commit()  # the object and its Asset are safe before anything else happens
     except ContestError as error:
         db.session.commit()  # a refused object is deleted and its upload ended
         status = REFUSED_OBJECT.get(error.field)
-        return api_error(status, error.message) if status else refusal(error)
+        return json_error(status, error.message) if status else refusal(error)
     except StorageError as error:
         db.session.rollback()
         return _storage_trouble(error)

@@ -4,7 +4,6 @@ The tus endpoints answer any tus client (tuspy, tus-js-client, the page's own up
 need the signed-in session of the teacher who started the upload: anyone else's is not found.
 """
 
-import json
 import os
 
 from flask import current_app, request, url_for
@@ -24,7 +23,7 @@ from contest.core.storage.base import StorageError
 from contest.submissions.services import contest_of
 from contest.uploads import arrival, bp, services, tus
 from contest.uploads.commands import retry_hand_over
-from contest.web.errors import page_title
+from contest.web.errors import json_error
 
 TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 
@@ -32,24 +31,18 @@ TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 # --- responses ------------------------------------------------------------------------------------
 
 
-def api_error(status, message, headers=None):
-    """A JSON error body like the site's other API errors (contest.core.errors)."""
-    body = {"status": status, "error": page_title(status), "message": message}
-    return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
-
-
 def refusal(error, length=None, max_bytes=None):
     """The status for a service's refusal: 403 not allowed, 409 entries closed, 413 too big,
     the quota's own 409 or 413."""
     if isinstance(error, services.QuotaExceeded):
-        return api_error(error.status, error.message)
+        return json_error(error.status, error.message)
     if isinstance(error, NotAllowed):
-        return api_error(403, error.message)
+        return json_error(403, error.message)
     if isinstance(error, PhaseClosed):
-        return api_error(409, error.message)
+        return json_error(409, error.message)
     if length is not None and max_bytes is not None and length > max_bytes:
-        return api_error(413, error.message)
-    return api_error(400, error.message)
+        return json_error(413, error.message)
+    return json_error(400, error.message)
 
 
 def expiry_headers(upload):
@@ -84,9 +77,9 @@ def tus_preconditions():
     if version is None:
         csrf.protect()
     if not current_user.is_authenticated:
-        return api_error(401, "Sign in to upload videos.")
+        return json_error(401, "Sign in to upload videos.")
     if version != tus.TUS_VERSION:
-        return api_error(
+        return json_error(
             412,
             f"This server speaks tus {tus.TUS_VERSION}: send Tus-Resumable: {tus.TUS_VERSION}.",
             {"Tus-Version": tus.TUS_VERSION},
@@ -119,18 +112,18 @@ def tus_files():
     if request.method == "OPTIONS":
         return tus_options()
     if "Upload-Defer-Length" in request.headers:
-        return api_error(400, "Announce the file's size: Upload-Defer-Length is not supported.")
+        return json_error(400, "Announce the file's size: Upload-Defer-Length is not supported.")
     try:
         length = tus.parse_length(request.headers.get("Upload-Length"), "Upload-Length")
         metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
     except tus.TusError as error:
-        return api_error(error.status, error.message)
+        return json_error(error.status, error.message)
     entry_id = whole_number(metadata.get("entry_id", ""))
     if entry_id is None:
-        return api_error(400, "Upload-Metadata must name the entry_id the video is for.")
+        return json_error(400, "Upload-Metadata must name the entry_id the video is for.")
     entry = db.session.get(Entry, entry_id)
     if entry is None:
-        return api_error(404, "There is no such entry.")
+        return json_error(404, "There is no such entry.")
     folder = services.staging_dir(current_app.config)
     try:
         upload = services.start_tus_upload(
@@ -176,11 +169,11 @@ def tus_file(upload_id):
         return tus_options()
     upload = services.find_upload(db.session, user(), upload_id, backend="local")
     if upload is None:
-        return api_error(404, "There is no such upload (or it is not yours).")
+        return json_error(404, "There is no such upload (or it is not yours).")
     if request.method == "DELETE":
         return terminate(upload)
     if upload.upload_offset < upload.length and services.is_expired(upload):
-        return api_error(410, "This upload expired before it was finished: start it again.")
+        return json_error(410, "This upload expired before it was finished: start it again.")
     folder = services.staging_dir(current_app.config)
     if request.method == "HEAD":
         if upload.completed_at is None and upload.upload_offset == upload.length:
@@ -199,20 +192,20 @@ def tus_file(upload_id):
             },
         )
     if request.mimetype != tus.OFFSET_CONTENT_TYPE:
-        return api_error(415, f"Send the chunk as Content-Type: {tus.OFFSET_CONTENT_TYPE}.")
+        return json_error(415, f"Send the chunk as Content-Type: {tus.OFFSET_CONTENT_TYPE}.")
     try:
         offset = tus.parse_length(request.headers.get("Upload-Offset"), "Upload-Offset")
     except tus.TusError as error:
-        return api_error(error.status, error.message)
+        return json_error(error.status, error.message)
     if offset != upload.upload_offset:
-        return api_error(
+        return json_error(
             409,
             f"Upload-Offset {offset} does not match the {upload.upload_offset} bytes received: "
             "ask with HEAD and resume from there.",
         )
     if upload.upload_offset == upload.length:
         if request.content_length:
-            return api_error(413, "This upload is already complete.")
+            return json_error(413, "This upload is already complete.")
         # A repeated last PATCH: finish what a failure left unfinished, then say complete.
         return finish_again(upload, folder) or complete(upload)
     return write_chunk(upload, offset, folder)
@@ -222,19 +215,19 @@ def write_chunk(upload, offset, folder):
     """Stream the request body onto the staged file at `offset`; finish the upload at its end."""
     room = upload.length - offset
     if request.content_length is not None and request.content_length > room:
-        return api_error(
+        return json_error(
             413,
             f"This chunk of {request.content_length} bytes goes past the {upload.length} bytes "
             "the upload announced.",
         )
     if (request.content_length or 0) > request.max_content_length:
-        return api_error(
+        return json_error(
             413, f"Send chunks of at most {request.max_content_length // (1024 * 1024)} MB."
         )
     try:
         checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
     except tus.TusError as error:
-        return api_error(error.status, error.message)
+        return json_error(error.status, error.message)
     expiry = current_app.config["UPLOAD_EXPIRY_SECONDS"]
     upload_id, length = upload.id, upload.length
     recorded = offset
@@ -249,14 +242,14 @@ def write_chunk(upload, offset, folder):
         with tus.locked_file(services.staging_path(folder, upload)) as file:
             db.session.refresh(upload)
             if upload.upload_offset != offset or upload.completed_at is not None:
-                return api_error(409, "Another request moved this upload on: ask with HEAD.")
+                return json_error(409, "Another request moved this upload on: ask with HEAD.")
             # No transaction stays open while the bytes stream in (minutes, on a slow uplink).
             db.session.commit()
             try:
                 new_offset = receive(file, offset, room, checksum, record)
             except tus.ChunkRefused as refused:
                 record(refused.offset)
-                return api_error(refused.status, refused.message, {"Upload-Offset": str(recorded)})
+                return json_error(refused.status, refused.message, {"Upload-Offset": str(recorded)})
             if new_offset < length:
                 record(new_offset)
                 return Response(
@@ -269,9 +262,9 @@ def write_chunk(upload, offset, folder):
             record(new_offset)
             return finish(upload, folder) or complete(upload)
     except tus.TusError as error:
-        return api_error(error.status, error.message)
+        return json_error(error.status, error.message)
     except services.UploadGone:
-        return api_error(404, "This upload was ended while the chunk was arriving.")
+        return json_error(404, "This upload was ended while the chunk was arriving.")
 
 
 def receive(file, offset, room, checksum, record):
@@ -300,7 +293,7 @@ def finish_again(upload, folder):
                 return finish(upload, folder)
         except tus.TusError as error:
             if error.status != 404:  # moved on meanwhile: finish from storage
-                return api_error(error.status, error.message)
+                return json_error(error.status, error.message)
     return finish(upload, folder)
 
 
@@ -332,7 +325,7 @@ def not_stored_yet(upload, what_to_do):
     and the client's retry (`what_to_do`) finishes it."""
     db.session.rollback()
     current_app.logger.exception("upload %s arrived but could not be stored", upload.id)
-    return api_error(
+    return json_error(
         503,
         f"Your whole video arrived, but it could not be stored just now. Nothing is lost: "
         f"{what_to_do}.",
@@ -360,7 +353,7 @@ def terminate(upload):
             services.end_upload(db.session, upload, get_storage(), folder)
     except tus.TusError as error:
         if error.status != 404:  # no staged file (finished, or lost): the row still goes
-            return api_error(error.status, error.message)
+            return json_error(error.status, error.message)
         services.end_upload(db.session, upload, get_storage(), folder)
     db.session.commit()
     return Response(status=204)

@@ -10,7 +10,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
-from contest.gallery.services import current_contest
+from contest.core.rules import current_contest
 from contest.voting import bp, counting, oversight, tally
 from contest.voting.manage_forms import VoidFlagForm, VoidVoteForm
 from contest.web.caching import invalidate_contest

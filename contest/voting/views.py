@@ -24,13 +24,13 @@ from contest.core.mail import MailError, send_mail
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode
-from contest.gallery.clocks import current_clock
-from contest.gallery.services import current_contest
+from contest.core.rules import current_contest
 from contest.submissions.services import public_credit
 from contest.voting import bp, identity, services, tally
 from contest.voting.counting import contest_ballots, voter_key
 from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
 from contest.web.caching import cached, cached_page, invalidate_contest
+from contest.web.clocks import current_clock
 from contest.web.pagination import CARDS_PER_PAGE, Page, requested_page
 
 # Session keys: the visitor's shuffle seed, the code they are confirming, their receipt.

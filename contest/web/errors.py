@@ -2,7 +2,7 @@
 
 import json
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -79,6 +79,12 @@ def render_error(code, description):
 
 def wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def json_error(status, message, headers=None):
+    """A JSON error body, as the site's error pages give API clients."""
+    body = {"status": status, "error": page_title(status), "message": message}
+    return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
 
 
 def error_response(error, message):

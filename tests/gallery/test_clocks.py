@@ -8,7 +8,7 @@ from sqlalchemy import update
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
-from contest.gallery.clocks import clock_for_slug, current_clock
+from contest.web.clocks import clock_for_slug, current_clock
 from tests.factories import make_contest
 from tests.helpers import count_statements
 

@@ -8,9 +8,9 @@ import krippendorff
 import numpy as np
 import pytest
 
+from contest.judging.points import Scale, sheet_score
 from contest.results.scoring import (
     Candidate,
-    Scale,
     Sheet,
     alpha_table,
     bootstrap,
@@ -22,7 +22,6 @@ from contest.results.scoring import (
     normalise,
     pearson,
     rank,
-    sheet_score,
 )
 
 DEFAULT = [(3, 1, 5), (2, 1, 5), (3, 1, 5), (1, 1, 5), (1, 1, 5)]  # the default PSA rubric

@@ -8,8 +8,6 @@ from contest.auth.guards import teacher_required
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import School
-
-# A module import: results.certificates loads judging, which loads this package mid-way.
 from contest.results import certificate_views as organizer_views
 from contest.results import certificates
 from contest.submissions import bp

@@ -14,7 +14,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
-from contest.gallery.feedback import judges_feedback
+from contest.results.feedback import judges_feedback
 from contest.results.publication import RESULT_ORDER, published_payload
 from contest.submissions.services import public_credit
 from contest.voting import counting

@@ -10,7 +10,8 @@ from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
-from contest.gallery import feedback, winners
+from contest.results import feedback
+from contest.results import published as winners
 from contest.submissions import bp
 from contest.web.caching import invalidate_contest
 
