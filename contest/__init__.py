@@ -67,7 +67,9 @@ def configure_blueprints(app):
     from importlib import import_module
 
     for feature in FEATURES:
-        app.register_blueprint(import_module(f"contest.{feature}").bp)
+        module = import_module(f"contest.{feature}")
+        for blueprint in getattr(module, "blueprints", (module.bp,)):
+            app.register_blueprint(blueprint)
 
 
 def configure_hooks(app):

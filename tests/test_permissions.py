@@ -366,24 +366,24 @@ EXPECTED = {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "organizer": 404,
     },
-    ("submissions.certificates_index", "GET"): {
+    ("school_results.certificates_index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 404, "judge": 403,
         "judge_conflict": 403, "organizer": 403,
     },
-    ("submissions.results", "GET"): {
+    ("school_results.results", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 404, "judge": 403,
         "judge_conflict": 403, "organizer": 403,
     },
     # Not published yet: the school's teacher is sent back with the reason.
-    ("submissions.share_feedback", "POST"): {
+    ("school_results.share_feedback", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": (302, "/school/{school_id}/results/{contest_id}"),
         "teacher_b": 404, "judge": 403, "judge_conflict": 403, "organizer": 403,
     },
-    ("submissions.participation_certificate", "GET"): {
+    ("school_results.participation_certificate", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 404, "teacher_b": 404, "judge": 403,
         "judge_conflict": 403, "organizer": 403,
     },
-    ("submissions.entry_certificate", "GET"): {
+    ("school_results.entry_certificate", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 404, "teacher_b": 404, "judge": 403,
         "judge_conflict": 403, "organizer": 403,
     },

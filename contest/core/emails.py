@@ -13,6 +13,7 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError as FieldError
 
+from contest.core import messages  # noqa: F401  (the words of the codes below)
 from contest.core.errors import ValidationError
 
 INVALID_EMAIL = "Enter a valid email address, such as name@example.org."
@@ -53,7 +54,9 @@ def parse_address(text, field="email", lead=INVALID_EMAIL):
             reason = str(error)
         else:
             return parsed.ascii_email.lower()
-    raise ValidationError(f"{lead} {reason}".strip(), field=field)
+    if reason:
+        raise ValidationError("email.invalid_because", field=field, lead=lead, reason=reason)
+    raise ValidationError("email.invalid", field=field, lead=lead)
 
 
 def _shape_problem(text):

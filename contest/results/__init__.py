@@ -1,9 +1,10 @@
 from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/admin/results")
+# The school's own results and certificates, beside its entries under /school.
+school_bp = Blueprint("school_results", __name__, url_prefix="/school")
+blueprints = (bp, school_bp)
 
-# The school's own results and certificates are pages of the school's blueprint (under /school)
-# but results' work, so their views live here, above the submissions package they extend.
 from contest.results import (  # noqa: E402, F401
     certificate_views,
     export_views,

@@ -9,8 +9,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import School
 from contest.results import certificate_views as organizer_views
-from contest.results import certificates
-from contest.submissions import bp
+from contest.results import certificates, school_bp
 
 
 def _my_school_files(school_id, contest_id):
@@ -22,23 +21,23 @@ def _my_school_files(school_id, contest_id):
     return school, contest, certificates.certificate_files(db.session, contest, school_id)
 
 
-@bp.route("/<int:school_id>/certificates/<int:contest_id>")
+@school_bp.route("/<int:school_id>/certificates/<int:contest_id>")
 @teacher_required
 def certificates_index(school_id, contest_id):
     school, contest, files = _my_school_files(school_id, contest_id)
     return render_template(
-        "submissions/certificates.html", school=school, contest=contest, files=files
+        "results/school_certificates.html", school=school, contest=contest, files=files
     )
 
 
-@bp.route("/<int:school_id>/certificates/<int:contest_id>/participation.pdf")
+@school_bp.route("/<int:school_id>/certificates/<int:contest_id>/participation.pdf")
 @teacher_required
 def participation_certificate(school_id, contest_id):
     _, _, files = _my_school_files(school_id, contest_id)
     return organizer_views.send_certificate(certificates.find_file(files, school_id=school_id))
 
 
-@bp.route("/<int:school_id>/certificates/<int:contest_id>/entries/<int:entry_id>.pdf")
+@school_bp.route("/<int:school_id>/certificates/<int:contest_id>/entries/<int:entry_id>.pdf")
 @teacher_required
 def entry_certificate(school_id, contest_id, entry_id):
     _, _, files = _my_school_files(school_id, contest_id)

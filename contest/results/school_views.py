@@ -10,9 +10,8 @@ from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
-from contest.results import feedback
+from contest.results import feedback, school_bp
 from contest.results import published as winners
-from contest.submissions import bp
 from contest.web.caching import invalidate_contest
 
 
@@ -22,18 +21,22 @@ def _my_school_and_contest(school_id, contest_id):
     return db.get_or_404(School, school_id), db.get_or_404(Contest, contest_id)
 
 
-@bp.route("/<int:school_id>/results/<int:contest_id>")
+@school_bp.route("/<int:school_id>/results/<int:contest_id>")
 @teacher_required
 def results(school_id, contest_id):
     school, contest = _my_school_and_contest(school_id, contest_id)
     published = winners.is_published(contest)
     rows = winners.school_results(db.session, contest, school.id) if published else []
     return render_template(
-        "submissions/results.html", school=school, contest=contest, published=published, rows=rows
+        "results/school_results.html",
+        school=school,
+        contest=contest,
+        published=published,
+        rows=rows,
     )
 
 
-@bp.route(
+@school_bp.route(
     "/<int:school_id>/results/<int:contest_id>/entries/<int:entry_id>/feedback", methods=["POST"]
 )
 @teacher_required

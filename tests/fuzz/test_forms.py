@@ -241,7 +241,7 @@ FORM_ROUTES = [
     FormRoute("submissions.withdraw_entry", "teacher_a",
               _v("/school/entries/{entry_id}/withdraw"),
               lambda w: {"reason": "We made a new one.", "confirm": "y"}, prefix="withdraw"),
-    FormRoute("submissions.share_feedback", "teacher_a",
+    FormRoute("school_results.share_feedback", "teacher_a",
               _v("/school/{school_id}/results/{contest_id}/entries/{entry_id}/feedback"),
               lambda w: {"share": "yes"}),
     # --- contests ---
