@@ -43,7 +43,7 @@ def _manage_page(contest, void_form=None, flag_form=None, status=200):
         contests=contests,
         result=result,
         rows=oversight.entry_tallies(db.session, contest, result),
-        chart=oversight.hourly_chart(ballots),
+        chart=oversight.hourly_chart(ballots, contest.timezone),
         sha256=tally.digest(data),
         flags=flags,
         involved=involved,

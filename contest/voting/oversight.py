@@ -5,7 +5,8 @@ Every function reads in a fixed number of queries, however many votes or entries
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from contest.voting import anomalies
 VOID_REASON_LENGTH = 500
 NO_REASON = "Give a reason for voiding: it is published with the tally."
 HOUR_FORMAT = "%Y-%m-%dT%H:00Z"  # tally.cast_hour's
+HOUR_LABEL = "%a %d %b, %H:%M %Z"  # an hour as organizers read it, in the contest's zone
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Bar:
     y: float
     width: float
     height: float
-    hour: str
+    hour: str  # in the contest's zone, for people
     votes: int
 
 
@@ -64,8 +66,15 @@ def entry_tallies(session, contest, result):
     return sorted(rows, key=lambda row: (-row.votes, row.category, row.title, row.entry_id))
 
 
-def hourly_chart(ballots, width=600, height=120, margin=4):
-    """Bar geometry of counted votes per hour for each entry, or None with no counted vote."""
+def hour_label(hour, timezone):
+    """A ballot's UTC hour ("2026-11-25T14:00Z") as organizers read it, in `timezone`."""
+    moment = datetime.strptime(hour, HOUR_FORMAT).replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).strftime(HOUR_LABEL)
+
+
+def hourly_chart(ballots, timezone, width=600, height=120, margin=4):
+    """Bar geometry of counted votes per hour for each entry, or None with no counted vote.
+    Hours are counted as the ballots record them (UTC) and labelled in `timezone`."""
     per_entry = {}
     for ballot in ballots:
         if ballot.void_reason is None:
@@ -91,11 +100,12 @@ def hourly_chart(ballots, width=600, height=120, margin=4):
                     y=round(margin + plot - tall, 2),
                     width=round(max(slot * 0.8, 0.5), 2),
                     height=round(tall, 2),
-                    hour=hour,
+                    hour=hour_label(hour, timezone),
                     votes=votes,
                 )
             )
-    return HourlyChart(every_hour[0], every_hour[-1], top, bars)
+    first_label, last_label = (hour_label(h, timezone) for h in (every_hour[0], every_hour[-1]))
+    return HourlyChart(first_label, last_label, top, bars)
 
 
 def vote_records(session, contest):

@@ -3,13 +3,29 @@
 from zoneinfo import ZoneInfo
 
 from flask_login import current_user
+from jinja2 import pass_context
+
+from contest.core.rules import current_contest
 
 
-def local_time(value, timezone="UTC", fmt="%a %d %b %Y, %H:%M %Z"):
-    """Show a UTC datetime in a contest's time zone ("" for none)."""
+def page_zone(context):
+    """The time zone a page shows its times in: its contest's (the page's `contest`, or its
+    `entry`'s), else the current contest's. Never UTC unless a contest is set to it."""
+    contest = context.get("contest")
+    if getattr(contest, "timezone", None) is None:
+        entry = context.get("entry")
+        contest = getattr(entry, "contest", None) if entry is not None else None
+    if getattr(contest, "timezone", None) is None:
+        contest = current_contest()
+    return contest.timezone if contest is not None else "UTC"
+
+
+@pass_context
+def local_time(context, value, timezone=None, fmt="%a %d %b %Y, %H:%M %Z"):
+    """Show a UTC datetime in `timezone`, else the page's contest's zone ("" for none)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
+    return value.astimezone(ZoneInfo(timezone or page_zone(context))).strftime(fmt)
 
 
 def navigation():

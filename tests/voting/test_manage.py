@@ -2,12 +2,14 @@
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from contest.core.audit import AuditEvent
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
+from contest.core.models.contests import Contest
 from contest.core.models.voting import Vote
 from tests import factories
 from tests.helpers import count_statements, csrf_token, page_text
@@ -65,6 +67,19 @@ def test_the_screen_shows_the_live_tally_chart_and_voided_counts(app, login_as, 
     ]
     assert "<script" not in text.split("<main", 1)[1] and " style=" not in text
     assert "No anomalies" in text
+
+
+def test_the_hours_of_the_chart_read_in_the_contests_time_zone(app, login_as, people):
+    contest, entries = setup_contest(app, people)
+    with app.app_context():
+        db.session.get(Contest, contest.id).timezone = "Pacific/Honolulu"
+        db.session.commit()
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - 3 * HOUR
+    seed(app, contest, entries, start)
+    text = page_text(login_as("organizer").get(f"/vote/manage/{contest.id}"))
+    honolulu = (start + HOUR).astimezone(ZoneInfo("Pacific/Honolulu"))
+    assert f"<title>{honolulu:%a %d %b, %H:%M} HST: 3</title>" in text
+    assert "UTC" not in text
 
 
 def test_the_index_shows_the_newest_contest(app, login_as, people):
