@@ -21,6 +21,7 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment
 from contest.core.models.voting import Vote, Voter
+from contest.core.statuses import ConsentStatus, EntryStatus, Processing
 from contest.core.storage import get_storage
 from contest.judging import sheets
 from contest.judging.calibration import set_anchors
@@ -157,7 +158,7 @@ def seed_demo(session, seed=2026):
                 title=title,
                 description=f"A {category.name.lower()} PSA made by students at {school.name}.",
                 credit_line=rng.choice(("Team Pixel", "Maya, Leo and Sam", "Room 12 Media Club")),
-                status="submitted",
+                status=EntryStatus.SUBMITTED,
                 submitted_at=contest.submissions_close_at - timedelta(days=rng.randint(1, 30)),
             )
         )
@@ -211,7 +212,7 @@ def _seed_past_contest(session, rng, now, schools, judges):
                     title=_numbered(rng.choice(TITLE_WORDS[category.name]), used_titles),
                     description=f"A {category.name.lower()} PSA by students at {school.name}.",
                     credit_line=rng.choice(("Team Pixel", "Ava, Noah and Mia", "The AV Club")),
-                    status="submitted",
+                    status=EntryStatus.SUBMITTED,
                     submitted_at=contest.submissions_close_at - timedelta(days=rng.randint(1, 30)),
                 )
             )
@@ -273,7 +274,7 @@ def _seed_paperwork(session, contest, organizer, pending=PENDING_CONSENT):
         )
         attach_captions(session, storage, teacher, entry, captions.encode(), "captions.vtt")
         if number >= pending:
-            entry.consent_status = "approved"
+            entry.consent_status = ConsentStatus.APPROVED
     session.flush()
 
 
@@ -298,7 +299,7 @@ def _seed_votes(session, contest, rng, now, votes=DEMO_VOTES):
     entries = session.scalars(
         select(Entry.id)
         .join(Category)
-        .where(Category.contest_id == contest.id, Entry.consent_status == "approved")
+        .where(Category.contest_id == contest.id, Entry.consent_status == ConsentStatus.APPROVED)
         .order_by(Entry.id)
     ).all()
     domains = [domain for domain, weight in VOTER_DOMAINS for _ in range(weight)]
@@ -368,7 +369,7 @@ def seed_demo_videos(app, seconds=4, height=360, workers=None):
                 lambda job: _demo_video(app, job[0], job[1], seconds, size), enumerate(entry_ids)
             )
         )
-    return outcomes.count("ready")
+    return outcomes.count(Processing.READY)
 
 
 def _demo_video(app, number, entry_id, seconds, size):
@@ -427,7 +428,7 @@ def _demo_anchors(session, contest, organizer, teaching_judge_school):
     for entry in session.scalars(
         select(Entry)
         .join(Category, Category.id == Entry.category_id)
-        .where(Category.contest_id == contest.id, Entry.status == "ready")
+        .where(Category.contest_id == contest.id, Entry.status == EntryStatus.READY)
         .order_by(Entry.id)
     ):
         school = session.get(School, entry.school_id)

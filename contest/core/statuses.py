@@ -90,3 +90,12 @@ class ReportOutcome(StrEnum):
 
 class UploadPurpose(StrEnum):
     VIDEO = "video"
+
+
+class Processing(StrEnum):
+    """What processing an uploaded video came to (submissions.pipeline.process_upload)."""
+
+    READY = "ready"  # the entry's video is ready
+    REJECTED = "rejected"  # not a usable video: the school is told why
+    SUPERSEDED = "superseded"  # the entry no longer waits on this upload
+    DEFERRED = "deferred"  # the worker was busy with other heavy videos: nothing changed

@@ -10,6 +10,7 @@ from contest.core.errors import ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
+from contest.core.statuses import EntryStatus, SheetStatus
 from contest.judging.points import sheet_score
 
 MAX_ANCHORS = 2
@@ -26,7 +27,7 @@ def anchor_choices(session, contest):
     return session.scalars(
         select(Entry)
         .join(Category, Category.id == Entry.category_id)
-        .where(Category.contest_id == contest.id, Entry.status == "ready")
+        .where(Category.contest_id == contest.id, Entry.status == EntryStatus.READY)
         .order_by(Category.sort_order, Entry.title, Entry.id)
     ).all()
 
@@ -89,7 +90,7 @@ def submitted_scores(session, contest):
         select(ScoreSheet.id, ScoreSheet.rubric_id, Assignment.judge_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
         .join(Entry, Entry.id == Assignment.entry_id)
-        .where(contest_entries(contest), ScoreSheet.status == "submitted")
+        .where(contest_entries(contest), ScoreSheet.status == SheetStatus.SUBMITTED)
         .order_by(ScoreSheet.id)
     ).all()
     if not sheets:
@@ -107,7 +108,7 @@ def submitted_scores(session, contest):
         .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
         .join(Entry, Entry.id == Assignment.entry_id)
-        .where(contest_entries(contest), ScoreSheet.status == "submitted")
+        .where(contest_entries(contest), ScoreSheet.status == SheetStatus.SUBMITTED)
     ):
         points.setdefault(sheet_id, {})[criterion_id] = value
     scores = []

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from contest.core.audit import record
 from contest.core.errors import ValidationError
 from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.statuses import OPEN_SHEET_STATUSES, SheetStatus
 
 # (name, weight, guidance, a descriptor per level from 1 to 5)
 DEFAULT_RUBRIC = (
@@ -84,7 +85,6 @@ def rubric_for(session, category):
 
 MAX_LEVELS = 11  # 0-10 is the widest scale a judge can hold in mind
 NAME_LENGTH = Criterion.__table__.c.name.type.length
-OPEN_STATUSES = ("draft", "reopened")
 
 
 @dataclass
@@ -179,7 +179,7 @@ def submitted_sheets(session, rubric):
     """How many sheets were submitted on this rubric version."""
     return session.scalar(
         select(func.count(ScoreSheet.id)).where(
-            ScoreSheet.rubric_id == rubric.id, ScoreSheet.status == "submitted"
+            ScoreSheet.rubric_id == rubric.id, ScoreSheet.status == SheetStatus.SUBMITTED
         )
     )
 
@@ -270,7 +270,7 @@ def move_open_sheets(session, contest, rubric_of=None):
         select(ScoreSheet, Entry.category_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
         .join(Entry, Entry.id == Assignment.entry_id)
-        .where(Entry.category_id.in_(categories), ScoreSheet.status.in_(OPEN_STATUSES))
+        .where(Entry.category_id.in_(categories), ScoreSheet.status.in_(OPEN_SHEET_STATUSES))
     ).all()
     current, moved, dropped = {}, 0, 0
     for sheet, category_id in sheets:

@@ -18,6 +18,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
+from contest.core.statuses import SheetStatus
 from contest.judging import bp, services, sheets
 from contest.web.errors import json_error
 
@@ -101,7 +102,7 @@ def _render(assignment, sheet, error=None, status=200, points=None):
         category=category,
         criteria=sheets.criteria_of(db.session, sheet),
         points=sheets.points_of(sheet) if points is None else points,
-        locked=sheet.status == "submitted",
+        locked=sheet.status == SheetStatus.SUBMITTED,
         contest=sheets.contest_of_sheet(db.session, sheet),
         error=error,
     )

@@ -17,6 +17,7 @@ from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory
+from contest.core.statuses import EntryStatus, SheetStatus
 from contest.judging.assignment import (
     AssignmentReport,
     ConflictInfo,
@@ -157,7 +158,7 @@ def judgeable_entries(session, contest):
         .join(Category, Category.id == Entry.category_id)
         .where(
             Category.contest_id == contest.id,
-            Entry.status == "ready",
+            Entry.status == EntryStatus.READY,
             Entry.hidden_at.is_(None),
         )
         .order_by(Entry.id)
@@ -219,7 +220,7 @@ def _drop_unsubmitted(session, assignments):
     """Delete the assignments whose sheet is not submitted (with their drafts); the dropped ones."""
     dropped = []
     for assignment in assignments:
-        if assignment.sheet is not None and assignment.sheet.status == "submitted":
+        if assignment.sheet is not None and assignment.sheet.status == SheetStatus.SUBMITTED:
             continue
         if assignment.sheet is not None:
             session.delete(assignment.sheet)
@@ -363,7 +364,7 @@ def reassign(session, organizer, assignment, new_judge):
     """
     entry = session.get(Entry, assignment.entry_id)
     contest = contest_of_entry(session, entry)
-    if assignment.sheet is not None and assignment.sheet.status == "submitted":
+    if assignment.sheet is not None and assignment.sheet.status == SheetStatus.SUBMITTED:
         raise ValidationError("This sheet is submitted: it stays with its judge.", field="judge")
     if new_judge.id == assignment.judge_id:
         raise ValidationError("Choose another judge.", field="judge")
@@ -420,7 +421,7 @@ class Tally:
     def count(self, assignment):
         self.assigned += 1
         status = assignment.sheet.status if assignment.sheet is not None else None
-        if status == "submitted":
+        if status == SheetStatus.SUBMITTED:
             self.submitted += 1
         elif status is not None:
             self.drafts += 1

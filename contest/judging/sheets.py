@@ -15,6 +15,7 @@ from contest.core.errors import NotAllowed, ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Score, ScoreSheet
+from contest.core.statuses import SheetStatus
 from contest.judging.rubrics import rubric_for
 
 # A judge who played this much of the video has watched it all (players stop a hair early).
@@ -39,7 +40,7 @@ def _check_judge(judge, sheet):
 
 
 def _check_open(sheet):
-    if sheet.status == "submitted":
+    if sheet.status == SheetStatus.SUBMITTED:
         raise SheetLocked(LOCKED_MESSAGE)
 
 
@@ -77,7 +78,7 @@ def sheet_for(session, judge, assignment):
     rubric = rubric_for(session, session.get(Category, entry.category_id))
     if rubric is None:
         raise ValidationError("This contest has no rubric yet: the organizers must set one up.")
-    sheet = ScoreSheet(assignment_id=assignment.id, rubric_id=rubric.id, status="draft")
+    sheet = ScoreSheet(assignment_id=assignment.id, rubric_id=rubric.id, status=SheetStatus.DRAFT)
     session.add(sheet)
     session.flush()
     audit.record(session, judge, "score_sheet.opened", sheet, rubric_id=rubric.id)
@@ -162,7 +163,7 @@ def save_draft(session, judge, sheet, points, comment=None, feedback=None):
         sheet.updated_at = utcnow()
     session.flush()
 
-    if (changed or text_changed) and (first_draft or sheet.status == "reopened"):
+    if (changed or text_changed) and (first_draft or sheet.status == SheetStatus.REOPENED):
         audit.record(
             session,
             judge,
@@ -245,7 +246,7 @@ def submit_sheet(session, judge, sheet, now):
             f"have watched {sheet.watched_fraction:.0%} of it: play it to the end, then submit.",
             field="watch",
         )
-    sheet.status = "submitted"
+    sheet.status = SheetStatus.SUBMITTED
     sheet.submitted_at = now
     session.flush()
     audit.record(
@@ -269,9 +270,9 @@ def reopen_sheet(session, organizer, sheet, reason):
         raise ValidationError("Say why the sheet is reopened.", field="reason")
     if len(reason) > MAX_TEXT_LENGTH:
         raise ValidationError("The reason is too long.", field="reason")
-    if sheet.status != "submitted":
+    if sheet.status != SheetStatus.SUBMITTED:
         raise ValidationError("Only a submitted score sheet can be reopened.", field="reason")
-    sheet.status = "reopened"
+    sheet.status = SheetStatus.REOPENED
     sheet.reopen_reason = reason
     session.flush()
     audit.record(

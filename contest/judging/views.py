@@ -9,6 +9,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
+from contest.core.statuses import SheetStatus
 from contest.judging import bp
 from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
@@ -33,7 +34,7 @@ def index():
             "title": title,
             "category": category,
             "status": status or "new",
-            "done": status == "submitted",
+            "done": status == SheetStatus.SUBMITTED,
         }
         for assignment, title, category, status in rows
     ]

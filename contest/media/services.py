@@ -39,7 +39,7 @@ def find_entry(session, asset_id):
 def publicly_visible(session, entry, now=None):
     """Ready, consented, not hidden or withdrawn; and in a contest whose vote is open, or whose
     published results give the entry an award."""
-    if entry.status != "ready" or entry.consent_status != "approved" or entry.hidden_at:
+    if not entry.shown:
         return False
     contest = session.get(Contest, session.get(Category, entry.category_id).contest_id)
     phase = contest_phase(contest, now)

@@ -12,7 +12,7 @@ from contest.core.audit import record
 from contest.core.errors import NotAllowed, PhaseClosed
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
-from contest.results.services import NOT_RANKED
+from contest.core.statuses import SheetStatus
 
 
 def judges_feedback(session, entry_ids):
@@ -25,9 +25,9 @@ def judges_feedback(session, entry_ids):
         .join(Entry, Entry.id == Assignment.entry_id)
         .where(
             Assignment.entry_id.in_(entry_ids),
-            ScoreSheet.status == "submitted",
+            ScoreSheet.status == SheetStatus.SUBMITTED,
             Assignment.calibration.is_(False),
-            Entry.status.not_in(NOT_RANKED),
+            Entry.in_running,
             ScoreSheet.feedback != "",
         )
         .order_by(ScoreSheet.submitted_at, ScoreSheet.id)

@@ -18,6 +18,7 @@ from contest.core.errors import ValidationError
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
+from contest.core.statuses import OUT_OF_RUNNING, ConsentStatus, EntryStatus
 from contest.submissions.services import mail_school, tell_school
 
 PLACES = (1, 2, 3)
@@ -89,15 +90,15 @@ def entry_facts(session, contest):
 def ineligibility(entry):
     """Why `entry` may not win anything, or None: it must be ready, its consent approved, and
     not withdrawn, disqualified, hidden or a calibration anchor."""
-    if entry.status in ("withdrawn", "disqualified", "rejected"):
+    if entry.status in OUT_OF_RUNNING:
         return f"“{entry.title}” is {entry.status}."
     if entry.hidden:
         return f"“{entry.title}” is hidden (taken down)."
     if entry.calibration_anchor:
         return f"“{entry.title}” is a calibration anchor."
-    if entry.status != "ready":
+    if entry.status != EntryStatus.READY:
         return f"“{entry.title}” is not ready (it is {entry.status})."
-    if entry.consent_status != "approved":
+    if entry.consent_status != ConsentStatus.APPROVED:
         return f"“{entry.title}”'s consent form is not approved (it is {entry.consent_status})."
     return None
 

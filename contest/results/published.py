@@ -14,6 +14,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
+from contest.core.statuses import EntryStatus
 from contest.results.feedback import judges_feedback
 from contest.results.publication import RESULT_ORDER, published_payload
 from contest.submissions.services import public_credit
@@ -153,7 +154,7 @@ def school_results(session, contest, school_id):
         .where(
             Category.contest_id == contest.id,
             Entry.school_id == school_id,
-            Entry.status != "draft",
+            Entry.status != EntryStatus.DRAFT,
             Entry.calibration_anchor.is_(False),
         )
         .order_by(Category.sort_order, Category.id, Entry.title, Entry.id)

@@ -9,6 +9,7 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
+from contest.core.statuses import OUT_OF_RUNNING, SheetStatus
 
 # A module import: judging.calibration imports results.scoring, which loads this package.
 from contest.judging import calibration
@@ -16,7 +17,6 @@ from contest.judging.points import Scale, sheet_score
 from contest.results import scoring
 
 # Entries out of the running: their sheets are neither ranked nor counted in the figures.
-NOT_RANKED = ("withdrawn", "disqualified", "rejected")
 
 
 @dataclass
@@ -96,9 +96,9 @@ def _counted(query, contest):
     """Only submitted sheets of non-calibration assignments on entries still in the running."""
     return query.where(
         calibration.contest_entries(contest),
-        ScoreSheet.status == "submitted",
+        ScoreSheet.status == SheetStatus.SUBMITTED,
         Assignment.calibration.is_(False),
-        Entry.status.not_in(NOT_RANKED),
+        Entry.in_running,
     )
 
 
@@ -343,9 +343,9 @@ def entry_sheets(session, entry):
                 status=sheet.status,
                 calibration=anchor,
                 counted=(
-                    sheet.status == "submitted"
+                    sheet.status == SheetStatus.SUBMITTED
                     and not anchor
-                    and entry.status not in NOT_RANKED
+                    and entry.status not in OUT_OF_RUNNING
                     and score is not None
                 ),
                 score=score,

@@ -25,6 +25,7 @@ from contest.core.errors import NotAllowed
 from contest.core.jobs import enqueue_after_commit
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
+from contest.core.statuses import FINAL_ENTRY_STATUSES, EntryStatus, Processing
 from contest.core.storage import get_storage, storage_for
 from contest.core.storage.base import StorageError
 from contest.submissions import media
@@ -35,28 +36,27 @@ log = logging.getLogger(__name__)
 
 FAILURE_REASON = "We could not process this video; please try again or contact the organizers."
 # Statuses an organizer or teacher set on purpose; processing results never overwrite them.
-FINAL_STATUSES = ("withdrawn", "disqualified")
 VIDEO_COLUMNS = ("video_asset_id", "pending_video_asset_id", "original_video_asset_id")
 
 
 def video_uploaded(session, entry, asset, now=None, queue_job=True):
     """A finished upload (`asset`) becomes `entry`'s pending video and processing is queued.
 
-    A first video moves the entry to "processing"; a replacement leaves a "ready" entry ready,
+    A first video moves the entry to processing; a replacement leaves a ready entry ready,
     its current video in place until the new one is. The job is queued when the caller commits
     (with `queue_job=False` the caller runs `process_upload` itself, as the demo does).
     In immediate mode (tests) the job has run by the time commit() returns: read ids before.
     """
-    if entry.status in FINAL_STATUSES:
+    if entry.status in FINAL_ENTRY_STATUSES:
         raise NotAllowed(f"This entry is {entry.status}; it takes no new video.")
     # The upload is the entry's private file from now on, replaced or not, until retention.
     asset.entry_id, asset.kind = entry.id, "original_video"
     if asset.id is None:
         session.flush()
-    replacement = entry.status == "ready" and entry.video_asset_id is not None
+    replacement = entry.status == EntryStatus.READY and entry.video_asset_id is not None
     entry.pending_video_asset_id = asset.id
     if not replacement:
-        entry.status = "processing"
+        entry.status = EntryStatus.PROCESSING
         entry.status_reason = None
     record(
         session,
@@ -94,11 +94,11 @@ class Deferred(Exception):
 
 def process_upload(session, entry_id, asset_id, limits=media.DEFAULT_LIMITS, mail=True, admit=None):
     """Check, transcode and poster the upload `asset_id` for `entry_id`; return the outcome:
-    "ready", "rejected" (a MediaError: the school is told why), "superseded" (the entry no
-    longer waits on this upload) or "deferred" (`admit(probe)`, which gives the transcode its
-    context, raised Deferred: nothing changed). Other errors (storage, database) propagate, so
-    the job retries. The school gets a notice, and with `mail` an email too. ffmpeg runs
-    within `limits` (media.Limits).
+    a Processing: READY; REJECTED (a MediaError: the school is told why); SUPERSEDED (the
+    entry no longer waits on this upload); or DEFERRED (`admit(probe)`, which gives the
+    transcode its context, raised Deferred: nothing changed). Other errors (storage, database)
+    propagate, so the job retries. The school gets a notice, and with `mail` an email too.
+    ffmpeg runs within `limits` (media.Limits).
     """
     entry, upload = session.get(Entry, entry_id), session.get(Asset, asset_id)
     if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
@@ -113,7 +113,7 @@ def process_upload(session, entry_id, asset_id, limits=media.DEFAULT_LIMITS, mai
             return _refuse(session, entry_id, asset_id, str(error), mail)
         except Deferred:
             log.info("entry %s: upload %s deferred (the worker is busy)", entry_id, asset_id)
-            return "deferred"
+            return Processing.DEFERRED
         return _accept(session, entry_id, asset_id, outputs, mail)
 
 
@@ -201,8 +201,8 @@ def _accept(session, entry_id, asset_id, outputs, mail):
         entry.video_asset_id, entry.poster_asset_id = video.id, poster.id
         entry.original_video_asset_id, entry.pending_video_asset_id = asset_id, None
         entry.duration_seconds = outputs.video.duration_seconds
-        if entry.status not in FINAL_STATUSES:
-            entry.status, entry.status_reason = "ready", None
+        if entry.status not in FINAL_ENTRY_STATUSES:
+            entry.status, entry.status_reason = EntryStatus.READY, None
         obsolete_objects = [(storage_for(asset), asset.key) for asset in obsolete]
         for asset in obsolete:
             session.delete(asset)
@@ -236,7 +236,7 @@ def _accept(session, entry_id, asset_id, outputs, mail):
     if mail:
         _mail(session, entry_id, f"{title} is ready", message)
     log.info("entry %s: video ready (%s)", entry_id, video_key)
-    return "ready"
+    return Processing.READY
 
 
 def _stop_waiting(entry, reason):
@@ -244,8 +244,8 @@ def _stop_waiting(entry, reason):
     entry with `reason`; a replacement's leaves the old video in place. True for a replacement."""
     replacement = entry.video_asset_id is not None
     entry.pending_video_asset_id = None
-    if not replacement and entry.status not in FINAL_STATUSES:
-        entry.status, entry.status_reason = "rejected", reason
+    if not replacement and entry.status not in FINAL_ENTRY_STATUSES:
+        entry.status, entry.status_reason = EntryStatus.REJECTED, reason
     return replacement
 
 
@@ -283,7 +283,7 @@ def _refuse(session, entry_id, asset_id, reason, mail):
         subject = "the new video was not accepted" if replacement else "not accepted"
         _mail(session, entry_id, f"{title}: {subject}", message)
     log.info("entry %s: upload %s refused: %s", entry_id, asset_id, reason)
-    return "rejected"
+    return Processing.REJECTED
 
 
 def _superseded(session, entry_id, asset_id):
@@ -304,7 +304,7 @@ def _superseded(session, entry_id, asset_id):
     else:
         session.rollback()
     log.info("entry %s: upload %s superseded, not processed", entry_id, asset_id)
-    return "superseded"
+    return Processing.SUPERSEDED
 
 
 def report_failure(session, entry_id, asset_id, error):

@@ -28,6 +28,7 @@ from contest.core.mail import queue_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import School
 from contest.core.notices import notify
+from contest.core.statuses import SchoolStatus
 
 NEW, KNOWN_ADDRESS, KNOWN_SCHOOL = "new", "known address", "known school"
 # Mails about refused registrations, per address (to its owner) or per school (to whoever
@@ -108,7 +109,7 @@ def register_school(session, registration, password_hash):
                 district=district,
                 contact_name=registration.name,
                 contact_email=email,
-                status="pending",
+                status=SchoolStatus.PENDING,
             )
             session.add(school)
             session.flush()
@@ -185,7 +186,9 @@ def _mail(registered, registration, links):
 def pending_schools(session):
     """Schools waiting for an organizer, oldest first, each with its teachers."""
     schools = session.scalars(
-        select(School).where(School.status == "pending").order_by(School.created_at, School.id)
+        select(School)
+        .where(School.status == SchoolStatus.PENDING)
+        .order_by(School.created_at, School.id)
     ).all()
     return [(school, _teachers(session, school)) for school in schools]
 
@@ -200,14 +203,14 @@ def _teachers(session, school):
 
 
 def _check_pending(school):
-    if school.status != "pending":
+    if school.status != SchoolStatus.PENDING:
         raise ValidationError(f"{school.name} is not waiting for approval.")
 
 
 def approve_school(session, organizer, school):
     """Let the school's teachers enter videos; returns the teachers to tell."""
     _check_pending(school)
-    school.status = "approved"
+    school.status = SchoolStatus.APPROVED
     record(session, organizer, "school.approved", school, name=school.name)
     notify(
         session,

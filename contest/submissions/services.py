@@ -24,13 +24,13 @@ from contest.core.models.assets import Asset
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School, SchoolExtension
 from contest.core.notices import notify
+from contest.core.statuses import FINAL_ENTRY_STATUSES, ConsentStatus, EntryStatus, SchoolStatus
 from contest.core.storage.base import display_name
 from contest.submissions.media import MediaError, sniff, validate_captions
 
 log = logging.getLogger(__name__)
 
 # Entries a teacher may no longer change (a withdrawn one may be entered again as a new one).
-CLOSED_STATUSES = ("withdrawn", "disqualified")
 # Words that start a group's name rather than a person's: "Team Pixel", "Room 12 Media Club".
 GROUP_WORDS = {
     "team", "club", "class", "room", "crew", "group", "grade", "year", "students", "the",
@@ -90,7 +90,7 @@ def check_teacher_of(session, user, school_id):
     one rule every entry, upload, consent form and caption change passes through."""
     if not user.has_role("teacher", school_id=school_id):
         raise NotAllowed("Only your school's teachers can change its entries.")
-    if session.scalar(select(School.status).where(School.id == school_id)) != "approved":
+    if session.scalar(select(School.status).where(School.id == school_id)) != SchoolStatus.APPROVED:
         raise NotAllowed(
             "Your school's registration is waiting for the organizers' approval. You can enter "
             "videos once they have approved it; we will mail you then."
@@ -101,7 +101,7 @@ def check_can_change_entry(session, user, entry, now=None):
     """Raise unless `user` may change `entry` now: a teacher of its school, entry still open,
     before the school's deadline."""
     check_teacher_of(session, user, entry.school_id)
-    if entry.status in CLOSED_STATUSES:
+    if entry.status in FINAL_ENTRY_STATUSES:
         raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
     check_submissions_open(session, contest_of(session, entry), entry.school_id, now)
 
@@ -134,7 +134,7 @@ def public_credit(entry):
     """The entry's credit line as the public may see it (pages, certificates): full names of
     minors only when the teacher said the forms allow them and an organizer approved those
     forms; otherwise a credit that looks like full names is left off rather than shown."""
-    full_names = entry.full_names_allowed and entry.consent_status == "approved"
+    full_names = entry.full_names_allowed and entry.consent_status == ConsentStatus.APPROVED
     credit = entry.credit_line.strip()
     return credit if credit_line_problem(credit, full_names) is None else ""
 
@@ -183,7 +183,7 @@ def _check_draft(session, draft, school_id, entry=None):
             select(func.count(Entry.id)).where(
                 Entry.category_id == category.id,
                 Entry.school_id == school_id,
-                Entry.status != "withdrawn",
+                Entry.status != EntryStatus.WITHDRAWN,
                 Entry.id != (entry.id if entry else -1),
             )
         )
@@ -210,7 +210,7 @@ def create_entry(session, user, school_id, draft, now=None):
         description=(draft.description or "").strip(),
         credit_line=credit,
         full_names_allowed=draft.full_names_allowed,
-        status="draft",
+        status=EntryStatus.DRAFT,
     )
     session.add(entry)
     session.flush()
@@ -235,11 +235,11 @@ def update_entry(session, user, entry, draft, now=None):
 def withdraw_entry(session, user, entry, reason=""):
     """A teacher takes an entry out of the contest (a parent withdrew consent, say). Final."""
     check_teacher_of(session, user, entry.school_id)
-    if entry.status == "withdrawn":
+    if entry.status == EntryStatus.WITHDRAWN:
         raise ValidationError("This entry is already withdrawn.")
-    if entry.status == "disqualified":
+    if entry.status == EntryStatus.DISQUALIFIED:
         raise NotAllowed("This entry was disqualified and can't be withdrawn.")
-    entry.status = "withdrawn"
+    entry.status = EntryStatus.WITHDRAWN
     entry.status_reason = reason.strip() or None
     record(session, user, "entry.withdrawn", entry, reason=reason.strip())
     return entry
@@ -274,8 +274,8 @@ def receive_video(session, user, entry, asset, started_at, now=None):
     first = entry.submitted_at is None
     if first:
         entry.submitted_at = now
-    if entry.status in ("draft", "rejected"):
-        entry.status = "submitted"
+    if entry.status in (EntryStatus.DRAFT, EntryStatus.REJECTED):
+        entry.status = EntryStatus.SUBMITTED
     record(session, user, "entry.video_received", entry, asset_id=asset.id, size=asset.size_bytes)
     message = (
         f"We received the video for “{entry.title}” ({asset.size_bytes / 1048576:.1f} MB) on "
@@ -297,7 +297,7 @@ def check_can_attach(session, user, entry):
     """Consent forms and captions may be fixed after the deadline (an organizer may send a form
     back then), but never for a closed entry or by another school."""
     check_teacher_of(session, user, entry.school_id)
-    if entry.status in CLOSED_STATUSES:
+    if entry.status in FINAL_ENTRY_STATUSES:
         raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
 
 
@@ -332,7 +332,7 @@ def attach_consent(session, storage, user, entry, data, filename):
         )
     asset = _store(session, storage, "consent", entry, data, CONSENT_KINDS[kind], kind, filename)
     entry.consent_asset_id = asset.id
-    entry.consent_status = "pending"
+    entry.consent_status = ConsentStatus.PENDING
     entry.consent_reason = None
     record(session, user, "entry.consent_attached", entry, asset_id=asset.id)
     return asset
@@ -358,7 +358,9 @@ def review_queue(session):
     """Entries whose consent form waits for an organizer's check, oldest first."""
     return session.scalars(
         select(Entry)
-        .where(Entry.consent_status == "pending", Entry.status.not_in(CLOSED_STATUSES))
+        .where(
+            Entry.consent_status == ConsentStatus.PENDING, Entry.status.not_in(FINAL_ENTRY_STATUSES)
+        )
         .order_by(Entry.updated_at)
     ).all()
 
@@ -377,9 +379,9 @@ def _reason(reason, field="reason"):
 
 
 def approve_consent(session, organizer, entry):
-    if entry.consent_status != "pending" or entry.consent_asset_id is None:
+    if entry.consent_status != ConsentStatus.PENDING or entry.consent_asset_id is None:
         raise ValidationError("This entry has no consent form waiting for a check.")
-    entry.consent_status = "approved"
+    entry.consent_status = ConsentStatus.APPROVED
     entry.consent_reason = None
     _decide(
         session, organizer, entry, "entry.consent_approved", "consent.approved",
@@ -390,9 +392,9 @@ def approve_consent(session, organizer, entry):
 
 def return_consent(session, organizer, entry, reason):
     reason = _reason(reason)
-    if entry.consent_status != "pending":
+    if entry.consent_status != ConsentStatus.PENDING:
         raise ValidationError("This entry has no consent form waiting for a check.")
-    entry.consent_status = "returned"
+    entry.consent_status = ConsentStatus.RETURNED
     entry.consent_reason = reason
     _decide(
         session, organizer, entry, "entry.consent_returned", "consent.returned",
@@ -405,9 +407,9 @@ def return_consent(session, organizer, entry, reason):
 
 def disqualify(session, organizer, entry, reason):
     reason = _reason(reason)
-    if entry.status in CLOSED_STATUSES:
+    if entry.status in FINAL_ENTRY_STATUSES:
         raise ValidationError(f"This entry is already {entry.status}.")
-    entry.status = "disqualified"
+    entry.status = EntryStatus.DISQUALIFIED
     entry.status_reason = reason
     _decide(
         session, organizer, entry, "entry.disqualified", "entry.disqualified",

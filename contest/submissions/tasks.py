@@ -14,6 +14,7 @@ from huey.exceptions import RetryTask
 
 from contest.core import jobs
 from contest.core.extensions import db
+from contest.core.statuses import Processing
 from contest.submissions import media, pipeline
 
 
@@ -66,7 +67,7 @@ def process_video(entry_id, asset_id):
     outcome = pipeline.process_upload(
         db.session, entry_id, asset_id, limits=media.Limits.from_config(config), admit=admit
     )
-    if outcome == "deferred":
+    if outcome == Processing.DEFERRED:
         raise RetryTask(delay=config["VIDEO_HEAVY_RETRY_SECONDS"])
     return outcome
 
@@ -74,7 +75,7 @@ def process_video(entry_id, asset_id):
 @jobs.on_consumer_start
 def requeue_stranded_videos():
     """Queue again every upload an entry waits on that is not in the queue: a job lost with a
-    crashed process would otherwise leave its entry "processing" for ever. A job queued twice
+    crashed process would otherwise leave its entry processing for ever. A job queued twice
     is harmless: the second finds the entry no longer waiting and does nothing."""
     queued = {
         tuple(task.args)

@@ -12,6 +12,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
 from contest.core.rules import current_contest
+from contest.core.statuses import SchoolStatus
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.submissions import bp
@@ -144,7 +145,9 @@ def create_entry():
         flash("There is no contest to enter yet.", "info")
         return redirect(url_for("submissions.index"))
     approved = db.session.scalars(
-        select(School.id).where(School.id.in_(current_user.school_ids), School.status == "approved")
+        select(School.id).where(
+            School.id.in_(current_user.school_ids), School.status == SchoolStatus.APPROVED
+        )
     ).all()
     if not approved:
         flash("Your school is waiting for the organizers' approval: no entries yet.", "info")
