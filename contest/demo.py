@@ -28,9 +28,10 @@ from contest.judging.calibration import set_anchors
 from contest.judging.services import assign_judges, judgeable_entries
 from contest.results import publication
 from contest.results import services as results
+from contest.submissions.attachments import attach_captions, attach_consent
 from contest.submissions.clips import make_clip
+from contest.submissions.decisions import grant_extension
 from contest.submissions.pipeline import process_upload, video_uploaded
-from contest.submissions.services import attach_captions, attach_consent, grant_extension
 from contest.voting import counting
 from contest.voting.services import new_receipt
 

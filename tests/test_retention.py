@@ -28,7 +28,7 @@ from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
-from contest.submissions import services
+from contest.submissions import attachments
 from contest.submissions.clips import make_clip
 from tests import factories
 from tests.helpers import csrf_token, fresh_test_database, page_text
@@ -482,7 +482,7 @@ def test_files_attached_after_the_purge_go_on_the_next_daily_run(app):
     contest, [entry], email = open_for_entries(app, 1)
     with app.app_context():
         teacher = db.session.scalar(select(User).where(User.email == email))
-        first = services.attach_captions(
+        first = attachments.attach_captions(
             db.session,
             get_storage(),
             teacher,
@@ -500,10 +500,10 @@ def test_files_attached_after_the_purge_go_on_the_next_daily_run(app):
         # Later a teacher replaces the captions and sends a consent form: both are private now.
         row = db.session.get(Entry, entry.id)
         teacher = db.session.scalar(select(User).where(User.email == email))
-        latest = services.attach_captions(
+        latest = attachments.attach_captions(
             db.session, get_storage(), teacher, row, captions(2), "c.vtt"
         )
-        consent = services.attach_consent(db.session, get_storage(), teacher, row, PDF, "f.pdf")
+        consent = attachments.attach_consent(db.session, get_storage(), teacher, row, PDF, "f.pdf")
         latest_id, latest_key, consent_id = latest.id, latest.key, consent.id
         db.session.commit()
         [result] = retention.purge_originals_daily.call_local()

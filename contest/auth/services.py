@@ -45,10 +45,12 @@ def hash_password(password):
 def check_password_strength(password, email=""):
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"Use at least {MIN_PASSWORD_LENGTH} characters for your password.", field="password"
+            "auth.use_least_characters_password",
+            field="password",
+            MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
         )
     if email and password.lower() == normalise_email(email):
-        raise ValidationError("Your password must not be your email address.", field="password")
+        raise ValidationError("auth.password_must_email_address", field="password")
 
 
 def create_user(
@@ -61,7 +63,7 @@ def create_user(
     checked and hashed already."""
     email = parse_address(email)
     if session.scalar(select(User).where(User.email == email)):
-        raise ValidationError(f"An account for {email} already exists.", field="email")
+        raise ValidationError("auth.account_already_exists", field="email", email=email)
     user = User(
         email=email,
         name=name.strip(),
@@ -120,17 +122,17 @@ def authenticate(session, email, password, limit, window_seconds, now=None, conf
     if wait:
         minutes = math.ceil(wait / 60)
         raise Throttled(
-            f"Too many failed sign-ins for this address. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}, or reset your password.",
+            "auth.too_many_failed_sign",
             retry_after=wait,
+            minutes=minutes,
+            plural="s" if minutes != 1 else "",
         )
     user = session.scalar(select(User).where(User.email == email))
     stored_hash = user.password_hash if user and user.password_hash else _DUMMY_HASH
     if check_password_hash(stored_hash, password) and user and user.password_hash and user.active:
         if confirmed and not user.email_confirmed:
             raise EmailNotConfirmed(
-                "Confirm your email address first: open the link in the mail we sent when you "
-                "registered. Lost it? Ask for a new link below.",
+                "auth.confirm_email_address_first",
                 field="password",
             )
         session.execute(delete(LoginFailure).where(LoginFailure.email == email))
@@ -143,7 +145,7 @@ def authenticate(session, email, password, limit, window_seconds, now=None, conf
         )
     )
     session.add(LoginFailure(email=email, at=now))
-    raise ValidationError("Wrong email address or password.", field="password")
+    raise ValidationError("auth.wrong_email_address_password", field="password")
 
 
 def end_sessions(user):
@@ -162,9 +164,9 @@ def set_password(user, password):
 
 def change_password(user, current_password, new_password):
     if not user.password_hash or not check_password_hash(user.password_hash, current_password):
-        raise ValidationError("Your current password is not right.", field="current_password")
+        raise ValidationError("auth.current_password_right", field="current_password")
     if current_password == new_password:
-        raise ValidationError("Choose a password you have not used here.", field="password")
+        raise ValidationError("auth.choose_password_used_here", field="password")
     set_password(user, new_password)
 
 
@@ -195,9 +197,9 @@ def _load_token(secret_key, purpose, token, max_age, now=None):
     try:
         return _serializer(secret_key, purpose, now).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise ValidationError("This link has expired. Ask for a new one.") from exc
+        raise ValidationError("auth.link_expired_ask_new") from exc
     except BadSignature as exc:
-        raise ValidationError("This link is not valid. Check that you copied all of it.") from exc
+        raise ValidationError("auth.link_valid_check_copied") from exc
 
 
 def invite(
@@ -214,7 +216,7 @@ def invite(
     """Record an invitation and return (invitation, token) for the link sent by mail."""
     email = parse_address(email)
     if role == "teacher" and school_id is None:
-        raise ValidationError("Choose the school this teacher submits for.", field="school")
+        raise ValidationError("auth.choose_school_teacher_submits", field="school")
     now = now or utcnow()
     invitation = Invitation(
         email=email,
@@ -236,11 +238,11 @@ def read_invitation(session, secret_key, token, max_age_seconds, now=None):
     data = _load_token(secret_key, "invitation", token, max_age_seconds, now)
     invitation = session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
     if invitation is None or invitation.email != data.get("email"):
-        raise ValidationError("This link is not valid. Check that you copied all of it.")
+        raise ValidationError("auth.link_valid_check_copied")
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has already been used. Sign in instead.")
+        raise ValidationError("auth.invitation_already_been_used")
     if invitation.expires_at <= (now or utcnow()):
-        raise ValidationError("This link has expired. Ask for a new one.")
+        raise ValidationError("auth.link_expired_ask_new")
     return invitation
 
 
@@ -259,7 +261,7 @@ def accept_invitation(session, invitation, password, name="", *, limit, window_s
         user = create_user(session, invitation.email, password=password, name=name)
         _use_up(session, invitation, now)
     elif not user.active:
-        raise ValidationError("This account is switched off. Ask the contest organizers.")
+        raise ValidationError("auth.account_switched_off_ask")
     elif user.password_hash is None:
         check_password_strength(password, user.email)
         _use_up(session, invitation, now)
@@ -270,7 +272,7 @@ def accept_invitation(session, invitation, password, name="", *, limit, window_s
             authenticate(session, user.email, password, limit, window_seconds, now, confirmed=False)
         except ValidationError as error:
             raise ValidationError(
-                "You already have an account: enter its password to add this role to it.",
+                "auth.already_account_enter_password",
                 field="password",
             ) from error
         _use_up(session, invitation, now)
@@ -292,7 +294,7 @@ def _use_up(session, invitation, now):
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise ValidationError("This invitation has already been used. Sign in instead.")
+        raise ValidationError("auth.invitation_already_been_used")
     invitation.accepted_at = now
 
 
@@ -313,9 +315,9 @@ def read_confirmation_token(session, secret_key, token, max_age_seconds, now=Non
         session.scalar(select(User).where(User.email == email)) if isinstance(email, str) else None
     )
     if user is None or not user.active:
-        raise ValidationError("This link is not valid. Check that you copied all of it.")
+        raise ValidationError("auth.link_valid_check_copied")
     if user.email_confirmed:
-        raise ValidationError("This address is already confirmed. Sign in instead.")
+        raise ValidationError("auth.address_already_confirmed_sign")
     return user
 
 
@@ -331,9 +333,7 @@ def confirm_email(session, user, password, *, limit, window_seconds, now=None):
     try:
         authenticate(session, user.email, password, limit, window_seconds, now, confirmed=False)
     except ValidationError as error:  # Throttled is no ValidationError: it propagates as it is
-        raise ValidationError(
-            "That is not the password you chose when registering.", field="password"
-        ) from error
+        raise ValidationError("auth.password_chose_when_registering", field="password") from error
     claimed = session.execute(
         update(User)
         .where(User.id == user.id, User.email_confirmed_at.is_(None))
@@ -341,7 +341,7 @@ def confirm_email(session, user, password, *, limit, window_seconds, now=None):
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise ValidationError("This address is already confirmed. Sign in instead.")
+        raise ValidationError("auth.address_already_confirmed_sign")
     user.email_confirmed_at = now
     return user
 
@@ -369,9 +369,9 @@ def read_password_reset_token(session, secret_key, token, max_age_seconds, now=N
     data = _load_token(secret_key, "reset", token, max_age_seconds, now)
     user = session.get(User, data.get("id")) if isinstance(data, dict) else None
     if user is None or not user.active:
-        raise ValidationError("This link is not valid. Check that you copied all of it.")
+        raise ValidationError("auth.link_valid_check_copied")
     if data.get("fp") != user.password_fingerprint:
-        raise ValidationError("This link has already been used. Ask for a new one.")
+        raise ValidationError("auth.link_already_been_used")
     return user
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
-from contest.core.errors import ValidationError
+from contest.core.errors import ValidationError, describe
 from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Rubric
@@ -41,8 +41,8 @@ RULE_LIMITS = {
     "judges_per_entry": (1, 20, "Judges per entry"),
 }
 RETENTION_DAYS = (0, 3650)
-RETENTION_MESSAGE = (
-    f"Keep originals for {RETENTION_DAYS[0]} to {RETENTION_DAYS[1]} days after publication."
+RETENTION_MESSAGE = describe(
+    "contests.retention_range", {"lowest": RETENTION_DAYS[0], "highest": RETENTION_DAYS[1]}
 )
 # Every setting a draft carries straight onto the contest.
 SETTINGS = (
@@ -58,8 +58,9 @@ NAME_LENGTH = Contest.__table__.c.name.type.length
 SLUG_LENGTH = Contest.__table__.c.slug.type.length
 LICENCE_LENGTH = Contest.__table__.c.licence.type.length
 CATEGORY_LENGTH = Category.__table__.c.name.type.length
-NAME_TOO_LONG = f"Keep the name to {NAME_LENGTH} characters or fewer."
-SLUG_TOO_LONG = f"Keep the web address to {SLUG_LENGTH} characters or fewer."
+# The words the forms show for the same rules the service checks.
+NAME_TOO_LONG = describe("contests.name_too_long", {"limit": NAME_LENGTH})
+SLUG_TOO_LONG = describe("contests.slug_too_long", {"limit": SLUG_LENGTH})
 _DEFAULT_DESCRIPTIONS = dict(DEFAULT_CATEGORIES)
 
 
@@ -103,13 +104,22 @@ def slugify(text):
     return re.sub(r"[^a-z0-9]+", "-", text.lower())[:SLUG_LENGTH].strip("-")
 
 
-def rule_range(rule):
-    """(lowest, highest, message) for a rule as an organizer enters it (file sizes in MB)."""
+def _rule_error(rule):
+    """The error code and parameters for a rule outside its range (file sizes in MB)."""
     low, high, label = RULE_LIMITS[rule]
     if rule == "max_bytes":
-        low, high = low // MEGABYTE, high // MEGABYTE
-        return low, high, f"{label} must be between {low} MB and {high} MB."
-    return low, high, f"{label} must be between {low} and {high}."
+        return "contests.size_out_of_range", {
+            "label": label,
+            "low": low // MEGABYTE,
+            "high": high // MEGABYTE,
+        }
+    return "contests.rule_out_of_range", {"label": label, "low": low, "high": high}
+
+
+def rule_range(rule):
+    """(lowest, highest, message) for a rule as an organizer enters it (file sizes in MB)."""
+    code, params = _rule_error(rule)
+    return params["low"], params["high"], describe(code, params)
 
 
 def _whole_number(value):
@@ -118,7 +128,7 @@ def _whole_number(value):
 
 def _zone(name):
     if name not in time_zones():
-        raise ValidationError(f"{name!r} is not a time zone we know.", field="timezone")
+        raise ValidationError("contests.time_zone_know", field="timezone", name=name)
     return ZoneInfo(name)
 
 
@@ -132,14 +142,17 @@ def _to_utc(local, zone, phase):
         moment = local.replace(tzinfo=zone).astimezone(UTC)
     except OverflowError:  # 31 Dec 9999 west of UTC, 1 Jan of year 1 east of it
         raise ValidationError(
-            f"{local:%d %B %Y} is too far off for a contest: choose a date in our time.",
+            "contests.too_far_off_contest",
             field=phase,
+            local=local,
         ) from None
     if moment.astimezone(zone).replace(tzinfo=None) != local:
         raise ValidationError(
-            f"There is no {local:%H:%M} on {local.day} {local:%B %Y} in {zone.key}: the clocks "
-            "go forward then. Pick another time.",
+            "contests.there_clocks_go_forward",
             field=phase,
+            local=local,
+            day=local.day,
+            key=zone.key,
         )
     return moment
 
@@ -148,18 +161,16 @@ def _check_slug(session, draft, name, contest):
     slug = (draft.slug or "").strip() or slugify(name)
     if not slug:
         raise ValidationError(
-            "Give the contest a web address: its name has no letters or digits to make one from.",
+            "contests.give_contest_web_address",
             field="slug",
         )
     if not SLUG_PATTERN.match(slug):
-        raise ValidationError(
-            "Use lower-case letters, digits and single hyphens for the web address.", field="slug"
-        )
+        raise ValidationError("contests.use_lower_case_letters", field="slug")
     if len(slug) > SLUG_LENGTH:
-        raise ValidationError(SLUG_TOO_LONG, field="slug")
+        raise ValidationError("contests.slug_too_long", field="slug", limit=SLUG_LENGTH)
     taken = session.scalar(select(Contest.id).where(Contest.slug == slug))
     if taken and (contest is None or taken != contest.id):
-        raise ValidationError(f"Another contest already uses the address {slug!r}.", field="slug")
+        raise ValidationError("contests.another_contest_already_uses", field="slug", slug=slug)
     return slug
 
 
@@ -167,16 +178,19 @@ def _check_rules(draft):
     for rule, (low, high, _) in RULE_LIMITS.items():
         value = getattr(draft, rule)
         if not _whole_number(value) or not low <= value <= high:
-            raise ValidationError(rule_range(rule)[2], field=rule)
+            code, params = _rule_error(rule)
+            raise ValidationError(code, field=rule, **params)
     days, (fewest, most) = draft.retention_days, RETENTION_DAYS
     if days is not None and (not _whole_number(days) or not fewest <= days <= most):
-        raise ValidationError(RETENTION_MESSAGE, field="retention_days")
+        raise ValidationError(
+            "contests.retention_range", field="retention_days", lowest=fewest, highest=most
+        )
     licence = (draft.licence or "").strip()
     if not licence:
-        raise ValidationError("Name the licence published videos are shared under.", "licence")
+        raise ValidationError("contests.name_licence_published_videos", "licence")
     if len(licence) > LICENCE_LENGTH:
         raise ValidationError(
-            f"Keep the licence to {LICENCE_LENGTH} characters or fewer.", "licence"
+            "contests.keep_licence_characters_fewer", "licence", LICENCE_LENGTH=LICENCE_LENGTH
         )
 
 
@@ -189,7 +203,10 @@ def _check_phases(draft, zone):
             continue
         if first > second or (first == second and (earlier, later) not in SAME_MOMENT_ALLOWED):
             raise ValidationError(
-                f"{labels[later]} must come after {labels[earlier].lower()}.", field=later
+                "contests.must_come_after",
+                field=later,
+                labels=labels[later],
+                lower=labels[earlier].lower(),
             )
     return phases
 
@@ -197,17 +214,18 @@ def _check_phases(draft, zone):
 def _check_categories(names):
     categories = [c.strip() for c in names if c.strip()]
     if not categories:
-        raise ValidationError("Add at least one category.", field="categories")
+        raise ValidationError("contests.add_least_one_category", field="categories")
     lowered = [c.lower() for c in categories]
     duplicates = sorted({c for c in categories if lowered.count(c.lower()) > 1})
     if duplicates:
         raise ValidationError(
-            f"Categories are listed twice: {', '.join(duplicates)}.", field="categories"
+            "contests.categories_listed_twice", field="categories", join=", ".join(duplicates)
         )
     if any(len(c) > CATEGORY_LENGTH for c in categories):
         raise ValidationError(
-            f"Keep each category name to {CATEGORY_LENGTH} characters or fewer.",
+            "contests.keep_each_category_name",
             field="categories",
+            CATEGORY_LENGTH=CATEGORY_LENGTH,
         )
     return categories
 
@@ -215,9 +233,9 @@ def _check_categories(names):
 def _check(session, draft, contest=None):
     name = (draft.name or "").strip()
     if not name:
-        raise ValidationError("Give the contest a name.", field="name")
+        raise ValidationError("contests.give_contest_name", field="name")
     if len(name) > NAME_LENGTH:
-        raise ValidationError(NAME_TOO_LONG, field="name")
+        raise ValidationError("contests.name_too_long", field="name", limit=NAME_LENGTH)
     slug = _check_slug(session, draft, name, contest)
     zone = _zone(draft.timezone)
     _check_rules(draft)
@@ -283,9 +301,10 @@ def update_contest(session, contest, draft):
     ]
     if used:
         raise ValidationError(
-            f"{', '.join(used)} already {'has' if len(used) == 1 else 'have'} entries and can't "
-            "be removed.",
+            "contests.already_entries_t_removed",
             field="categories",
+            join=", ".join(used),
+            plural="has" if len(used) == 1 else "have",
         )
     _apply(contest, draft, checked)
     categories = []

@@ -47,14 +47,16 @@ def set_anchors(session, organizer, contest, entry_ids):
     wanted = sorted(set(entry_ids))
     if len(wanted) > MAX_ANCHORS:
         raise ValidationError(
-            f"Choose at most {MAX_ANCHORS} anchor entries ({len(wanted)} chosen).", field="anchors"
+            "judging.choose_most_anchor_entries",
+            field="anchors",
+            MAX_ANCHORS=MAX_ANCHORS,
+            wanted_count=len(wanted),
         )
     ready = {entry.id: entry for entry in anchor_choices(session, contest)}
     unfit = [entry_id for entry_id in wanted if entry_id not in ready]
     if unfit:
         raise ValidationError(
-            "Only this contest's ready entries can be anchors: every judge must be able to "
-            "play them.",
+            "judging.only_contest_s_ready",
             field="anchors",
         )
     before = [entry.id for entry in anchors(session, contest)]

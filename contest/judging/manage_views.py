@@ -15,6 +15,7 @@ from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.core.rules import current_contest
 from contest.judging import bp, sheets
+from contest.judging import progress as judging_progress
 from contest.judging import services as judging
 from contest.judging.manage_forms import (
     AssignForm,
@@ -43,8 +44,8 @@ def _progress_page(contest, reminder_form=None, status=200):
     contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
     if contest is None:
         return render_template("judging/manage/progress.html", contest=None, contests=contests)
-    progress, per_category = judging.judge_progress(db.session, contest)
-    overdue = judging.overdue_judges(db.session, contest, utcnow())
+    progress, per_category = judging_progress.judge_progress(db.session, contest)
+    overdue = judging_progress.overdue_judges(db.session, contest, utcnow())
     if reminder_form is None:
         reminder_form = ReminderForm(judges=[row.judge.id for row in overdue])
     reminder_form.judges.choices = [(row.judge.id, _label(row.judge)) for row in progress]
@@ -88,12 +89,12 @@ def manage_progress(contest_id):
 def manage_reminders(contest_id):
     contest = _get_or_404(Contest, contest_id)
     form = ReminderForm()
-    progress, _ = judging.judge_progress(db.session, contest)
+    progress, _ = judging_progress.judge_progress(db.session, contest)
     form.judges.choices = [(row.judge.id, _label(row.judge)) for row in progress]
     if not form.validate_on_submit():
         return _progress_page(contest, form, 400)
     chosen = [row for row in progress if row.judge.id in set(form.judges.data)]
-    result = judging.send_reminders(
+    result = judging_progress.send_reminders(
         db.session, contest, chosen, current_user, url_for("judging.index", _external=True)
     )
     db.session.commit()

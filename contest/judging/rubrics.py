@@ -119,34 +119,37 @@ def _checked(index, draft):
     name = (draft.name or "").strip()
     label = name or f"Criterion {index + 1}"
 
-    def refuse(message, attribute):
-        raise ValidationError(f"{label}: {message}", field=f"criteria-{index}-{attribute}")
+    def refuse(code, attribute, **params):
+        raise ValidationError(code, field=f"criteria-{index}-{attribute}", label=label, **params)
 
     if not name:
-        refuse("give it a name.", "name")
+        refuse("judging.criterion_unnamed", "name")
     if len(name) > NAME_LENGTH:
-        refuse(f"keep the name to {NAME_LENGTH} characters or fewer.", "name")
+        refuse("judging.criterion_name_too_long", "name", limit=NAME_LENGTH)
     weight = draft.weight
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-        refuse("the weight must be a number more than 0.", "weight")
+        refuse("judging.criterion_weight", "weight")
     if not math.isfinite(weight):
-        refuse("the weight must be a number more than 0.", "weight")
+        refuse("judging.criterion_weight", "weight")
     low, high = draft.min_points, draft.max_points
     if not _whole(low) or not _whole(high):
-        refuse("the scale runs between whole numbers.", "min_points")
+        refuse("judging.criterion_scale_whole", "min_points")
     if low < 0:
-        refuse("the lowest score can't be below 0.", "min_points")
+        refuse("judging.criterion_scale_negative", "min_points")
     if high <= low:
-        refuse("the highest score must be above the lowest.", "max_points")
+        refuse("judging.criterion_scale_empty", "max_points")
     levels = high - low + 1
     if levels > MAX_LEVELS:
-        refuse(f"use at most {MAX_LEVELS} levels (0 to 10, say); this has {levels}.", "max_points")
+        refuse("judging.criterion_too_many_levels", "max_points", limit=MAX_LEVELS, levels=levels)
     descriptors = [str(d).strip() for d in draft.level_descriptors or () if str(d).strip()]
     if descriptors and len(descriptors) != levels:
         refuse(
-            f"give one descriptor per level, {levels} for {low} to {high}, or none "
-            f"({len(descriptors)} given).",
+            "judging.criterion_descriptors",
             "level_descriptors",
+            levels=levels,
+            low=low,
+            high=high,
+            given=len(descriptors),
         )
     return CriterionDraft(
         name=name,
@@ -161,15 +164,16 @@ def _checked(index, draft):
 def check_criteria(criteria):
     """The criteria cleaned up and checked; ValidationError names the first one at fault."""
     if not criteria:
-        raise ValidationError("Add at least one criterion.", field="criteria")
+        raise ValidationError("judging.add_least_one_criterion", field="criteria")
     checked = [_checked(index, draft) for index, draft in enumerate(criteria)]
     seen = {}
     for index, draft in enumerate(checked):
         key = draft.name.casefold()
         if key in seen:
             raise ValidationError(
-                f"{draft.name}: another criterion already has this name.",
+                "judging.another_criterion_already_name",
                 field=f"criteria-{index}-name",
+                name=draft.name,
             )
         seen[key] = index
     return checked
@@ -298,7 +302,7 @@ def move_open_sheets(session, contest, rubric_of=None):
 
 def _check_category(contest, category):
     if category is not None and category.contest_id != contest.id:
-        raise ValidationError(f"{category.name} is not a category of {contest.name}.")
+        raise ValidationError("judging.category", name=category.name, name2=contest.name)
 
 
 def save_rubric(session, organizer, contest, category, criteria):
@@ -348,16 +352,18 @@ def remove_override(session, organizer, contest, category):
         select(Rubric).where(Rubric.contest_id == contest.id, Rubric.category_id == category.id)
     ).all()
     if not overrides:
-        raise ValidationError(f"{category.name} already uses the contest rubric.")
+        raise ValidationError("judging.already_uses_contest_rubric", name=category.name)
     submitted = sum(submitted_sheets(session, rubric) for rubric in overrides)
     if submitted:
         raise ValidationError(
-            f"{submitted} sheet{'s were' if submitted != 1 else ' was'} submitted on "
-            f"{category.name}'s own rubric, so it stays; edit it instead."
+            "judging.sheet_submitted_s_own",
+            submitted=submitted,
+            plural="s were" if submitted != 1 else " was",
+            name=category.name,
         )
     contest_rubric = newest_rubric(session, contest)
     if contest_rubric is None:
-        raise ValidationError(f"{contest.name} has no rubric of its own for {category.name}.")
+        raise ValidationError("judging.rubric_own", name=contest.name, name2=category.name)
     moved, dropped = move_open_sheets(
         session,
         contest,

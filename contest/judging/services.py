@@ -5,14 +5,10 @@ The planning itself is `contest.judging.assignment.plan_assignments` (no databas
 functions gather its input from the rows, store its output and audit every change.
 """
 
-from dataclasses import dataclass, field
-from datetime import timedelta
-
 from sqlalchemy import or_, select
 
 from contest.core.audit import record
 from contest.core.errors import NotAllowed, ValidationError
-from contest.core.mail import MailError, send_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
@@ -38,9 +34,6 @@ __all__ = [
     "Plan",
     "plan_assignments",
 ]
-
-# Judges are reminded from this long before judging closes, and after.
-REMINDER_WINDOW = timedelta(days=3)
 
 
 # --- who judges what ---------------------------------------------------------------------------
@@ -83,7 +76,7 @@ def set_judge_categories(session, organizer, contest, judge, category_ids):
     own = {category.id for category in contest.categories}
     wanted = set(category_ids)
     if not wanted <= own:
-        raise ValidationError("Choose categories of this contest.", field="categories")
+        raise ValidationError("judging.choose_categories_contest", field="categories")
     for row in session.scalars(
         select(JudgeCategory).where(
             JudgeCategory.judge_id == judge.id, JudgeCategory.category_id.in_(own)
@@ -242,7 +235,7 @@ def remove_judge(session, contest, judge, actor, seed=0):
         if grant.role == "judge" and grant.contest_id in (None, contest.id)
     ]
     if not grants:
-        raise ValidationError(f"{judge.email} is not a judge of this contest.")
+        raise ValidationError("judging.judge_contest", email=judge.email)
     for grant in grants:
         judge.grants.remove(grant)
     mine = [row for row in contest_assignments(session, contest) if row.judge_id == judge.id]
@@ -267,7 +260,7 @@ def add_conflict(session, actor, judge, reason, school=None, district=None, sour
     """Record that `judge` must not score `school`'s entries (or any from `district`)."""
     district = (district or "").strip() or None
     if school is None and district is None:
-        raise ValidationError("Choose a school or name a district.", field="school")
+        raise ValidationError("judging.choose_school_name_district", field="school")
     conflict = Conflict(
         judge_id=judge.id,
         school_id=getattr(school, "id", None),
@@ -319,7 +312,7 @@ def declare_conflict(session, judge, entry, reason, seed=0):
         select(Assignment).where(Assignment.judge_id == judge.id, Assignment.entry_id == entry.id)
     )
     if assigned is None:
-        raise NotAllowed("This entry is not assigned to you.")
+        raise NotAllowed("judging.entry_assigned")
     contest = contest_of_entry(session, entry)
     exists = session.scalar(
         select(Conflict).where(Conflict.judge_id == judge.id, Conflict.school_id == entry.school_id)
@@ -341,7 +334,7 @@ def remove_conflict(session, organizer, conflict, reason):
     """Delete a recorded conflict (the judge may then be assigned that school); audited."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Say why the conflict no longer holds.", field="reason")
+        raise ValidationError("judging.say_why_conflict_longer", field="reason")
     record(
         session,
         organizer,
@@ -365,24 +358,24 @@ def reassign(session, organizer, assignment, new_judge):
     entry = session.get(Entry, assignment.entry_id)
     contest = contest_of_entry(session, entry)
     if assignment.sheet is not None and assignment.sheet.status == SheetStatus.SUBMITTED:
-        raise ValidationError("This sheet is submitted: it stays with its judge.", field="judge")
+        raise ValidationError("judging.sheet_submitted_stays_judge", field="judge")
     if new_judge.id == assignment.judge_id:
-        raise ValidationError("Choose another judge.", field="judge")
+        raise ValidationError("judging.choose_another_judge", field="judge")
     if not is_contest_judge(session, contest, new_judge):
-        raise ValidationError(f"{new_judge.email} does not judge this contest.", field="judge")
+        raise ValidationError("judging.does_judge_contest", field="judge", email=new_judge.email)
     chosen = judge_categories(session, contest).get(new_judge.id)
     if chosen and entry.category_id not in chosen:
-        raise ValidationError(f"{new_judge.email} does not judge this category.", field="judge")
+        raise ValidationError("judging.does_judge_category", field="judge", email=new_judge.email)
     info = _entry_info(entry, {})
     if Conflicts(all_conflicts(session, contest)).between(new_judge.id, info):
-        raise ValidationError(f"{new_judge.email} has a conflict with this entry.", field="judge")
+        raise ValidationError("judging.conflict_entry", field="judge", email=new_judge.email)
     held = session.scalar(
         select(Assignment).where(
             Assignment.judge_id == new_judge.id, Assignment.entry_id == entry.id
         )
     )
     if held is not None:
-        raise ValidationError(f"{new_judge.email} already has this entry.", field="judge")
+        raise ValidationError("judging.already_entry", field="judge", email=new_judge.email)
     previous = assignment.judge_id
     if assignment.sheet is not None:
         session.delete(assignment.sheet)
@@ -399,112 +392,3 @@ def reassign(session, organizer, assignment, new_judge):
         to_judge_id=new_judge.id,
     )
     return assignment
-
-
-# --- progress and reminders --------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    assigned: int = 0
-    submitted: int = 0
-    drafts: int = 0
-
-    @property
-    def not_started(self):
-        return self.assigned - self.submitted - self.drafts
-
-    @property
-    def finished(self):
-        return self.submitted >= self.assigned
-
-    def count(self, assignment):
-        self.assigned += 1
-        status = assignment.sheet.status if assignment.sheet is not None else None
-        if status == SheetStatus.SUBMITTED:
-            self.submitted += 1
-        elif status is not None:
-            self.drafts += 1
-
-
-@dataclass
-class JudgeProgress:
-    """One judge's work: all of it, the calibration part and each category's."""
-
-    judge: User
-    total: Tally = field(default_factory=Tally)
-    calibration: Tally = field(default_factory=Tally)
-    categories: dict = field(default_factory=dict)  # category id -> Tally
-
-
-def judge_progress(session, contest):
-    """(JudgeProgress per judge of the contest or holding its work, {category id: Tally})."""
-    judges = {judge.id: JudgeProgress(judge) for judge in contest_judges(session, contest)}
-    per_category = {category.id: Tally() for category in contest.categories}
-    for assignment in contest_assignments(session, contest):
-        entry = session.get(Entry, assignment.entry_id)
-        if assignment.judge_id not in judges:
-            judges[assignment.judge_id] = JudgeProgress(session.get(User, assignment.judge_id))
-        progress = judges[assignment.judge_id]
-        progress.total.count(assignment)
-        if assignment.calibration:
-            progress.calibration.count(assignment)
-            continue
-        progress.categories.setdefault(entry.category_id, Tally()).count(assignment)
-        per_category[entry.category_id].count(assignment)
-    return list(judges.values()), per_category
-
-
-def overdue_judges(session, contest, now):
-    """JudgeProgress of judges with unfinished sheets once judging closes within
-    REMINDER_WINDOW (or has closed); none while the close is far or unset."""
-    close = contest.judging_close_at
-    if close is None or now < close - REMINDER_WINDOW:
-        return []
-    progress, _ = judge_progress(session, contest)
-    return [row for row in progress if not row.total.finished]
-
-
-@dataclass
-class ReminderResult:
-    sent: list = field(default_factory=list)  # emails
-    failed: list = field(default_factory=list)  # (email, message)
-
-
-def reminder_body(contest, progress, link):
-    left = progress.total.assigned - progress.total.submitted
-    when = contest.judging_close_at.strftime("%d %b %Y") if contest.judging_close_at else "soon"
-    return (
-        f"Hello {progress.judge.name or progress.judge.email},\n\n"
-        f"You have {left} of {progress.total.assigned} score sheets still to submit for "
-        f"{contest.name}. Judging closes {when}.\n\n"
-        f"Your judging page: {link}\n\n"
-        "Thank you for judging.\n"
-    )
-
-
-def send_reminders(session, contest, judges, actor, link):
-    """Mail each of `judges` (JudgeProgress rows) how much is left, with `link` to their page.
-
-    A message that fails is reported in the result, not raised; each attempt is audited.
-    """
-    result = ReminderResult()
-    for progress in judges:
-        email = progress.judge.email
-        try:
-            send_mail(
-                email,
-                f"{contest.name}: score sheets waiting",
-                reminder_body(contest, progress, link),
-            )
-        except MailError as error:
-            result.failed.append((email, str(error)))
-            record(
-                session, actor, "judge.reminder_failed", progress.judge, contest_id=contest.id,
-                error=str(error),
-            )  # fmt: skip
-        else:
-            result.sent.append(email)
-            record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
-    session.flush()
-    return result

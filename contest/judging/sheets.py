@@ -28,15 +28,12 @@ class SheetLocked(NotAllowed):
     """The sheet was submitted: it stays as it is until an organizer reopens it."""
 
 
-LOCKED_MESSAGE = (
-    "These scores were submitted and are locked. Ask the organizers to reopen the sheet "
-    "if you need to change them."
-)
+LOCKED_MESSAGE = "judging.sheet_locked"
 
 
 def _check_judge(judge, sheet):
     if sheet.assignment.judge_id != judge.id:
-        raise NotAllowed("This score sheet belongs to another judge.")
+        raise NotAllowed("judging.score_sheet_belongs_another")
 
 
 def _check_open(sheet):
@@ -70,14 +67,14 @@ def sheet_for(session, judge, assignment):
     Two tabs opening it at the same moment both try to add it: the unique assignment_id makes
     one of them fail with IntegrityError at flush, and the caller may roll back and call again."""
     if assignment.judge_id != judge.id:
-        raise NotAllowed("This entry is not assigned to you.")
+        raise NotAllowed("judging.entry_assigned")
     existing = session.scalar(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment.id))
     if existing is not None:
         return existing
     entry = session.get(Entry, assignment.entry_id)
     rubric = rubric_for(session, session.get(Category, entry.category_id))
     if rubric is None:
-        raise ValidationError("This contest has no rubric yet: the organizers must set one up.")
+        raise ValidationError("judging.contest_rubric_yet_organizers")
     sheet = ScoreSheet(assignment_id=assignment.id, rubric_id=rubric.id, status=SheetStatus.DRAFT)
     session.add(sheet)
     session.flush()
@@ -96,7 +93,7 @@ def _checked_points(criteria, points):
         criterion = by_id.get(criterion_id) if type(criterion_id) is int else None
         if criterion is None:
             raise ValidationError(
-                f"There is no criterion {criterion_id!r} on this rubric.", field="points"
+                "judging.there_criterion_rubric", field="points", criterion_id=criterion_id
             )
         if value is None:
             checked[criterion_id] = None
@@ -104,8 +101,11 @@ def _checked_points(criteria, points):
         low, high = criterion.min_points, criterion.max_points
         if not _whole_number(value) or not low <= value <= high:
             raise ValidationError(
-                f"{criterion.name}: choose a whole number from {low} to {high}.",
+                "judging.choose_whole_number_from",
                 field=f"criterion-{criterion_id}",
+                name=criterion.name,
+                low=low,
+                high=high,
             )
         checked[criterion_id] = int(value)
     return checked
@@ -115,10 +115,10 @@ def _checked_text(value, label):
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"The {label} must be text.", field=label)
+        raise ValidationError("judging.must_text", field=label, label=label)
     if len(value) > MAX_TEXT_LENGTH:
         raise ValidationError(
-            f"The {label} is too long: keep it under {MAX_TEXT_LENGTH} characters.", field=label
+            "judging.too_long_keep_under", field=label, label=label, MAX_TEXT_LENGTH=MAX_TEXT_LENGTH
         )
     return value.strip()
 
@@ -201,9 +201,9 @@ def record_watch(session, judge, sheet, ranges, duration):
     _check_judge(judge, sheet)
     _check_open(sheet)
     if not _number(duration) or duration <= 0:
-        raise ValidationError("The video's length is unknown, so watching can't be recorded.")
+        raise ValidationError("judging.video_s_length_unknown")
     if not isinstance(ranges, list) or len(ranges) > MAX_RANGES:
-        raise ValidationError(f"Send a list of at most {MAX_RANGES} [start, end] ranges.")
+        raise ValidationError("judging.send_list_most_start", MAX_RANGES=MAX_RANGES)
     clamped = []
     for played in ranges:
         if (
@@ -212,7 +212,7 @@ def record_watch(session, judge, sheet, ranges, duration):
             or not all(_number(second) for second in played)
             or played[0] > played[1]
         ):
-            raise ValidationError("Each watched range must be [start, end] in seconds, in order.")
+            raise ValidationError("judging.each_watched_range_must")
         start, end = (min(max(float(second), 0.0), float(duration)) for second in played)
         if end > start:
             clamped.append([start, end])
@@ -234,17 +234,16 @@ def submit_sheet(session, judge, sheet, now):
     missing = [c.name for c in criteria_of(session, sheet) if c.id not in scored]
     if missing:
         raise ValidationError(
-            "Score every criterion before submitting. Not scored yet: " + ", ".join(missing) + ".",
-            field="points",
+            "judging.criteria_unscored", field="points", missing=", ".join(missing)
         )
     if (
         contest_of_sheet(session, sheet).require_full_play
         and sheet.watched_fraction < FULL_PLAY_FRACTION
     ):
         raise ValidationError(
-            "This contest asks judges to watch the whole video before submitting. So far you "
-            f"have watched {sheet.watched_fraction:.0%} of it: play it to the end, then submit.",
+            "judging.contest_asks_judges_watch",
             field="watch",
+            watched_fraction=sheet.watched_fraction,
         )
     sheet.status = SheetStatus.SUBMITTED
     sheet.submitted_at = now
@@ -264,14 +263,14 @@ def reopen_sheet(session, organizer, sheet, reason):
     """Unlock a submitted sheet so its judge can change it: organizers only, with a reason that
     the audit trail and the sheet keep. Returns the sheet."""
     if organizer is None or not organizer.has_role("organizer"):
-        raise NotAllowed("Only organizers can reopen a score sheet.")
+        raise NotAllowed("judging.only_organizers_reopen_score")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Say why the sheet is reopened.", field="reason")
+        raise ValidationError("judging.say_why_sheet_reopened", field="reason")
     if len(reason) > MAX_TEXT_LENGTH:
-        raise ValidationError("The reason is too long.", field="reason")
+        raise ValidationError("judging.reason_too_long", field="reason")
     if sheet.status != SheetStatus.SUBMITTED:
-        raise ValidationError("Only a submitted score sheet can be reopened.", field="reason")
+        raise ValidationError("judging.only_submitted_score_sheet", field="reason")
     sheet.status = SheetStatus.REOPENED
     sheet.reopen_reason = reason
     session.flush()

@@ -43,9 +43,9 @@ def share_feedback(session, teacher, contest, entry, share):
     """Record the school's choice to show (or stop showing) the judges' feedback on `entry`'s
     public page. Audited; the caller commits and then invalidates the contest's cached pages."""
     if entry.school_id not in teacher.school_ids:
-        raise NotAllowed("That entry is not one of your school's.")
+        raise NotAllowed("results.entry_one_school_s")
     if contest.published_at is None:
-        raise PhaseClosed("The results are not published yet: feedback can be shared after.")
+        raise PhaseClosed("results.results_published_yet_feedback")
     share = bool(share)
     if entry.feedback_public == share:
         return False

@@ -538,7 +538,7 @@ def publish_results(session, organizer, contest, awards, now=None, captions_reas
         raise ValidationError(missing_captions, field=CAPTIONS_REASON)
     session.refresh(contest, with_for_update=True)  # two organizers publishing at once: one wins
     if contest.published_at is not None:
-        raise ValidationError("These results are already published: un-publish them first.")
+        raise ValidationError("results.these_results_already_published")
     now = (now or utcnow()).replace(microsecond=0)
     document = published_document(contest, now, awards, captions_reason)
     data = canonical_json(document)
@@ -638,12 +638,10 @@ def unpublish_results(session, organizer, contest, reason):
     and the audit event keeps the old digest and document. The caller commits."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            "Give the reason for un-publishing: it is kept in the audit log.", field="reason"
-        )
+        raise ValidationError("results.give_reason_un_publishing", field="reason")
     session.refresh(contest, with_for_update=True)
     if contest.published_at is None:
-        raise ValidationError("These results are not published.")
+        raise ValidationError("results.these_results_published")
     payload = published_payload(session, contest)
     old = session.scalar(select(Result.digest).where(Result.contest_id == contest.id).limit(1))
     session.execute(delete(Result).where(Result.contest_id == contest.id))

@@ -15,7 +15,7 @@ from contest.core.models.entries import Entry, School, SchoolExtension
 from contest.core.rules import current_contest
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
-from contest.submissions import services as entries
+from contest.submissions import decisions
 
 
 def _entry_or_404(entry_id):
@@ -25,7 +25,7 @@ def _entry_or_404(entry_id):
 @bp.route("/")
 @organizer_required
 def index():
-    queue = entries.review_queue(db.session)
+    queue = decisions.review_queue(db.session)
     counts = dict(
         db.session.execute(select(Entry.status, func.count()).group_by(Entry.status)).all()
     )
@@ -81,7 +81,7 @@ def approve(entry_id):
         entry_id,
         ApproveForm,
         "approve",
-        lambda entry, form: entries.approve_consent(db.session, current_user, entry),
+        lambda entry, form: decisions.approve_consent(db.session, current_user, entry),
         "Consent approved; the school is told.",
     )
 
@@ -93,7 +93,7 @@ def return_consent(entry_id):
         entry_id,
         ReturnConsentForm,
         "return",
-        lambda entry, form: entries.return_consent(
+        lambda entry, form: decisions.return_consent(
             db.session, current_user, entry, form.reason.data
         ),
         "Consent form sent back; the school is told why.",
@@ -107,7 +107,7 @@ def disqualify(entry_id):
         entry_id,
         DisqualifyForm,
         "disqualify",
-        lambda entry, form: entries.disqualify(db.session, current_user, entry, form.reason.data),
+        lambda entry, form: decisions.disqualify(db.session, current_user, entry, form.reason.data),
         "Entry disqualified; the school is told why.",
     )
 
@@ -126,7 +126,7 @@ def extensions():
         school = db.session.get(School, form.school.data) or abort(404)
         until = form.until.data.replace(tzinfo=ZoneInfo(contest.timezone))
         try:
-            entries.grant_extension(
+            decisions.grant_extension(
                 db.session, current_user, contest, school, until, form.reason.data
             )
         except ContestError as error:

@@ -48,7 +48,7 @@ def video_uploaded(session, entry, asset, now=None, queue_job=True):
     In immediate mode (tests) the job has run by the time commit() returns: read ids before.
     """
     if entry.status in FINAL_ENTRY_STATUSES:
-        raise NotAllowed(f"This entry is {entry.status}; it takes no new video.")
+        raise NotAllowed("submissions.entry_takes_new_video", status_value=entry.status)
     # The upload is the entry's private file from now on, replaced or not, until retention.
     asset.entry_id, asset.kind = entry.id, "original_video"
     if asset.id is None:

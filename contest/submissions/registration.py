@@ -71,7 +71,7 @@ def checked(registration):
         password=registration.password,
     )
     if not tidy.school_name:
-        raise ValidationError("Give your school's name.", field="school_name")
+        raise ValidationError("submissions.give_school_s_name", field="school_name")
     accounts.check_password_strength(tidy.password, tidy.email)
     return tidy
 
@@ -204,7 +204,7 @@ def _teachers(session, school):
 
 def _check_pending(school):
     if school.status != SchoolStatus.PENDING:
-        raise ValidationError(f"{school.name} is not waiting for approval.")
+        raise ValidationError("submissions.waiting_approval", name=school.name)
 
 
 def approve_school(session, organizer, school):

@@ -5,13 +5,9 @@ notices are queued here too, so every decision reaches the teacher the same way 
 screen (or CLI) made it.
 """
 
-import hashlib
-import io
 import logging
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import UTC
 
 from sqlalchemy import func, select
 
@@ -20,13 +16,10 @@ from contest.core.dbtypes import utcnow
 from contest.core.errors import NotAllowed, PhaseClosed, ValidationError
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import RoleGrant, User
-from contest.core.models.assets import Asset
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School, SchoolExtension
 from contest.core.notices import notify
 from contest.core.statuses import FINAL_ENTRY_STATUSES, ConsentStatus, EntryStatus, SchoolStatus
-from contest.core.storage.base import display_name
-from contest.submissions.media import MediaError, sniff, validate_captions
 
 log = logging.getLogger(__name__)
 
@@ -76,25 +69,19 @@ def check_submissions_open(session, contest, school_id, now=None):
     """PhaseClosed unless the call for entries is open for this school at `now`."""
     now = now or utcnow()
     if contest.submissions_open_at is None or now < contest.submissions_open_at:
-        raise PhaseClosed(f"Entries for {contest.name} are not open yet.")
+        raise PhaseClosed("submissions.entries_open_yet", name=contest.name)
     deadline = submission_deadline(session, contest, school_id)
     if deadline is not None and now >= deadline:
-        raise PhaseClosed(
-            f"The deadline for {contest.name} has passed, so entries can no longer be changed. "
-            "Ask the organizers if your school needs an extension."
-        )
+        raise PhaseClosed("submissions.deadline_passed_entries_longer", name=contest.name)
 
 
 def check_teacher_of(session, user, school_id):
     """Raise unless `user` teaches at `school_id` and an organizer has approved the school: the
     one rule every entry, upload, consent form and caption change passes through."""
     if not user.has_role("teacher", school_id=school_id):
-        raise NotAllowed("Only your school's teachers can change its entries.")
+        raise NotAllowed("submissions.only_school_s_teachers")
     if session.scalar(select(School.status).where(School.id == school_id)) != SchoolStatus.APPROVED:
-        raise NotAllowed(
-            "Your school's registration is waiting for the organizers' approval. You can enter "
-            "videos once they have approved it; we will mail you then."
-        )
+        raise NotAllowed("submissions.school_s_registration_waiting")
 
 
 def check_can_change_entry(session, user, entry, now=None):
@@ -102,7 +89,7 @@ def check_can_change_entry(session, user, entry, now=None):
     before the school's deadline."""
     check_teacher_of(session, user, entry.school_id)
     if entry.status in FINAL_ENTRY_STATUSES:
-        raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
+        raise NotAllowed("submissions.entry_longer_changed", status_value=entry.status)
     check_submissions_open(session, contest_of(session, entry), entry.school_id, now)
 
 
@@ -114,12 +101,13 @@ def check_can_upload_video(session, user, entry, size, now=None):
 
 def check_video_size(contest, size):
     if size is None or size <= 0:
-        raise ValidationError("The file is empty.", field="video")
+        raise ValidationError("submissions.file_empty", field="video")
     if size > contest.max_bytes:
         raise ValidationError(
-            f"The video is {_megabytes(size)}; this contest accepts videos up to "
-            f"{_megabytes(contest.max_bytes)}.",
+            "submissions.video_contest_accepts_videos",
             field="video",
+            megabytes=_megabytes(size),
+            megabytes2=_megabytes(contest.max_bytes),
         )
 
 
@@ -140,14 +128,16 @@ def public_credit(entry):
 
 
 def credit_line_problem(credit, full_names_allowed):
-    """Why a student credit line may not be used, or None.
+    """Why a student credit line may not be used (a ValidationError to raise), or None.
 
     Without the consent form's permission only first names or a team name may appear: a part
     (between commas, "and" or "&") of two or more capitalised words that is not a group's name
     looks like a minor's full name and is refused.
     """
     if len(credit) > CREDIT_LENGTH:
-        return f"Keep the credit line to {CREDIT_LENGTH} characters or fewer."
+        return ValidationError(
+            "submissions.credit_too_long", field="credit_line", limit=CREDIT_LENGTH
+        )
     if full_names_allowed:
         return None
     for part in re.split(r",|&|\band\b", credit):
@@ -157,9 +147,8 @@ def credit_line_problem(credit, full_names_allowed):
         if any(word.lower() in GROUP_WORDS for word in words):
             continue
         if all(word[:1].isupper() for word in words if word[:1].isalpha()):
-            return (
-                f"“{part.strip()}” looks like a full name. Use first names only (for example "
-                "“Maya, Leo and Sam”) or a team name, unless the consent forms allow full names."
+            return ValidationError(
+                "submissions.credit_full_name", field="credit_line", part=part.strip()
             )
     return None
 
@@ -167,16 +156,18 @@ def credit_line_problem(credit, full_names_allowed):
 def _check_draft(session, draft, school_id, entry=None):
     title = (draft.title or "").strip()
     if not title:
-        raise ValidationError("Give the entry a title.", field="title")
+        raise ValidationError("submissions.give_entry_title", field="title")
     if len(title) > TITLE_LENGTH:
-        raise ValidationError(f"Keep the title to {TITLE_LENGTH} characters or fewer.", "title")
+        raise ValidationError(
+            "submissions.keep_title_characters_fewer", "title", TITLE_LENGTH=TITLE_LENGTH
+        )
     category = session.get(Category, draft.category_id)
     if category is None:
-        raise ValidationError("Choose one of the contest's categories.", field="category")
+        raise ValidationError("submissions.choose_one_contest_s", field="category")
     credit = (draft.credit_line or "").strip()
     problem = credit_line_problem(credit, draft.full_names_allowed)
     if problem:
-        raise ValidationError(problem, field="credit_line")
+        raise problem
     contest = session.get(Contest, category.contest_id)
     if entry is None or entry.category_id != category.id:
         taken = session.scalar(
@@ -189,10 +180,12 @@ def _check_draft(session, draft, school_id, entry=None):
         )
         if taken >= contest.entries_per_school_per_category:
             raise ValidationError(
-                f"Your school already has {taken} entr{'y' if taken == 1 else 'ies'} in "
-                f"{category.name}; this contest allows "
-                f"{contest.entries_per_school_per_category} per school.",
+                "submissions.school_already_entr_contest",
                 field="category",
+                taken=taken,
+                plural="y" if taken == 1 else "ies",
+                name=category.name,
+                entries_per_school_per_category=contest.entries_per_school_per_category,
             )
     return title, category, contest, credit
 
@@ -222,7 +215,7 @@ def update_entry(session, user, entry, draft, now=None):
     check_can_change_entry(session, user, entry, now)
     title, category, contest, credit = _check_draft(session, draft, entry.school_id, entry)
     if category.contest_id != contest_of(session, entry).id:
-        raise ValidationError("Choose one of this contest's categories.", field="category")
+        raise ValidationError("submissions.choose_one_contest_s_2", field="category")
     entry.category_id = category.id
     entry.title = title
     entry.description = (draft.description or "").strip()
@@ -236,9 +229,9 @@ def withdraw_entry(session, user, entry, reason=""):
     """A teacher takes an entry out of the contest (a parent withdrew consent, say). Final."""
     check_teacher_of(session, user, entry.school_id)
     if entry.status == EntryStatus.WITHDRAWN:
-        raise ValidationError("This entry is already withdrawn.")
+        raise ValidationError("submissions.entry_already_withdrawn")
     if entry.status == EntryStatus.DISQUALIFIED:
-        raise NotAllowed("This entry was disqualified and can't be withdrawn.")
+        raise NotAllowed("submissions.entry_was_disqualified_t")
     entry.status = EntryStatus.WITHDRAWN
     entry.status_reason = reason.strip() or None
     record(session, user, "entry.withdrawn", entry, reason=reason.strip())
@@ -286,166 +279,3 @@ def receive_video(session, user, entry, asset, started_at, now=None):
     from contest.submissions.pipeline import video_uploaded
 
     return video_uploaded(session, entry, asset, now=now)
-
-
-# --- consent forms and captions ---------------------------------------------------------------
-
-CONSENT_KINDS = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
-
-
-def check_can_attach(session, user, entry):
-    """Consent forms and captions may be fixed after the deadline (an organizer may send a form
-    back then), but never for a closed entry or by another school."""
-    check_teacher_of(session, user, entry.school_id)
-    if entry.status in FINAL_ENTRY_STATUSES:
-        raise NotAllowed(f"This entry is {entry.status} and can no longer be changed.")
-
-
-def _store(session, storage, folder, entry, data, content_type, extension, filename):
-    """A new file of the entry, kept (a replaced one too) until retention deletes it; `folder`
-    is its kind (consent, captions)."""
-    key = f"{folder}/{entry.id}/{secrets.token_hex(12)}.{extension}"
-    size = storage.save(key, io.BytesIO(data), content_type)
-    asset = Asset(
-        backend=storage.name,
-        key=key,
-        content_type=content_type,
-        size_bytes=size,
-        sha256=hashlib.sha256(data).hexdigest(),
-        original_name=display_name(filename),
-        entry_id=entry.id,
-        kind=folder,
-    )
-    session.add(asset)
-    session.flush()
-    return asset
-
-
-def attach_consent(session, storage, user, entry, data, filename):
-    """Store a signed consent form (a PDF or an image, judged by its content) for review."""
-    check_can_attach(session, user, entry)
-    kind = sniff(data) if data else None
-    if kind not in CONSENT_KINDS:
-        raise ValidationError(
-            "The consent form must be a PDF or a photo (PNG or JPEG); this file is neither.",
-            field="consent",
-        )
-    asset = _store(session, storage, "consent", entry, data, CONSENT_KINDS[kind], kind, filename)
-    entry.consent_asset_id = asset.id
-    entry.consent_status = ConsentStatus.PENDING
-    entry.consent_reason = None
-    record(session, user, "entry.consent_attached", entry, asset_id=asset.id)
-    return asset
-
-
-def attach_captions(session, storage, user, entry, data, filename):
-    """Store WebVTT captions for the entry (required before publication)."""
-    check_can_attach(session, user, entry)
-    try:
-        text = validate_captions(data)
-    except MediaError as error:
-        raise ValidationError(error.message, field="captions") from error
-    asset = _store(session, storage, "captions", entry, text.encode(), "text/vtt", "vtt", filename)
-    entry.captions_asset_id = asset.id
-    record(session, user, "entry.captions_attached", entry, asset_id=asset.id)
-    return asset
-
-
-# --- the organizers' review -------------------------------------------------------------------
-
-
-def review_queue(session):
-    """Entries whose consent form waits for an organizer's check, oldest first."""
-    return session.scalars(
-        select(Entry)
-        .where(
-            Entry.consent_status == ConsentStatus.PENDING, Entry.status.not_in(FINAL_ENTRY_STATUSES)
-        )
-        .order_by(Entry.updated_at)
-    ).all()
-
-
-def _decide(session, organizer, entry, action, kind, subject, message, **data):
-    record(session, organizer, action, entry, **data)
-    tell_school(session, entry, kind, message)
-    mail_school(session, entry, subject, message)
-
-
-def _reason(reason, field="reason"):
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give the reason: the school will read it.", field=field)
-    return reason
-
-
-def approve_consent(session, organizer, entry):
-    if entry.consent_status != ConsentStatus.PENDING or entry.consent_asset_id is None:
-        raise ValidationError("This entry has no consent form waiting for a check.")
-    entry.consent_status = ConsentStatus.APPROVED
-    entry.consent_reason = None
-    _decide(
-        session, organizer, entry, "entry.consent_approved", "consent.approved",
-        f"Consent approved: {entry.title}",
-        f"The organizers approved the consent form for “{entry.title}”.",
-    )  # fmt: skip
-
-
-def return_consent(session, organizer, entry, reason):
-    reason = _reason(reason)
-    if entry.consent_status != ConsentStatus.PENDING:
-        raise ValidationError("This entry has no consent form waiting for a check.")
-    entry.consent_status = ConsentStatus.RETURNED
-    entry.consent_reason = reason
-    _decide(
-        session, organizer, entry, "entry.consent_returned", "consent.returned",
-        f"Consent form sent back: {entry.title}",
-        f"The organizers sent back the consent form for “{entry.title}”: {reason} "
-        "Please upload a corrected form.",
-        reason=reason,
-    )  # fmt: skip
-
-
-def disqualify(session, organizer, entry, reason):
-    reason = _reason(reason)
-    if entry.status in FINAL_ENTRY_STATUSES:
-        raise ValidationError(f"This entry is already {entry.status}.")
-    entry.status = EntryStatus.DISQUALIFIED
-    entry.status_reason = reason
-    _decide(
-        session, organizer, entry, "entry.disqualified", "entry.disqualified",
-        f"Entry disqualified: {entry.title}",
-        f"The organizers disqualified “{entry.title}”: {reason}",
-        reason=reason,
-    )  # fmt: skip
-
-
-def grant_extension(session, organizer, contest, school, until, reason):
-    """Let one school submit until `until` (replaces an earlier extension)."""
-    reason = _reason(reason)
-    try:
-        until = until.astimezone(UTC)
-    except OverflowError:  # the last minute of 9999 west of UTC is in the year 10000
-        raise ValidationError("Choose a deadline in our time.", field="until") from None
-    if contest.submissions_close_at and until <= contest.submissions_close_at:
-        raise ValidationError(
-            "An extension must end after the contest's own deadline.", field="until"
-        )
-    extension = session.scalar(
-        select(SchoolExtension).where(
-            SchoolExtension.contest_id == contest.id, SchoolExtension.school_id == school.id
-        )
-    ) or SchoolExtension(contest_id=contest.id, school_id=school.id)
-    extension.until, extension.reason, extension.granted_by_id = until, reason, organizer.id
-    session.add(extension)
-    session.flush()
-    record(
-        session, organizer, "school.extension_granted", school,
-        contest_id=contest.id, until=until.isoformat(), reason=reason,
-    )  # fmt: skip
-    notify(
-        session,
-        f"The organizers extended {school.name}'s deadline for {contest.name}.",
-        "school.extension",
-        school_id=school.id,
-    )
-    return extension

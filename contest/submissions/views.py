@@ -15,7 +15,7 @@ from contest.core.rules import current_contest
 from contest.core.statuses import SchoolStatus
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
-from contest.submissions import bp
+from contest.submissions import attachments, bp
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
 from contest.submissions.forms import (
@@ -239,7 +239,7 @@ def _file_action(entry_id, form_class, prefix, attach, done):
 @teacher_required
 def upload_consent(entry_id):
     return _file_action(
-        entry_id, ConsentForm, "consent", entries.attach_consent,
+        entry_id, ConsentForm, "consent", attachments.attach_consent,
         "Consent form received. The organizers will check it.",
     )  # fmt: skip
 
@@ -248,7 +248,7 @@ def upload_consent(entry_id):
 @teacher_required
 def upload_captions(entry_id):
     return _file_action(
-        entry_id, CaptionsForm, "captions", entries.attach_captions, "Captions saved."
+        entry_id, CaptionsForm, "captions", attachments.attach_captions, "Captions saved."
     )
 
 

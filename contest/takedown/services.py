@@ -39,14 +39,14 @@ REASON_LABELS = {
 def _text(value, limit, field, what):
     value = (value or "").strip()
     if len(value) > limit:
-        raise ValidationError(f"Keep the {what} to {limit} characters or fewer.", field=field)
+        raise ValidationError("takedown.keep_characters_fewer", field=field, what=what, limit=limit)
     return value
 
 
 def _required(value, field="reason"):
     value = _text(value, REASON_MAX, field, "reason")
     if not value:
-        raise ValidationError("Give the reason: the school will read it.", field=field)
+        raise ValidationError("takedown.give_reason_school_will", field=field)
     return value
 
 
@@ -55,7 +55,7 @@ def _contact_email(email):
     if not email:
         return ""
     if len(email) > EMAIL_MAX:
-        raise ValidationError("That email address is too long.", field="contact_email")
+        raise ValidationError("takedown.email_address_too_long", field="contact_email")
     return parse_address(email, field="contact_email", lead=NOT_AN_ADDRESS)
 
 
@@ -84,7 +84,7 @@ def file_report(session, entry, reason, details, contact_email, queue_url):
     The caller has checked the entry is publicly visible (anything else is "not found").
     """
     if reason not in tuple(ReportReason):
-        raise ValidationError("Choose why the video should come down.", field="reason")
+        raise ValidationError("takedown.choose_why_video_should", field="reason")
     report = TakedownReport(
         entry_id=entry.id,
         reason=reason,
@@ -142,7 +142,7 @@ def hide_entry(session, organizer, entry, reason, now=None):
     """Take the video off every public page at once; its open reports are resolved with it."""
     reason = _required(reason)
     if entry.hidden_at is not None:
-        raise ValidationError("This video is already hidden.")
+        raise ValidationError("takedown.video_already_hidden")
     now = now or utcnow()
     entry.hidden_at, entry.hidden_reason = now, reason
     reports = [report for report, _ in open_reports(session, entry.id)]
@@ -162,7 +162,7 @@ def unhide_entry(session, organizer, entry, reason):
     """Put a hidden video back where the public could see it before."""
     reason = _required(reason)
     if entry.hidden_at is None:
-        raise ValidationError("This video is not hidden.")
+        raise ValidationError("takedown.video_hidden")
     entry.hidden_at, entry.hidden_reason = None, None
     record(session, organizer, "entry.unhidden", entry, reason=reason)
     message = f"The organizers put “{entry.title}” back on the public site: {reason}"
@@ -175,9 +175,9 @@ def dismiss_report(session, organizer, report, note, now=None):
     """Close a report without hiding the video; the note says why, for the other organizers."""
     note = _text(note, REASON_MAX, "note", "note")
     if not note:
-        raise ValidationError("Say why the video stays up.", field="note")
+        raise ValidationError("takedown.say_why_video_stays", field="note")
     if report.resolved_at is not None:
-        raise ValidationError("This report has already been dealt with.")
+        raise ValidationError("takedown.report_already_been_dealt")
     entry = session.get(Entry, report.entry_id)
     _resolve(session, organizer, report, "dismissed", note, entry.title, now or utcnow())
     record(session, organizer, "takedown.dismissed", report, entry_id=entry.id, note=note)

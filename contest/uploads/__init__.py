@@ -2,6 +2,8 @@
 
 from flask import Blueprint
 
+from contest.uploads import messages  # noqa: F401  (the words of its error codes)
+
 # cli_group=None: its commands are top-level (`flask --app contest uploads-cleanup`).
 bp = Blueprint("uploads", __name__, url_prefix="/uploads", cli_group=None)
 

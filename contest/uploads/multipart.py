@@ -85,9 +85,9 @@ def _parts_list(parts, expected):
     try:
         listed = sorted((int(part["number"]), str(part["etag"])) for part in parts)
     except (TypeError, KeyError, ValueError) as error:
-        raise ValidationError("The list of uploaded parts is malformed.") from error
+        raise ValidationError("uploads.list_uploaded_parts_malformed") from error
     if [number for number, _ in listed] != list(range(1, expected + 1)):
-        raise ValidationError(f"The upload needs all {expected} parts, each once.")
+        raise ValidationError("uploads.upload_needs_all_parts", expected=expected)
     return listed
 
 
@@ -127,16 +127,19 @@ def check_stored_video(session, entry, upload, storage, size):
     try:
         check_video_size(contest_of(session, entry), size)
     except ValidationError as error:
-        raise ValidationError(error.message, field="too_large" if size else "size") from error
+        error.field = "too_large" if size else "size"
+        raise
     if size != upload.length:
         raise ValidationError(
-            f"The upload holds {size} bytes but {upload.length} were announced: "
-            "the file changed or was cut short. Upload it again.",
+            "uploads.upload_holds_bytes_but",
             field="size",
+            size=size,
+            length_value=upload.length,
         )
     kind = sniff(storage.read_start(upload.staging_key, SNIFF_BYTES))
     if kind not in VIDEO_KINDS:
         raise ValidationError(
-            f"{describe_kind(kind)} Upload the video itself (an MP4, MOV or WebM file).",
+            "uploads.upload_video_itself_mp",
             field="not_video",
+            describe_kind=describe_kind(kind),
         )

@@ -44,8 +44,8 @@ class QuotaExceeded(ContestError):
     """The school's unfinished uploads are at their bound: `status` is 409 (too many at once)
     or 413 (too many bytes reserved)."""
 
-    def __init__(self, message, status):
-        super().__init__(message, field="quota")
+    def __init__(self, code, status, **params):
+        super().__init__(code, field="quota", **params)
         self.status = status
 
 
@@ -179,16 +179,17 @@ def check_school_quota(session, entry, length, limits):
     ).one()
     if count >= limits.max_unfinished:
         raise QuotaExceeded(
-            f"Your school already has {count} unfinished uploads, the most it may have at once. "
-            "Let one of them finish, or cancel one, then start this one again.",
+            "uploads.school_already_unfinished_uploads",
             409,
+            count=count,
         )
     if reserved + length > limits.max_staged_bytes:
         raise QuotaExceeded(
-            f"Your school's unfinished uploads already hold {reserved / GIB:.1f} GB of the "
-            f"{limits.max_staged_bytes / GIB:.1f} GB they may hold together; this video needs "
-            f"{length / GIB:.1f} GB more. Let the others finish, or cancel one, then try again.",
+            "uploads.school_s_unfinished_uploads",
             413,
+            reserved_gb=reserved / GIB,
+            limit_gb=limits.max_staged_bytes / GIB,
+            needed_gb=length / GIB,
         )
 
 

@@ -20,10 +20,6 @@ from contest.core.emails import INVALID_EMAIL, parse_address
 from contest.core.errors import ValidationError
 
 PROVIDERS_FILE = Path(__file__).resolve().with_name("email_providers.toml")
-DISPOSABLE_EMAIL = (
-    "Addresses from throwaway-mailbox services cannot vote. Use an address you keep, such as "
-    "your school or personal email."
-)
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ def fold_aliases(parsed, rules):
             break
     local = local.translate(rule.translation)
     if not local.strip(rule.keyword_separators):
-        raise ValidationError(INVALID_EMAIL, field="email")
+        raise ValidationError("email.invalid", field="email", lead=INVALID_EMAIL)
     return f"{local}@{domain}"
 
 
@@ -160,7 +156,7 @@ def refuse_disposable(normalised, blocked):
     """Raise ValidationError if the address's domain, or a domain above it, is in `blocked`."""
     parts = email_domain(normalised).split(".")
     if any(".".join(parts[i:]) in blocked for i in range(len(parts) - 1)):
-        raise ValidationError(DISPOSABLE_EMAIL, field="email")
+        raise ValidationError("voting.disposable_email", field="email")
 
 
 def keyed_hash(key, purpose, value):

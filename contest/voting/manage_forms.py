@@ -3,6 +3,7 @@
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from contest.core.errors import describe
 from contest.voting.oversight import NO_REASON, VOID_REASON_LENGTH
 from contest.web.forms import Form
 
@@ -11,7 +12,7 @@ def _reason_field():
     return TextAreaField(
         "Reason",
         description="Published with the tally, counted by reason.",
-        validators=[DataRequired(message=NO_REASON), Length(max=VOID_REASON_LENGTH)],
+        validators=[DataRequired(message=describe(NO_REASON)), Length(max=VOID_REASON_LENGTH)],
     )
 
 

@@ -19,7 +19,7 @@ from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.voting import anomalies
 
 VOID_REASON_LENGTH = 500
-NO_REASON = "Give a reason for voiding: it is published with the tally."
+NO_REASON = "voting.no_void_reason"
 HOUR_FORMAT = "%Y-%m-%dT%H:00Z"  # tally.cast_hour's
 HOUR_LABEL = "%a %d %b, %H:%M %Z"  # an hour as organizers read it, in the contest's zone
 
@@ -158,7 +158,9 @@ def _reason(reason):
         raise ValidationError(NO_REASON, field="reason")
     if len(reason) > VOID_REASON_LENGTH:
         raise ValidationError(
-            f"Keep the reason to {VOID_REASON_LENGTH} characters or fewer.", field="reason"
+            "voting.keep_reason_characters_fewer",
+            field="reason",
+            VOID_REASON_LENGTH=VOID_REASON_LENGTH,
         )
     return reason
 
@@ -182,10 +184,10 @@ def void_by_receipt(session, actor, contest, receipt, reason, now=None):
         select(Vote).where(Vote.contest_id == contest.id, Vote.receipt == receipt)
     )
     if vote is None:
-        raise ValidationError(f"No vote in this contest has the receipt {receipt!r}.", "receipt")
+        raise ValidationError("voting.vote_contest_receipt", "receipt", receipt=receipt)
     if vote.voided_at is not None:
         raise ValidationError(
-            f"The vote {receipt!r} is already voided ({vote.void_reason}).", "receipt"
+            "voting.vote_already_voided", "receipt", receipt=receipt, void_reason=vote.void_reason
         )
     _void(session, actor, [vote], reason, now or utcnow())
     return vote
@@ -197,8 +199,6 @@ def void_flagged(session, actor, contest, ident, reason, now=None):
     reason = _reason(reason)
     flag = next((f for f in contest_flags(session, contest, now) if f.ident == ident), None)
     if flag is None or not flag.votes:
-        raise ValidationError(
-            "That flag no longer stands (its votes may already be voided): reload the page."
-        )
+        raise ValidationError("voting.flag_longer_stands_votes")
     votes = list(votes_by_id(session, contest, flag.votes).values())
     return _void(session, actor, votes, reason, now or utcnow(), flag=flag.kind, flag_key=flag.key)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from contest.core import rules
 from contest.core.dbtypes import utcnow
 from contest.core.errors import ContestError, PhaseClosed, ValidationError
 from contest.core.models.contests import Category, Contest
@@ -28,18 +29,15 @@ from contest.web.pagination import paginate
 CODE_DIGITS = 6
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L: read aloud or copied by hand
 
-UNKNOWN_ENTRY = "There is no entry with that number. Check the link, or choose from the list."
-INELIGIBLE_ENTRY = (
-    "That entry is not part of the People's Choice vote: it may have been withdrawn or is not "
-    "ready to be shown. Choose another entry from the list."
-)
-NOT_OPEN = "Voting has not opened yet."
-CLOSED = "Voting has closed."
-WRONG_CODE = "That code is not right. Check the email we sent and type its 6 digits."
-EXPIRED_CODE = "This code has expired. Ask for a new one: it is valid for {minutes} minutes."
-DEAD_CODE = "Too many wrong tries: this code no longer works. Ask for a new one."
-UNKNOWN_LINK = "This confirmation link is not valid. Check that you opened the whole link."
-EXPIRED_LINK = "This confirmation link has expired. Ask for a new code."
+# Error codes whose words (contest/voting/messages.py) other modules show too.
+UNKNOWN_ENTRY = "voting.unknown_entry"
+INELIGIBLE_ENTRY = "voting.ineligible_entry"
+NOT_OPEN = "voting.not_open"
+CLOSED = "voting.closed"
+WRONG_CODE = "voting.wrong_code"
+EXPIRED_CODE = "voting.expired_code"
+DEAD_CODE = "voting.dead_code"
+UNKNOWN_LINK = "voting.unknown_link"
 
 
 class EntryNotFound(ContestError):
@@ -162,23 +160,13 @@ def eligible_entry(session, contest, entry_id):
     return found
 
 
-def voting_state(contest, now=None):
-    """ "open", "not_open" (no window yet, or before it) or "closed" (after it, or published)."""
-    now = now or utcnow()
-    if contest.published_at and contest.published_at <= now:
-        return "closed"
-    if contest.voting_open_at is None or now < contest.voting_open_at:
-        return "not_open"
-    if contest.voting_close_at is not None and contest.voting_close_at <= now:
-        return "closed"
-    return "open"
-
-
 def require_open(contest, now=None):
     """Raise PhaseClosed unless voting is open at `now`."""
-    state = voting_state(contest, now)
-    if state != "open":
-        raise PhaseClosed(NOT_OPEN if state == "not_open" else CLOSED)
+    state = rules.voting(contest, now)
+    if state is rules.Voting.NOT_OPEN:
+        raise PhaseClosed(NOT_OPEN)
+    if state is rules.Voting.CLOSED:
+        raise PhaseClosed(CLOSED)
 
 
 def shuffled(entries, seed):
@@ -280,9 +268,9 @@ def confirm_code(session, code_id, code, *, key, max_attempts, ip="", now=None):
         if vote_code.attempts >= max_attempts:
             raise ValidationError(DEAD_CODE, field="code")
         left = max_attempts - vote_code.attempts
-        raise ValidationError(
-            f"{WRONG_CODE} {left} {'try' if left == 1 else 'tries'} left.", field="code"
-        )
+        if left == 1:
+            raise ValidationError("voting.wrong_code_one_try_left", field="code")
+        raise ValidationError("voting.wrong_code_tries_left", field="code", left=left)
     return _cast(session, vote_code, max_attempts, ip, now, key)
 
 
@@ -301,7 +289,7 @@ def _check_usable(vote_code, max_attempts, now, field=None):
         raise ValidationError(DEAD_CODE, field=field)
     if vote_code.expires_at <= now:
         minutes = round((vote_code.expires_at - vote_code.created_at).total_seconds() / 60)
-        raise ValidationError(EXPIRED_CODE.format(minutes=minutes), field=field)
+        raise ValidationError(EXPIRED_CODE, field=field, minutes=minutes)
 
 
 def _existing(session, voter):

@@ -18,7 +18,8 @@ from flask import (
 from flask_limiter import RateLimitExceeded
 from sqlalchemy import select
 
-from contest.core.errors import PhaseClosed, ValidationError
+from contest.core import rules
+from contest.core.errors import PhaseClosed, ValidationError, describe
 from contest.core.extensions import db, limiter
 from contest.core.mail import MailError, send_mail
 from contest.core.models.contests import Contest
@@ -157,7 +158,7 @@ def index():
     clock = current_clock()  # no database query while the page is cached
     if clock is None:
         return render_template("voting/index.html", contest=None)
-    state = services.voting_state(clock)
+    state = rules.voting(clock)
 
     def contest():  # the row itself, read only when the page is rendered
         return db.session.get(Contest, clock.id)
@@ -222,7 +223,7 @@ def entry(entry_id):
             if _mail_code(form.email.data.strip(), issued, contest):
                 session[CODE] = issued.code_id
                 return redirect(url_for(".code"))
-    state = services.voting_state(contest)
+    state = rules.voting(contest)
     return render_template(
         "voting/entry.html",
         contest=contest,
@@ -289,7 +290,7 @@ def code():
 def confirm(token):
     vote_code = _code_being_confirmed()
     if vote_code is None:
-        abort(404, services.UNKNOWN_LINK)
+        abort(404, describe(services.UNKNOWN_LINK))
     form = ConfirmLinkForm()
     if form.validate_on_submit():
         try:

@@ -26,7 +26,7 @@ CHANGED = "contest_clocks_changed"  # Session.info flag: a contest row was writt
 
 @dataclass(frozen=True)
 class ContestClock:
-    """A contest's id, slug and phase times: enough for contest_phase and voting_state."""
+    """A contest's id, slug and phase times: enough for rules.phase and rules.voting."""
 
     id: int
     slug: str

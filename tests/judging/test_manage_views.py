@@ -13,6 +13,7 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory, Rubric, ScoreSheet
+from contest.judging import progress as judging_progress
 from contest.judging import services as judging
 from tests import factories
 from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
@@ -283,11 +284,11 @@ def test_no_judge_is_overdue_while_judging_closes_far_away(app, field):
     run_assignment(app, field.contest)
     with app.app_context():
         contest = db.session.get(Contest, field.contest.id)
-        assert judging.overdue_judges(db.session, contest, utcnow()) == []
+        assert judging_progress.overdue_judges(db.session, contest, utcnow()) == []
         contest.judging_close_at = utcnow() + timedelta(days=10)
-        assert judging.overdue_judges(db.session, contest, utcnow()) == []
+        assert judging_progress.overdue_judges(db.session, contest, utcnow()) == []
         later = utcnow() + timedelta(days=8)
-        assert len(judging.overdue_judges(db.session, contest, later)) == 4
+        assert len(judging_progress.overdue_judges(db.session, contest, later)) == 4
 
 
 def test_the_entry_page_shows_sheets_with_watch_evidence_and_reopens(app, login_as, field):
@@ -397,7 +398,7 @@ def test_progress_counts_submitted_and_drafts_per_judge_and_category(app, field)
         )  # fmt: skip
         db.session.add(ScoreSheet(assignment_id=rows[1].id, rubric_id=rubric.id))
         db.session.commit()
-        progress, per_category = judging.judge_progress(
+        progress, per_category = judging_progress.judge_progress(
             db.session, db.session.get(Contest, field.contest.id)
         )
     mine = next(row for row in progress if row.judge.id == field.judges[0].id)

@@ -11,6 +11,7 @@ from contest.core.errors import NotAllowed, PhaseClosed, ValidationError
 from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
 from contest.core.storage import get_storage
+from contest.submissions import attachments, decisions
 from contest.submissions import services as entries
 from tests.factories import add_user
 
@@ -113,15 +114,15 @@ def test_an_extension_moves_one_schools_deadline(session, world):
     entry = new_entry(session, world)
     late = world["contest"].submissions_close_at + timedelta(days=2)
     with pytest.raises(ValidationError, match="after the contest's own deadline"):
-        entries.grant_extension(
+        decisions.grant_extension(
             session, world["organizer"], world["contest"], world["school_a"],
             world["contest"].submissions_close_at, "flood",
         )  # fmt: skip
     with pytest.raises(ValidationError, match="reason"):
-        entries.grant_extension(
+        decisions.grant_extension(
             session, world["organizer"], world["contest"], world["school_a"], late, "  "
         )
-    entries.grant_extension(
+    decisions.grant_extension(
         session, world["organizer"], world["contest"], world["school_a"], late, "School flooded"
     )
     session.commit()
@@ -235,12 +236,14 @@ def test_consent_form_by_content_then_review(app, session, world):
     storage = get_storage()
     for data in (b"<html><script>x</script></html>", b"", b"GIF89a" + b"\x00" * 20, b"<svg/>"):
         with pytest.raises(ValidationError, match="PDF or a photo"):
-            entries.attach_consent(session, storage, world["teacher_a"], entry, data, "form.pdf")
+            attachments.attach_consent(
+                session, storage, world["teacher_a"], entry, data, "form.pdf"
+            )
     assert entry.consent_asset_id is None
     with pytest.raises(NotAllowed):
-        entries.attach_consent(session, storage, world["teacher_b"], entry, PDF, "form.pdf")
+        attachments.attach_consent(session, storage, world["teacher_b"], entry, PDF, "form.pdf")
 
-    asset = entries.attach_consent(
+    asset = attachments.attach_consent(
         session, storage, world["teacher_a"], entry, PNG, "../../etc/passwd\n.png"
     )
     session.commit()
@@ -248,20 +251,20 @@ def test_consent_form_by_content_then_review(app, session, world):
     assert "passwd" not in asset.key and ".." not in asset.key
     assert storage.stat(asset.key).size == len(PNG)
     assert entry.consent_status == "pending"
-    assert entries.review_queue(session) == [entry]
+    assert decisions.review_queue(session) == [entry]
 
     with pytest.raises(ValidationError, match="reason"):
-        entries.return_consent(session, world["organizer"], entry, " ")
-    entries.return_consent(session, world["organizer"], entry, "The parent did not sign.")
+        decisions.return_consent(session, world["organizer"], entry, " ")
+    decisions.return_consent(session, world["organizer"], entry, "The parent did not sign.")
     session.commit()
     assert (entry.consent_status, entry.consent_reason) == ("returned", "The parent did not sign.")
-    assert entries.review_queue(session) == []
-    entries.attach_consent(session, storage, world["teacher_a"], entry, PDF, "signed.pdf")
-    entries.approve_consent(session, world["organizer"], entry)
+    assert decisions.review_queue(session) == []
+    attachments.attach_consent(session, storage, world["teacher_a"], entry, PDF, "signed.pdf")
+    decisions.approve_consent(session, world["organizer"], entry)
     session.commit()
     assert entry.consent_status == "approved"
     with pytest.raises(ValidationError):
-        entries.approve_consent(session, world["organizer"], entry)
+        decisions.approve_consent(session, world["organizer"], entry)
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.subject_id == entry.id).order_by(AuditEvent.id)
     ).all()
@@ -279,9 +282,9 @@ def test_captions_must_be_webvtt(session, world):
     storage = get_storage()
     for data in (b"1\n00:00:00,000 --> 00:00:02,000\nSRT, not VTT\n", b"", b"\xff\xfe\x00bad"):
         with pytest.raises(ValidationError) as caught:
-            entries.attach_captions(session, storage, world["teacher_a"], entry, data, "c.vtt")
+            attachments.attach_captions(session, storage, world["teacher_a"], entry, data, "c.vtt")
         assert caught.value.field == "captions"
-    asset = entries.attach_captions(session, storage, world["teacher_a"], entry, VTT, "c.vtt")
+    asset = attachments.attach_captions(session, storage, world["teacher_a"], entry, VTT, "c.vtt")
     assert asset.content_type == "text/vtt"
     assert entry.captions_asset_id == asset.id
 
@@ -289,8 +292,8 @@ def test_captions_must_be_webvtt(session, world):
 def test_disqualification_needs_a_reason_and_tells_the_school(session, world):
     entry = new_entry(session, world)
     with pytest.raises(ValidationError):
-        entries.disqualify(session, world["organizer"], entry, "")
-    entries.disqualify(session, world["organizer"], entry, "The video uses copyrighted music.")
+        decisions.disqualify(session, world["organizer"], entry, "")
+    decisions.disqualify(session, world["organizer"], entry, "The video uses copyrighted music.")
     session.commit()
     assert (entry.status, entry.status_reason) == (
         "disqualified",

@@ -17,6 +17,7 @@ from contest.core.errors import NotAllowed, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry, School
+from contest.submissions import attachments
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
 from tests import factories
@@ -150,7 +151,7 @@ def test_a_pending_school_cannot_enter_anything(app, session):
     session.flush()
     for check in (
         lambda: entries.check_can_upload_video(session, registered.user, entry, 1000),
-        lambda: entries.check_can_attach(session, registered.user, entry),
+        lambda: attachments.check_can_attach(session, registered.user, entry),
         lambda: entries.withdraw_entry(session, registered.user, entry),
     ):
         with pytest.raises(NotAllowed, match="waiting for the organizers' approval"):

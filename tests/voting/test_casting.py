@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from contest.core import rules
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db, limiter
 from contest.core.models.contests import Contest
@@ -322,12 +323,12 @@ def test_voting_state_follows_the_window_and_publication():
     now = utcnow()
     hour = timedelta(hours=1)
     window = Contest(voting_open_at=now - hour, voting_close_at=now + hour)
-    assert services.voting_state(window, now) == "open"
-    assert services.voting_state(window, now - 2 * hour) == "not_open"
-    assert services.voting_state(window, now + hour) == "closed"  # the close is exclusive
-    assert services.voting_state(Contest(), now) == "not_open"
+    assert rules.voting(window, now) == "open"
+    assert rules.voting(window, now - 2 * hour) == "not_open"
+    assert rules.voting(window, now + hour) == "closed"  # the close is exclusive
+    assert rules.voting(Contest(), now) == "not_open"
     published = Contest(voting_open_at=now - hour, published_at=now - hour / 2)
-    assert services.voting_state(published, now) == "closed"
+    assert rules.voting(published, now) == "closed"
 
 
 def test_shuffled_is_stable_per_seed_and_keeps_every_entry():

@@ -1,0 +1,122 @@
+"""Judging progress: each judge's sheets, who is overdue, and the reminders they get."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from contest.core.audit import record
+from contest.core.mail import MailError, send_mail
+from contest.core.models.accounts import User
+from contest.core.models.entries import Entry
+from contest.core.statuses import SheetStatus
+from contest.judging.services import contest_assignments, contest_judges
+
+# Judges are reminded from this long before judging closes, and after.
+REMINDER_WINDOW = timedelta(days=3)
+
+# --- progress and reminders --------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    assigned: int = 0
+    submitted: int = 0
+    drafts: int = 0
+
+    @property
+    def not_started(self):
+        return self.assigned - self.submitted - self.drafts
+
+    @property
+    def finished(self):
+        return self.submitted >= self.assigned
+
+    def count(self, assignment):
+        self.assigned += 1
+        status = assignment.sheet.status if assignment.sheet is not None else None
+        if status == SheetStatus.SUBMITTED:
+            self.submitted += 1
+        elif status is not None:
+            self.drafts += 1
+
+
+@dataclass
+class JudgeProgress:
+    """One judge's work: all of it, the calibration part and each category's."""
+
+    judge: User
+    total: Tally = field(default_factory=Tally)
+    calibration: Tally = field(default_factory=Tally)
+    categories: dict = field(default_factory=dict)  # category id -> Tally
+
+
+def judge_progress(session, contest):
+    """(JudgeProgress per judge of the contest or holding its work, {category id: Tally})."""
+    judges = {judge.id: JudgeProgress(judge) for judge in contest_judges(session, contest)}
+    per_category = {category.id: Tally() for category in contest.categories}
+    for assignment in contest_assignments(session, contest):
+        entry = session.get(Entry, assignment.entry_id)
+        if assignment.judge_id not in judges:
+            judges[assignment.judge_id] = JudgeProgress(session.get(User, assignment.judge_id))
+        progress = judges[assignment.judge_id]
+        progress.total.count(assignment)
+        if assignment.calibration:
+            progress.calibration.count(assignment)
+            continue
+        progress.categories.setdefault(entry.category_id, Tally()).count(assignment)
+        per_category[entry.category_id].count(assignment)
+    return list(judges.values()), per_category
+
+
+def overdue_judges(session, contest, now):
+    """JudgeProgress of judges with unfinished sheets once judging closes within
+    REMINDER_WINDOW (or has closed); none while the close is far or unset."""
+    close = contest.judging_close_at
+    if close is None or now < close - REMINDER_WINDOW:
+        return []
+    progress, _ = judge_progress(session, contest)
+    return [row for row in progress if not row.total.finished]
+
+
+@dataclass
+class ReminderResult:
+    sent: list = field(default_factory=list)  # emails
+    failed: list = field(default_factory=list)  # (email, message)
+
+
+def reminder_body(contest, progress, link):
+    left = progress.total.assigned - progress.total.submitted
+    when = contest.judging_close_at.strftime("%d %b %Y") if contest.judging_close_at else "soon"
+    return (
+        f"Hello {progress.judge.name or progress.judge.email},\n\n"
+        f"You have {left} of {progress.total.assigned} score sheets still to submit for "
+        f"{contest.name}. Judging closes {when}.\n\n"
+        f"Your judging page: {link}\n\n"
+        "Thank you for judging.\n"
+    )
+
+
+def send_reminders(session, contest, judges, actor, link):
+    """Mail each of `judges` (JudgeProgress rows) how much is left, with `link` to their page.
+
+    A message that fails is reported in the result, not raised; each attempt is audited.
+    """
+    result = ReminderResult()
+    for progress in judges:
+        email = progress.judge.email
+        try:
+            send_mail(
+                email,
+                f"{contest.name}: score sheets waiting",
+                reminder_body(contest, progress, link),
+            )
+        except MailError as error:
+            result.failed.append((email, str(error)))
+            record(
+                session, actor, "judge.reminder_failed", progress.judge, contest_id=contest.id,
+                error=str(error),
+            )  # fmt: skip
+        else:
+            result.sent.append(email)
+            record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
+    session.flush()
+    return result
