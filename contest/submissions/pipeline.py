@@ -28,7 +28,7 @@ from contest.core.models.entries import Entry
 from contest.core.statuses import FINAL_ENTRY_STATUSES, EntryStatus, Processing
 from contest.core.storage import get_storage, storage_for
 from contest.core.storage.base import StorageError
-from contest.submissions import media
+from contest.submissions import media, transcoding
 from contest.submissions.media import MediaError
 from contest.submissions.services import contest_of, mail_school, tell_school
 
@@ -124,19 +124,19 @@ def _make_outputs(source, key, work, max_seconds, limits, admit):
         found = media.probe(path, limits)
         media.check_video(found, max_seconds)
         with admit(found) if admit else nullcontext():
-            original_sha256 = media.sha256_file(path)
+            original_sha256 = transcoding.sha256_file(path)
             video_path = work / "video.mp4"
-            video = media.transcode(path, video_path, source=found, limits=limits)
+            video = transcoding.transcode(path, video_path, source=found, limits=limits)
     poster_path = work / "poster.jpg"
-    poster_size = media.poster(video_path, poster_path, min(2.0, video.duration_seconds / 2))
+    poster_size = transcoding.poster(video_path, poster_path, min(2.0, video.duration_seconds / 2))
     return _Outputs(
         found=found,
         original_sha256=original_sha256,
         video=video,
         video_path=video_path,
-        video_sha256=media.sha256_file(video_path),
+        video_sha256=transcoding.sha256_file(video_path),
         poster_path=poster_path,
-        poster_sha256=media.sha256_file(poster_path),
+        poster_sha256=transcoding.sha256_file(poster_path),
         poster_size=poster_size,
     )
 

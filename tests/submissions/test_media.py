@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from config import BASE_DIR
-from contest.submissions import media
+from contest.submissions import captions, media, transcoding
 from contest.submissions.clips import make_clip
 from contest.submissions.ffmpeg import ffmpeg_exe
 from contest.submissions.media import MediaError
@@ -150,14 +150,14 @@ def test_probe_gives_details_for_the_asset_row(clips):
 def test_transcode_makes_a_web_video_from_each_container(clips, clip, tmp_path):
     source = media.probe(clips[clip])
 
-    result = media.transcode(clips[clip], tmp_path / "out.mp4")
+    result = transcoding.transcode(clips[clip], tmp_path / "out.mp4")
 
     assert_web_video(tmp_path / "out.mp4", 320, 180, source.duration_seconds)
     assert (result.video_codec, result.audio_codec) == ("h264", "aac")
 
 
 def test_a_silent_video_gets_a_silent_aac_track(clips, tmp_path):
-    media.transcode(clips["silent"], tmp_path / "out.mp4")
+    transcoding.transcode(clips["silent"], tmp_path / "out.mp4")
 
     assert_web_video(tmp_path / "out.mp4", 320, 180, 1.0)
     with av.open(str(tmp_path / "out.mp4")) as container:
@@ -170,7 +170,7 @@ def test_a_silent_video_gets_a_silent_aac_track(clips, tmp_path):
 
 
 def test_a_portrait_video_keeps_its_shape(clips, tmp_path):
-    media.transcode(clips["portrait"], tmp_path / "out.mp4")
+    transcoding.transcode(clips["portrait"], tmp_path / "out.mp4")
 
     assert_web_video(tmp_path / "out.mp4", 180, 320, 1.0)
 
@@ -178,7 +178,7 @@ def test_a_portrait_video_keeps_its_shape(clips, tmp_path):
 def test_a_4k_video_is_scaled_down_to_1080p(tmp_path):
     make_clip(tmp_path / "uhd.mp4", seconds=0.4, width=3840, height=2160, fps=5)
 
-    result = media.transcode(tmp_path / "uhd.mp4", tmp_path / "out.mp4")
+    result = transcoding.transcode(tmp_path / "uhd.mp4", tmp_path / "out.mp4")
 
     assert (result.width, result.height) == (1920, 1080)
     assert_web_video(tmp_path / "out.mp4", 1920, 1080, 0.4)
@@ -188,8 +188,8 @@ def test_scaling_keeps_the_aspect_with_even_sides_and_never_upscales(tmp_path):
     make_clip(tmp_path / "odd.mp4", seconds=0.4, width=1000, height=2000, fps=5)
     make_clip(tmp_path / "small.mp4", seconds=0.4, width=202, height=98, fps=5)
 
-    tall = media.transcode(tmp_path / "odd.mp4", tmp_path / "tall.mp4")
-    small = media.transcode(tmp_path / "small.mp4", tmp_path / "small-out.mp4")
+    tall = transcoding.transcode(tmp_path / "odd.mp4", tmp_path / "tall.mp4")
+    small = transcoding.transcode(tmp_path / "small.mp4", tmp_path / "small-out.mp4")
 
     assert tall.height == 1080 and tall.width % 2 == 0
     assert tall.width == pytest.approx(540, abs=2)
@@ -208,7 +208,7 @@ def test_transcode_drops_metadata_such_as_location(tmp_path):
     with av.open(str(source)) as container:
         assert container.metadata.get("location")
 
-    media.transcode(source, tmp_path / "out.mp4")
+    transcoding.transcode(source, tmp_path / "out.mp4")
 
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert "location" not in container.metadata
@@ -219,7 +219,7 @@ def test_a_transcode_that_takes_too_long_is_refused_cleanly(tmp_path):
     make_clip(tmp_path / "hd.mp4", seconds=1, width=1280, height=720)
 
     with pytest.raises(MediaError, match="took longer than"):
-        media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", timeout=0.02)
+        transcoding.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", timeout=0.02)
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -227,7 +227,7 @@ def test_transcoding_a_5_second_clip_is_quick(tmp_path):
     make_clip(tmp_path / "five.mp4", seconds=5, width=640, height=360, title="PSA")
     started = time.monotonic()
 
-    media.transcode(tmp_path / "five.mp4", tmp_path / "out.mp4")
+    transcoding.transcode(tmp_path / "five.mp4", tmp_path / "out.mp4")
 
     assert time.monotonic() - started < 5
 
@@ -236,9 +236,9 @@ def test_transcoding_a_5_second_clip_is_quick(tmp_path):
 
 
 def test_poster_is_a_jpeg_frame_of_the_video(clips, tmp_path):
-    media.transcode(clips["titled"], tmp_path / "out.mp4")
+    transcoding.transcode(clips["titled"], tmp_path / "out.mp4")
 
-    size = media.poster(tmp_path / "out.mp4", tmp_path / "poster.jpg", at_seconds=0.5)
+    size = transcoding.poster(tmp_path / "out.mp4", tmp_path / "poster.jpg", at_seconds=0.5)
 
     assert size == (320, 180)
     assert media.sniff((tmp_path / "poster.jpg").read_bytes()) == "jpeg"
@@ -250,12 +250,14 @@ def test_poster_is_a_jpeg_frame_of_the_video(clips, tmp_path):
 
 
 def test_a_poster_past_the_end_takes_the_last_frame(clips, tmp_path):
-    assert media.poster(clips["mp4"], tmp_path / "poster.jpg", at_seconds=60) == (320, 180)
+    assert transcoding.poster(clips["mp4"], tmp_path / "poster.jpg", at_seconds=60) == (320, 180)
 
 
 def test_sha256_file_matches_hashlib(clips):
     data = clips["mp4"].read_bytes()
-    assert media.sha256_file(clips["mp4"], chunk_size=1000) == hashlib.sha256(data).hexdigest()
+    assert (
+        transcoding.sha256_file(clips["mp4"], chunk_size=1000) == hashlib.sha256(data).hexdigest()
+    )
 
 
 # --- duration ------------------------------------------------------------------------------------
@@ -405,7 +407,7 @@ def test_transcode_refuses_a_hostile_file_and_leaves_no_output(tmp_path):
     path = hostile(tmp_path, "page.mp4", b"<html>not a video</html>")
 
     with pytest.raises(MediaError, match="not a video"):
-        media.transcode(path, tmp_path / "out.mp4")
+        transcoding.transcode(path, tmp_path / "out.mp4")
     assert not (tmp_path / "out.mp4").exists()
 
 
@@ -585,7 +587,9 @@ def test_the_time_limit_kills_a_slow_transcode(tmp_path):
     started = time.monotonic()
 
     with pytest.raises(MediaError) as refused:
-        media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", source=found, limits=limits)
+        transcoding.transcode(
+            tmp_path / "hd.mp4", tmp_path / "out.mp4", source=found, limits=limits
+        )
 
     assert time.monotonic() - started < 2
     assert str(refused.value).startswith(
@@ -599,10 +603,10 @@ def test_the_memory_limit_stops_an_ffmpeg_that_needs_more(clips, tmp_path):
     make_clip(tmp_path / "hd.mp4", seconds=1, width=1920, height=1080, pattern="testsrc2")
     low = media.Limits(memory_mb=256)  # a 320x180 video needs about 150 MB, 1080p 400 MB
 
-    media.transcode(clips["mp4"], tmp_path / "small.mp4", limits=low)
+    transcoding.transcode(clips["mp4"], tmp_path / "small.mp4", limits=low)
     with pytest.raises(MediaError) as refused:
-        media.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", limits=low)
-    media.transcode(tmp_path / "hd.mp4", tmp_path / "default.mp4")  # 768 MB: plenty
+        transcoding.transcode(tmp_path / "hd.mp4", tmp_path / "out.mp4", limits=low)
+    transcoding.transcode(tmp_path / "hd.mp4", tmp_path / "default.mp4")  # 768 MB: plenty
 
     assert str(refused.value) == (
         "Converting the video needed more memory than we allow. It may be damaged or much "
@@ -618,14 +622,14 @@ def test_a_picture_larger_than_the_header_declared_is_not_decoded(tmp_path):
     declared = media.Probe("mp4", "h264", "aac", 0.4, 320, 180, 25.0, 10)  # a header that lies
 
     with pytest.raises(MediaError, match="could not be converted"):
-        media.transcode(tmp_path / "big.mp4", tmp_path / "out.mp4", source=declared)
+        transcoding.transcode(tmp_path / "big.mp4", tmp_path / "out.mp4", source=declared)
     assert not (tmp_path / "out.mp4").exists()
 
 
 def test_the_web_video_runs_at_60_frames_a_second_at_most(tmp_path):
     make_clip(tmp_path / "fast.mp4", seconds=0.5, width=160, height=90, fps=120)
 
-    result = media.transcode(tmp_path / "fast.mp4", tmp_path / "out.mp4")
+    result = transcoding.transcode(tmp_path / "fast.mp4", tmp_path / "out.mp4")
 
     assert media.probe(tmp_path / "fast.mp4").frame_rate == 120
     assert result.frame_rate == 60
@@ -639,12 +643,12 @@ CAPTIONS = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nThink before you post.\n"
 def test_valid_captions_come_back_as_normalised_text():
     data = ("\ufeff" + CAPTIONS.replace("\n", "\r\n")).encode("utf-8")
 
-    assert media.validate_captions(data) == CAPTIONS
+    assert captions.validate_captions(data) == CAPTIONS
 
 
 def test_captions_in_another_language_are_fine():
     text = "WEBVTT\n\n00:01.000 --> 00:02.000\nPiensa antes de publicar. 投稿する前に考えよう\n"
-    assert media.validate_captions(text.encode()) == text
+    assert captions.validate_captions(text.encode()) == text
 
 
 @pytest.mark.parametrize(
@@ -661,7 +665,7 @@ def test_captions_in_another_language_are_fine():
 )
 def test_bad_captions_are_refused(data, message):
     with pytest.raises(MediaError, match=message):
-        media.validate_captions(data)
+        captions.validate_captions(data)
 
 
 # --- generated clips -----------------------------------------------------------------------------
@@ -675,7 +679,7 @@ def test_make_clip_varies_pattern_colour_tone_and_title(tmp_path):
 
     assert media.probe(bars).audio_codec == "aac"
     assert media.probe(plain).audio_codec is None
-    media.poster(plain, tmp_path / "plain.jpg", 0.1)
+    transcoding.poster(plain, tmp_path / "plain.jpg", 0.1)
     with Image.open(tmp_path / "plain.jpg") as image:
         red, green, blue = image.convert("RGB").getpixel((160, 90))
     assert red > 100 and green < 40 and blue < 40  # maroon
