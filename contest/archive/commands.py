@@ -2,7 +2,7 @@
 
 import click
 
-from contest.archive import archive, bp
+from contest.archive import archive, bp, importing
 from contest.core.extensions import db
 
 
@@ -25,7 +25,7 @@ def archive_import_command(path, check):
     """Restore a contest archive into this instance: the rows of its contest, with a report of
     what was refused and why (roles or links reaching past the contest, secrets)."""
     try:
-        report = archive.import_archive(db.session, db.metadata, path, check_only=check)
+        report = importing.import_archive(db.session, db.metadata, path, check_only=check)
     except archive.ArchiveError as error:
         raise click.ClickException(str(error)) from error
     finally:

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, select
 
-from contest.archive import archive
+from contest.archive import archive, importing
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.accounts import User
@@ -42,7 +42,7 @@ def stored_files(app):
 
 def import_into(app, path):
     with app.app_context():
-        return archive.import_contest(db.session, db.metadata, path)
+        return importing.import_contest(db.session, db.metadata, path)
 
 
 def row_counts(app):

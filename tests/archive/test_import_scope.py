@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 
-from contest.archive import archive, reading, scope
+from contest.archive import archive, importing, reading, scope
 from contest.auth.services import hash_password
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, RoleGrant, User
@@ -75,7 +75,7 @@ def crafted(genuine, tmp_path, add=None, change=None):
 
 def import_report(app, path):
     with app.app_context():
-        return archive.import_archive(db.session, db.metadata, path)
+        return importing.import_archive(db.session, db.metadata, path)
 
 
 def refused_ids(report, table):
@@ -571,7 +571,7 @@ def test_a_new_table_nobody_classified_stops_the_import(genuine, target):
     Table("sponsors", metadata, Column("id", Integer, primary_key=True))
     counts = row_counts(target)
     with target.app_context(), pytest.raises(archive.ArchiveError, match="sponsors"):
-        archive.import_archive(db.session, metadata, genuine.path)
+        importing.import_archive(db.session, metadata, genuine.path)
     assert row_counts(target) == counts
 
 
