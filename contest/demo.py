@@ -26,6 +26,8 @@ from contest.core.storage import get_storage
 from contest.judging import sheets
 from contest.judging.calibration import set_anchors
 from contest.judging.services import assign_judges, judgeable_entries
+from contest.results import choices as award_choices
+from contest.results import plan as awards_plan
 from contest.results import publication
 from contest.results import services as results
 from contest.submissions.attachments import attach_captions, attach_consent
@@ -566,13 +568,13 @@ def _seed_past_results(session, seed):
         sheets.submit_sheet(session, judge, sheet, contest.judging_close_at - timedelta(days=2))
     session.flush()
     tally, _, ballot_sha256 = counting.contest_tally(session, contest)
-    plan = publication.plan(
+    plan = awards_plan.plan(
         results.category_results(session, contest),
         tally,
         ballot_sha256,
-        publication.entry_facts(session, contest),
+        awards_plan.entry_facts(session, contest),
     )
-    awards = publication.check_choices(contest, plan, _resolved(plan))
+    awards = award_choices.check_choices(contest, plan, _resolved(plan))
     publication.publish_results(
         session, organizer, contest, awards, now=contest.voting_close_at + timedelta(days=7)
     )
@@ -585,16 +587,16 @@ def _seed_past_results(session, seed):
 
 def _resolved(plan):
     """The default choices with any declared tie ordered as listed, and the reason given."""
-    choices = publication.default_choices(plan)
+    choices = awards_plan.default_choices(plan)
     for category in plan.categories:
         for slot in category.slots:
-            key = publication.place_field(category.category_id, slot.place)
+            key = awards_plan.place_field(category.category_id, slot.place)
             if choices[key] is None:
                 taken = set(choices.values())
                 choices[key] = next(e for e in slot.tied_with if e not in taken)
-                choices[publication.reason_field(category.category_id)] = "Demo: tie drawn."
+                choices[awards_plan.reason_field(category.category_id)] = "Demo: tie drawn."
     pc = plan.peoples_choice
-    if choices[publication.PC_ENTRY] is None and pc.tied_with:
-        choices[publication.PC_ENTRY] = pc.tied_with[0]
-        choices[publication.PC_REASON] = "Demo: tie drawn."
+    if choices[awards_plan.PC_ENTRY] is None and pc.tied_with:
+        choices[awards_plan.PC_ENTRY] = pc.tied_with[0]
+        choices[awards_plan.PC_REASON] = "Demo: tie drawn."
     return choices

@@ -25,13 +25,13 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
 from contest.judging.services import judgeable_entries
+from contest.results.plan import ORDINAL_WORDS
 from contest.submissions.services import public_credit
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FONT = "dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 MISSING = "\u25a1"  # a white square: the usual stand-in for a character a font cannot draw
-ORDINALS = {1: "First", 2: "Second", 3: "Third"}
 AWARD_ORDER = {"place": 0, "peoples_choice": 1, "honourable_mention": 2}
 
 INK = (34, 34, 34)
@@ -215,7 +215,7 @@ def publication_date(contest):
 def award_wording(award, place, category_name):
     """(headline, detail) for a Result's award."""
     if award == "place":
-        return f"{ORDINALS[place]} place", f"in {category_name}"
+        return f"{ORDINAL_WORDS[place]} place", f"in {category_name}"
     if award == "peoples_choice":
         return "People's Choice award", "chosen by the public vote"
     return "Honourable mention", f"in {category_name}" if category_name else ""

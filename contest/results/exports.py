@@ -26,6 +26,7 @@ from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 from contest.core.models.results import Result
 from contest.results import services
+from contest.results.plan import ORDINALS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +47,6 @@ RESULTS_HEADER = (
     "award",
 )
 
-ORDINALS = {1: "1st place", 2: "2nd place", 3: "3rd place"}
 AWARD_NAMES = {"peoples_choice": "People's Choice", "honourable_mention": "Honourable mention"}
 
 
@@ -76,7 +76,7 @@ def figure(value):
 def award_name(result):
     """What a Result row awards, in words ("1st place", "People's Choice" ...)."""
     if result.award == "place":
-        return ORDINALS[result.place]
+        return f"{ORDINALS[result.place]} place"
     return AWARD_NAMES[result.award]
 
 

@@ -3,7 +3,7 @@
 from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from contest.results import publication
+from contest.results import plan as awards_plan
 from contest.web.forms import Form
 
 NO_AWARD = ""
@@ -58,12 +58,12 @@ def publish_form(plan, **kwargs):
 
     for category in plan.categories:
         choices = _place_choices(plan, category)
-        for place in publication.PLACES:
+        for place in awards_plan.PLACES:
             setattr(
                 PublishForm,
-                publication.place_field(category.category_id, place),
+                awards_plan.place_field(category.category_id, place),
                 SelectField(
-                    f"{publication.ORDINALS[place]} place",
+                    f"{awards_plan.ORDINALS[place]} place",
                     choices=choices,
                     coerce=_entry_id,
                     validate_choice=False,
@@ -71,7 +71,7 @@ def publish_form(plan, **kwargs):
             )
         setattr(
             PublishForm,
-            publication.reason_field(category.category_id),
+            awards_plan.reason_field(category.category_id),
             TextAreaField(
                 f"Reason for a tie resolution or change in {category.name}",
                 description=REASON_HELP,
@@ -93,9 +93,9 @@ def choice_fields(plan):
     """The names of the fields that carry the organizer's choices, in page order."""
     names = []
     for category in plan.categories:
-        names += [publication.place_field(category.category_id, p) for p in publication.PLACES]
-        names.append(publication.reason_field(category.category_id))
-    return [*names, publication.PC_ENTRY, publication.PC_REASON]
+        names += [awards_plan.place_field(category.category_id, p) for p in awards_plan.PLACES]
+        names.append(awards_plan.reason_field(category.category_id))
+    return [*names, awards_plan.PC_ENTRY, awards_plan.PC_REASON]
 
 
 def choices_of(form, plan):

@@ -14,6 +14,8 @@ from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.results import bp, publication, services
+from contest.results import choices as award_choices
+from contest.results import plan as awards_plan
 from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
 from contest.voting import counting
 from contest.web.caching import invalidate_contest
@@ -38,11 +40,11 @@ class CaptionsReasonForm(Form):
 
 def _plan(contest):
     tally, _, ballot_sha256 = counting.contest_tally(db.session, contest)
-    return publication.plan(
+    return awards_plan.plan(
         services.category_results(db.session, contest),
         tally,
         ballot_sha256,
-        publication.entry_facts(db.session, contest),
+        awards_plan.entry_facts(db.session, contest),
     )
 
 
@@ -58,7 +60,7 @@ def _attach(form, problems):
 
 
 def _choices(form, captions, plan):
-    return {**choices_of(form, plan), publication.CAPTIONS_REASON: captions.captions_reason.data}
+    return {**choices_of(form, plan), awards_plan.CAPTIONS_REASON: captions.captions_reason.data}
 
 
 def _publish_page(contest, plan, form, captions, problems=(), status=200):
@@ -68,9 +70,9 @@ def _publish_page(contest, plan, form, captions, problems=(), status=200):
         plan=plan,
         form=form,
         captions=captions,
-        uncaptioned=publication.uncaptioned_choices(plan, choices_of(form, plan)),
+        uncaptioned=award_choices.uncaptioned_choices(plan, choices_of(form, plan)),
         problems=problems,
-        publication=publication,
+        awards_plan=awards_plan,
     )
     return page, status
 
@@ -85,7 +87,7 @@ def publish(contest_id):
     plan = _plan(contest)
     captions = CaptionsReasonForm()
     if request.method == "GET":
-        form = publish_form(plan, data=publication.default_choices(plan))
+        form = publish_form(plan, data=awards_plan.default_choices(plan))
         return _publish_page(contest, plan, form, captions)
     form = publish_form(plan)
     valid = form.validate_on_submit()
@@ -95,9 +97,9 @@ def publish(contest_id):
         return _publish_page(contest, plan, form, captions)
     choices = _choices(form, captions, plan)
     try:
-        awards = publication.check_choices(contest, plan, choices)
-    except publication.PublicationProblems as error:
-        captions_problems = [p for p in error.problems if p[0] == publication.CAPTIONS_REASON]
+        awards = award_choices.check_choices(contest, plan, choices)
+    except awards_plan.PublicationProblems as error:
+        captions_problems = [p for p in error.problems if p[0] == awards_plan.CAPTIONS_REASON]
         _attach(captions, captions_problems)
         problems = _attach(form, [p for p in error.problems if p not in captions_problems])
         return _publish_page(contest, plan, form, captions, problems, 400)
@@ -111,7 +113,7 @@ def publish(contest_id):
             awards=awards,
             fields=choice_fields(plan),
             captions=captions,
-            uncaptioned=publication.uncaptioned(plan.facts, [a.entry.id for a in awards]),
+            uncaptioned=award_choices.uncaptioned(plan.facts, [a.entry.id for a in awards]),
         )
         return page
     try:
@@ -120,7 +122,7 @@ def publish(contest_id):
             current_user,
             contest,
             awards,
-            captions_reason=choices[publication.CAPTIONS_REASON],
+            captions_reason=choices[awards_plan.CAPTIONS_REASON],
         )
         publication.mail_winners(db.session, contest, awards)  # sent once the commit succeeds
         db.session.commit()

@@ -16,11 +16,10 @@ from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
 from contest.core.statuses import EntryStatus
 from contest.results.feedback import judges_feedback
+from contest.results.plan import ORDINALS
 from contest.results.publication import RESULT_ORDER, published_payload
 from contest.submissions.services import public_credit
 from contest.voting import counting
-
-ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 
 
 def is_published(contest, now=None):

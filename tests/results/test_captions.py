@@ -12,6 +12,8 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.results import Result
+from contest.results import choices as award_choices
+from contest.results import plan as awards_plan
 from contest.results import publication, services
 from contest.voting import counting
 from tests import factories
@@ -101,11 +103,11 @@ def test_the_reason_is_confirmed_audited_and_published(app, login_as, uncaptione
 def test_the_service_refuses_uncaptioned_winners_without_a_reason(app, session, uncaptioned):
     contest, entries = uncaptioned
     organizer = factories.add_user(session, roles=["organizer"])
-    with pytest.raises(publication.PublicationProblems) as refused:
+    with pytest.raises(awards_plan.PublicationProblems) as refused:
         publish(session, contest, organizer)
     assert refused.value.problems == [
         (
-            publication.CAPTIONS_REASON,
+            awards_plan.CAPTIONS_REASON,
             "“E2” has no captions. Add captions, or give the reason to publish without them: it "
             "is published with the results.",
         )
@@ -124,11 +126,11 @@ def test_the_service_refuses_uncaptioned_winners_without_a_reason(app, session, 
 def checked_awards(session, contest, reason):
     """The default awards, checked with `reason` to publish without captions."""
     tally, _, ballot_sha = counting.contest_tally(session, contest)
-    plan = publication.plan(
+    plan = awards_plan.plan(
         services.category_results(session, contest),
         tally,
         ballot_sha,
-        publication.entry_facts(session, contest),
+        awards_plan.entry_facts(session, contest),
     )
-    choices = {**publication.default_choices(plan), publication.CAPTIONS_REASON: reason}
-    return publication.check_choices(contest, plan, choices)
+    choices = {**awards_plan.default_choices(plan), awards_plan.CAPTIONS_REASON: reason}
+    return award_choices.check_choices(contest, plan, choices)

@@ -15,8 +15,10 @@ from contest.core.models.entries import Entry
 from contest.core.models.judging import Score, ScoreSheet
 from contest.core.models.results import Result
 from contest.core.notices import Notice
+from contest.results import choices as award_choices
+from contest.results import plan as awards_plan
 from contest.results import publication, services
-from contest.results.publication import EntryFacts, PublicationProblems
+from contest.results.plan import EntryFacts, PublicationProblems
 from contest.results.services import CategoryResults, RankingRow
 from contest.voting import counting
 from contest.voting.tally import Tally
@@ -66,23 +68,23 @@ class FakeContest:
 
 
 def make_plan(rows, entries, counts=None, voided=None):
-    return publication.plan([ranking(*rows)], Tally(counts or {}, voided or {}), "b" * 64, entries)
+    return awards_plan.plan([ranking(*rows)], Tally(counts or {}, voided or {}), "b" * 64, entries)
 
 
 def choose(plan, places=(), reason="", pc=None, pc_reason=""):
-    choices = publication.default_choices(plan)
+    choices = awards_plan.default_choices(plan)
     for place, entry_id in enumerate(places, start=1):
-        choices[publication.place_field(CATEGORY, place)] = entry_id
-    choices[publication.reason_field(CATEGORY)] = reason
+        choices[awards_plan.place_field(CATEGORY, place)] = entry_id
+    choices[awards_plan.reason_field(CATEGORY)] = reason
     if pc is not None:
-        choices[publication.PC_ENTRY] = pc
-    choices[publication.PC_REASON] = pc_reason
+        choices[awards_plan.PC_ENTRY] = pc
+    choices[awards_plan.PC_REASON] = pc_reason
     return choices
 
 
 def problems(plan, choices, contest=None):
     with pytest.raises(PublicationProblems) as caught:
-        publication.check_choices(contest or FakeContest(), plan, choices, now=NOW)
+        award_choices.check_choices(contest or FakeContest(), plan, choices, now=NOW)
     return caught.value.problems
 
 
@@ -95,7 +97,7 @@ def test_the_clear_order_gives_1st_2nd_and_3rd():
     assert [(s.place, s.default, s.tied_with) for s in category.slots] == [
         (1, 1, []), (2, 2, []), (3, 3, []),
     ]  # fmt: skip
-    awards = publication.check_choices(FakeContest(), plan, choose(plan), now=NOW)
+    awards = award_choices.check_choices(FakeContest(), plan, choose(plan), now=NOW)
     assert [(a.place, a.entry.id, a.chosen, a.reason) for a in awards] == [
         (1, 1, "ranking", None), (2, 2, "ranking", None), (3, 3, "ranking", None),
     ]  # fmt: skip
@@ -125,7 +127,7 @@ def test_an_ineligible_entry_gives_way_and_cannot_be_chosen(change, why):
 def test_fewer_than_three_eligible_entries_give_fewer_places():
     plan = make_plan([row(1, 1), row(2, 2), row(3, 3)], facts(e3={"hidden": True}))
     assert len(plan.categories[0].slots) == 2
-    awards = publication.check_choices(FakeContest(), plan, choose(plan), now=NOW)
+    awards = award_choices.check_choices(FakeContest(), plan, choose(plan), now=NOW)
     assert [(a.place, a.entry.id) for a in awards] == [(1, 1), (2, 2)]
     assert problems(plan, choose(plan, [1, 2, 3])) == [
         ("c7_place3", "Cyberbullying has 2 eligible ranked entries, so no 3rd place.")
@@ -155,7 +157,7 @@ def test_a_declared_tie_leaves_its_places_to_the_organizer_with_a_reason():
                       "resolving the tie between “E2” and “E3” in Cyberbullying: it is published "
                       "with the results.")
     ]  # fmt: skip
-    awards = publication.check_choices(
+    awards = award_choices.check_choices(
         FakeContest(), plan, choose(plan, [1, 3, 2], reason="  Stronger message.  "), now=NOW
     )
     assert [(a.entry.id, a.chosen, a.reason) for a in awards] == [
@@ -187,7 +189,7 @@ def test_choosing_against_the_ranking_is_an_override_that_needs_a_reason():
                       "instead of “E2”; 3rd: choosing “E4” instead of “E3” in Cyberbullying: it "
                       "is published with the results.")
     ]  # fmt: skip
-    awards = publication.check_choices(
+    awards = award_choices.check_choices(
         FakeContest(), plan, choose(plan, [2, 1, 4], reason="Late consent fix."), now=NOW
     )
     assert [(a.entry.id, a.chosen, a.instead_of) for a in awards] == [
@@ -214,7 +216,7 @@ def test_entries_outside_the_category_unranked_or_chosen_twice_are_refused():
 
 
 def pc_award(plan, **kwargs):
-    awards = publication.check_choices(FakeContest(), plan, choose(plan, **kwargs), now=NOW)
+    awards = award_choices.check_choices(FakeContest(), plan, choose(plan, **kwargs), now=NOW)
     return [a for a in awards if a.award == "peoples_choice"]
 
 
@@ -287,7 +289,7 @@ def test_publication_waits_for_voting_to_close():
         (None, "Voting has no closing time: set one, and publish once it has passed.")
     ]
     closed = FakeContest(voting_open_at=NOW - timedelta(2), voting_close_at=NOW - timedelta(1))
-    assert len(publication.check_choices(closed, plan, choose(plan), now=NOW)) == 1
+    assert len(award_choices.check_choices(closed, plan, choose(plan), now=NOW)) == 1
 
 
 def test_already_published_or_nothing_to_publish_is_refused():
@@ -334,14 +336,14 @@ def canonical(document):
 def publish(session, contest, organizer, **changes):
     contest = session.get(Contest, contest.id)
     tally, _, ballot_sha = counting.contest_tally(session, contest)
-    plan = publication.plan(
+    plan = awards_plan.plan(
         services.category_results(session, contest),
         tally,
         ballot_sha,
-        publication.entry_facts(session, contest),
+        awards_plan.entry_facts(session, contest),
     )
-    choices = {**publication.default_choices(plan), **changes}
-    awards = publication.check_choices(contest, plan, choices)
+    choices = {**awards_plan.default_choices(plan), **changes}
+    awards = award_choices.check_choices(contest, plan, choices)
     data, sha = publication.publish_results(session, organizer, contest, awards)
     session.commit()
     return plan, data, sha
@@ -448,9 +450,9 @@ def test_publish_unpublish_and_publish_again_are_audited(session, ready_contest)
 
     _, second_data, second_sha = publish(
         session, contest, organizer,
-        **{publication.place_field(entries["E1"].category_id, 1): entries["E2"].id,
-           publication.place_field(entries["E1"].category_id, 2): entries["E1"].id,
-           publication.reason_field(entries["E1"].category_id): "E1 broke the rules."},
+        **{awards_plan.place_field(entries["E1"].category_id, 1): entries["E2"].id,
+           awards_plan.place_field(entries["E1"].category_id, 2): entries["E1"].id,
+           awards_plan.reason_field(entries["E1"].category_id): "E1 broke the rules."},
     )  # fmt: skip
     assert second_sha != first_sha
     events = session.scalars(

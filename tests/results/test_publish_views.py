@@ -15,7 +15,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.results import Result
-from contest.results import publication
+from contest.results import plan as awards_plan
 from tests.helpers import csrf_token, outbox_messages, page_text
 from tests.results.test_publication import make_ready
 from tests.test_security import inline_code
@@ -25,9 +25,9 @@ def fields(contest, entries, **changes):
     """The publish form as the prefilled page posts it: E1, E2, E3 in order, no votes."""
     category = entries["E1"].category_id
     data = {
-        publication.place_field(category, 1): str(entries["E1"].id),
-        publication.place_field(category, 2): str(entries["E2"].id),
-        publication.place_field(category, 3): str(entries["E3"].id),
+        awards_plan.place_field(category, 1): str(entries["E1"].id),
+        awards_plan.place_field(category, 2): str(entries["E2"].id),
+        awards_plan.place_field(category, 3): str(entries["E3"].id),
     }
     data.update(changes)
     return data
@@ -63,7 +63,7 @@ def test_the_publish_page_is_prefilled_from_the_ranking(login_as, ready_contest)
     page = page_text(login_as("organizer").get(f"/admin/results/{contest.id}/publish"))
     assert inline_code(page) == []
     for place, title in ((1, "E1"), (2, "E2"), (3, "E3")):
-        name = publication.place_field(entries[title].category_id, place)
+        name = awards_plan.place_field(entries[title].category_id, place)
         selected = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
         assert re.search(rf'<option selected value="{entries[title].id}">{title} ', selected)
     assert "No vote was counted, so there is no People's Choice award." in page
@@ -120,8 +120,8 @@ def test_an_override_without_a_reason_is_refused_and_with_one_is_published(
     client = login_as("organizer")
     category = entries["E1"].category_id
     swapped = fields(contest, entries, **{
-        publication.place_field(category, 1): str(entries["E2"].id),
-        publication.place_field(category, 2): str(entries["E1"].id),
+        awards_plan.place_field(category, 1): str(entries["E2"].id),
+        awards_plan.place_field(category, 2): str(entries["E1"].id),
     })  # fmt: skip
     response = post(client, contest, {**swapped, "review": "y"})
     page = page_text(response)
@@ -131,7 +131,7 @@ def test_an_override_without_a_reason_is_refused_and_with_one_is_published(
     # What the organizer chose is still on the page.
     assert re.search(rf'<option selected value="{entries["E2"].id}">E2 ', page)
 
-    reason = {publication.reason_field(category): "E1 used music without a licence."}
+    reason = {awards_plan.reason_field(category): "E1 used music without a licence."}
     publish(client, contest, {**swapped, **reason})
     assert results(app)[:2] == [("place", 1, entries["E2"].id), ("place", 2, entries["E1"].id)]
     published = page_text(client.get(f"/admin/results/{contest.id}/published"))
@@ -162,7 +162,7 @@ def test_a_ranked_but_ineligible_entry_is_named_with_why(app, login_as, ready_co
         "Not eligible: “E2”&#39;s consent form is not approved (it is returned). (ranked 2)" in page
     )
     assert "Only 2 eligible ranked entries: 2 places." in page
-    name = publication.place_field(entries["E3"].category_id, 2)
+    name = awards_plan.place_field(entries["E3"].category_id, 2)
     selected = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
     assert re.search(rf'<option selected value="{entries["E3"].id}">E3 ', selected)
 
@@ -223,7 +223,7 @@ def test_only_organizers_publish(login_as, ready_contest, role):
 
 def test_a_select_value_that_is_no_entry_id_is_refused(app, login_as, ready_contest):
     contest, entries, *_ = ready_contest
-    name = publication.place_field(entries["E1"].category_id, 1)
+    name = awards_plan.place_field(entries["E1"].category_id, 1)
     response = post(login_as("organizer"), contest, {**fields(contest, entries), name: "first"})
     page = page_text(response)
     assert response.status_code == 400 and "Check the highlighted fields." in page
