@@ -36,7 +36,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	$(FLASK) init
-	$(FLASK) demo
+	$(BIN)/flask --app devtools.app demo  # seeding is a development tool (devtools/)
 	$(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: lint test-sqlite test-postgres

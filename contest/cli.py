@@ -1,10 +1,7 @@
-"""Flask commands: `flask --app contest init | create-admin | demo | purge-originals`."""
-
-import time
-from pathlib import Path
+"""Flask commands: `flask --app contest init | create-admin | purge-originals` (the demo's
+`flask --app devtools.app demo` is a development tool, in devtools/)."""
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -70,48 +67,6 @@ def create_admin_command(email, name, password):
         click.echo("Its password is changed.")
 
 
-@click.command("demo")
-@click.option(
-    "--videos/--no-videos",
-    default=True,
-    help="Give each entry a generated video, processed like an upload (takes seconds).",
-)
-@with_appcontext
-def demo_command(videos):
-    """Seed the demo contest (3 categories, 18 schools, 5 judges, 60 entries) and print logins."""
-    from contest.demo import (
-        DEMO_PASSWORD,
-        demo_logins,
-        seed_demo,
-        seed_demo_judging,
-        seed_demo_videos,
-    )
-
-    upgrade()
-    created = seed_demo(db.session)
-    db.session.commit()
-    click.echo("Demo contest seeded." if created else "Demo contest already there.")
-    config = current_app.config
-    if videos and config["DEMO_VIDEO_SECONDS"]:
-        started = time.monotonic()
-        ready = seed_demo_videos(
-            current_app._get_current_object(),
-            seconds=config["DEMO_VIDEO_SECONDS"],
-            height=config["DEMO_VIDEO_HEIGHT"],
-        )
-        if ready:
-            click.echo(f"{ready} demo videos made in {time.monotonic() - started:.1f} s.")
-    sheets = seed_demo_judging(db.session)  # once there are ready entries to judge
-    db.session.commit()
-    if sheets:
-        click.echo(f"Judges assigned; {sheets} score sheets started or submitted.")
-    click.echo(f"Sign in at http://127.0.0.1:5000/auth/login with password {DEMO_PASSWORD!r}:")
-    for role, email in demo_logins():
-        click.echo(f"  {role:40} {email}")
-    outbox = Path(current_app.config["INSTANCE_DIR"]) / "outbox"
-    click.echo(f"Mail the demo sends is written to {outbox}")
-
-
 def init_app(app):
-    for command in (init_command, create_admin_command, demo_command, purge_originals_command):
+    for command in (init_command, create_admin_command, purge_originals_command):
         app.cli.add_command(command)

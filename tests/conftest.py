@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 
+import devtools.commands
 from config import TestingConfig
 from contest import create_app
 from contest.core.extensions import db
@@ -48,6 +49,7 @@ def make_app(database_url, tmp_path_factory, scale_services):
             settings.setdefault(name, value)
         settings.setdefault("INSTANCE_DIR", tmp_path_factory.mktemp("instance"))
         built.append(create_app(TestingConfig, **settings))
+        devtools.commands.register(built[-1])  # `flask demo`, as devtools.app has it
         return built[-1]
 
     build.built = built

@@ -6,7 +6,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, inspect, select
 
-from contest import demo
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.assets import Asset
@@ -16,6 +15,7 @@ from contest.core.models.judging import Assignment, Rubric, ScoreSheet
 from contest.core.storage import get_storage
 from contest.judging.rubrics import DEFAULT_RUBRIC
 from contest.submissions.services import submission_deadline
+from devtools import demo
 from tests import factories
 
 HOMES = {"organizer": "/admin/", "judge": "/judging/", "teacher": "/school/"}

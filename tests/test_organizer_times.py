@@ -9,7 +9,8 @@ from sqlalchemy import select
 from contest.core.extensions import db
 from contest.core.models import AuditEvent, Contest, Entry, School
 from contest.core.models.judging import Assignment
-from contest.demo import DEMO_PASSWORD, ORGANIZER, seed_demo, seed_demo_judging
+from devtools.demo import DEMO_PASSWORD, ORGANIZER, seed_demo
+from devtools.demo_judging import seed_demo_judging
 from tests.factories import sign_in
 from tests.helpers import route_url
 

@@ -29,7 +29,7 @@ from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.submissions import attachments
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 from tests.helpers import csrf_token, fresh_test_database, page_text
 from tests.uploads.helpers import create as tus_create

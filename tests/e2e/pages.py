@@ -16,16 +16,9 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment
 from contest.core.models.results import Result
-from contest.demo import (
-    DEMO_PASSWORD,
-    DEMO_SLUG,
-    JUDGES,
-    ORGANIZER,
-    PAST_SLUG,
-    seed_demo,
-    seed_demo_judging,
-    seed_demo_videos,
-)
+from devtools.demo import DEMO_PASSWORD, DEMO_SLUG, JUDGES, ORGANIZER, PAST_SLUG, seed_demo
+from devtools.demo_judging import seed_demo_judging
+from devtools.demo_videos import seed_demo_videos
 
 AXE_JS = Path(axe_playwright_python.__file__).parent / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"

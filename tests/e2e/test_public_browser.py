@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from contest.core.extensions import db
 from contest.core.models.entries import Entry
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 from tests.gallery import conftest as gallery_fixtures
 from tests.results.test_publication import make_ready, publish

@@ -17,7 +17,7 @@ from contest.core.extensions import db
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
 from contest.judging import sheets
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 
 

@@ -16,7 +16,7 @@ from contest.core.extensions import db
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
 from contest.core.storage import storage_for
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 from tests.uploads.helpers import naive_utc, sha256_of
 

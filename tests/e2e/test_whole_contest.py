@@ -40,8 +40,8 @@ from contest.core.models.results import Result
 from contest.core.models.voting import Vote
 from contest.core.storage import get_storage
 from contest.judging.sheets import FULL_PLAY_FRACTION
-from contest.submissions.clips import make_clip
 from contest.web.caching import invalidate_contest
+from devtools.clips import make_clip
 from tests import factories
 from tests.helpers import link_path
 

@@ -3,11 +3,11 @@ on its winners page with every category's places and the People's Choice."""
 
 from sqlalchemy import select
 
-from contest import demo
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.results import Result
+from devtools import demo, demo_judging
 from tests.helpers import page_text
 
 
@@ -35,7 +35,7 @@ def test_the_demo_publishes_last_years_contest(app, runner, client):
     page = page_text(client.get(f"/contests/{demo.PAST_SLUG}/winners"))
     assert page.count('<video class="player"') == 10
     assert f'href="/videos/{peoples_choice.entry_id}"' in page
-    assert demo.PAST_FEEDBACK[0] in page or demo.PAST_FEEDBACK[1] in page
+    assert demo_judging.PAST_FEEDBACK[0] in page or demo_judging.PAST_FEEDBACK[1] in page
     assert client.get(f"/videos/{first}").status_code == 200
     # Running the demo again changes nothing.
     again = runner.invoke(args=["demo"])

@@ -15,7 +15,7 @@ from contest.core.models.entries import Entry
 from contest.core.notices import Notice
 from contest.core.storage import get_storage
 from contest.submissions import pipeline
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 
 # Each clip: the file name (its extension picks the container) and make_clip's options.

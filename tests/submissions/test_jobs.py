@@ -24,7 +24,7 @@ from contest.core.extensions import db
 from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.submissions import media, pipeline, tasks
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests.helpers import free_port, outbox_messages
 from tests.submissions.conftest import (
     asset_row,

@@ -13,9 +13,9 @@ from PIL import Image
 
 from config import BASE_DIR
 from contest.submissions import captions, media, transcoding
-from contest.submissions.clips import make_clip
 from contest.submissions.ffmpeg import ffmpeg_exe
 from contest.submissions.media import MediaError
+from devtools.clips import make_clip
 
 
 def top_level_boxes(path):

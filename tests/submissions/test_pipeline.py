@@ -13,7 +13,7 @@ from contest.core.extensions import db
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
 from contest.submissions import media, pipeline
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests.helpers import outbox_messages
 from tests.submissions.conftest import (
     asset_row,

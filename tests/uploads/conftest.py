@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from contest.core import jobs
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 from tests.uploads.helpers import naive_utc
 

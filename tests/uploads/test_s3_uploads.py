@@ -14,7 +14,7 @@ from contest.core.extensions import db
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
 from contest.core.models.uploads import Upload
-from contest.submissions.clips import make_clip
+from devtools.clips import make_clip
 from tests import factories
 from tests.helpers import csrf_token, page_text
 from tests.uploads.helpers import (

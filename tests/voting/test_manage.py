@@ -230,7 +230,7 @@ def test_voiding_every_vote_of_a_flag(app, login_as, people):
 
 
 def test_the_demo_gives_the_screen_votes_a_flag_and_voided_votes(app, runner, login_as, people):
-    from contest import demo
+    from devtools import demo
 
     assert runner.invoke(args=["demo", "--no-videos"]).exit_code == 0
     client = login_as("organizer")
