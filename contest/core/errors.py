@@ -6,11 +6,7 @@ with `describe`. Each feature registers the English wording of its codes in its 
 module, so the catalog a translation needs is the union of those modules.
 """
 
-import re
-
 _CATALOG = {}
-# A code: dotted lower-case words, "entry.title_taken".
-_CODE = re.compile(r"[a-z_]+(\.[a-z0-9_]+)+")
 
 
 def register(messages):
@@ -37,7 +33,7 @@ class ContestError(Exception):
     """Base of the errors a service raises. `field` names the form field the error belongs to."""
 
     def __init__(self, code, field=None, **params):
-        if code not in _CATALOG and _CODE.fullmatch(code):
+        if code not in _CATALOG:
             raise LookupError(f"unregistered error code {code!r}: add it to a messages module")
         super().__init__(code)
         self.code = code
@@ -47,8 +43,6 @@ class ContestError(Exception):
     @property
     def message(self):
         """The English words (the edge's default language)."""
-        if self.code not in _CATALOG:  # MIGRATING: English text passed as the code
-            return self.code
         return describe(self.code, self.params)
 
     def __str__(self):

@@ -4,6 +4,10 @@ from contest.core.errors import register
 
 register(
     {
+        # The checks on the organizer's choices word each problem from the plan's facts
+        # (results/choices.py); these carry them.
+        "results.publication_problems": "{problems}",
+        "results.captions_missing": "{problem}",
         "results.entry_one_school_s": "That entry is not one of your school's.",
         "results.results_published_yet_feedback": (
             "The results are not published yet: feedback can be shared after."

@@ -28,10 +28,15 @@ def reason_field(category_id):
 
 
 class PublicationProblems(ValidationError):
-    """Every problem with the organizer's choices at once: (field or None, message) pairs."""
+    """Every problem with the organizer's choices at once: (field or None, message) pairs.
+
+    The checks compose their sentences from the plan's own facts (titles, places, reasons), so
+    each problem is still worded here; the whole carries a code like every domain error."""
 
     def __init__(self, problems):
-        super().__init__(" ".join(message for _, message in problems))
+        super().__init__(
+            "results.publication_problems", problems=" ".join(message for _, message in problems)
+        )
         self.problems = problems
 
 

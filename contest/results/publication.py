@@ -57,7 +57,9 @@ def publish_results(session, organizer, contest, awards, now=None, captions_reas
     Returns (document bytes, digest)."""
     missing_captions = captions_problem(awards, captions_reason)
     if missing_captions:
-        raise ValidationError(missing_captions, field=CAPTIONS_REASON)
+        raise ValidationError(
+            "results.captions_missing", field=CAPTIONS_REASON, problem=missing_captions
+        )
     session.refresh(contest, with_for_update=True)  # two organizers publishing at once: one wins
     if contest.published_at is not None:
         raise ValidationError("results.these_results_already_published")
