@@ -13,6 +13,8 @@ from flask import current_app, g, request, session
 from flask_caching import Cache
 from flask_login import current_user
 
+from contest.core import jobs
+
 cache = Cache()
 LOCAL_ENTRIES = 1000
 # A process's own copy lives at most this long, so data that changes without a version bump
@@ -70,6 +72,12 @@ def invalidate_contest(contest_id):
     if version is None:
         raise RuntimeError("the cache could not bump the contest's version")
     _versions()[contest_id] = version
+
+
+def invalidate_after_commit(session, contest_id):
+    """Make the contest's cached public views stale once `session` commits; nothing if it rolls
+    back (a service calls this, so the views need not remember to)."""
+    jobs.after_commit(session, invalidate_contest, contest_id)
 
 
 def cached(contest_id, name, build):
