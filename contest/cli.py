@@ -12,6 +12,7 @@ from contest.core.emails import parse_address
 from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import User
+from contest.core.transaction import unit_of_work
 from contest.retention import purge_originals_command
 
 
@@ -21,6 +22,11 @@ def init_command():
     """Create the database or upgrade it to the newest schema."""
     upgrade()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def _refuse(error):
+    """A command's `show`: the domain error's words, and a non-zero exit."""
+    raise click.ClickException(error.message) from error
 
 
 def _checked_email(email):
@@ -45,7 +51,7 @@ def create_admin_command(email, name, password):
     email = _checked_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
     new_password = password is not None and user is not None
-    try:
+    with unit_of_work(db.session, show=_refuse):
         if user is None:
             if password is None:
                 password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -58,10 +64,6 @@ def create_admin_command(email, name, password):
             user.name = name.strip() or user.name
             user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the operator vouches
         accounts.grant_role(user, "organizer")
-    except ValidationError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"{user.email} is an organizer.")
     if new_password:
         click.echo("Its password is changed.")

@@ -32,6 +32,7 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.storage import storage_for
 from contest.core.storage.base import StorageError
+from contest.core.transaction import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,6 @@ def purge_contest(session, contest, dry_run=False, now=None):
             deleted=result.deleted, bytes=result.bytes,
             failed=[asset_id for asset_id, _ in result.failed],
         )  # fmt: skip
-    session.commit()
     return result
 
 
@@ -178,7 +178,8 @@ def purge_due_contests(session, now=None, dry_run=False):
         if not retention_over(contest, now):
             continue
         first = contest.originals_purged_at is None
-        result = purge_contest(session, contest, dry_run=dry_run, now=now)
+        with unit_of_work(session):  # each contest kept on its own: one failing loses no other
+            result = purge_contest(session, contest, dry_run=dry_run, now=now)
         if first or result.deleted or result.failed:
             results.append(result)
     return results
@@ -229,7 +230,8 @@ def purge_originals_command(contest_id, dry_run, ignore_days):
             raise click.ClickException(
                 f"{contest.name} is not due for purging ({when}); add --now to purge it anyway."
             )
-        results = [purge_contest(session, contest, dry_run=dry_run)]
+        with unit_of_work(session):
+            results = [purge_contest(session, contest, dry_run=dry_run)]
     if not results:
         click.echo("No contest is due for purging.")
     for result in results:

@@ -10,13 +10,14 @@ from contest.auth import services as accounts
 from contest.auth.forms import InvitationForm
 from contest.auth.guards import organizer_required
 from contest.core.audit import record
-from contest.core.errors import ValidationError
 from contest.core.extensions import db
-from contest.core.mail import MailError, queue_mail, send_mail
+from contest.core.mail import queue_mail
 from contest.core.models.accounts import Invitation, RoleGrant, User
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry, School
+from contest.core.transaction import unit_of_work
 from contest.submissions import registration as schools
+from contest.web.forms import flash_error, on_form
 
 
 @bp.route("/")
@@ -52,12 +53,8 @@ def _school_or_404(school_id):
 def approve_school(school_id):
     school = _school_or_404(school_id)
     if ApproveSchoolForm().validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             teachers = schools.approve_school(db.session, current_user, school)
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             for teacher in teachers:
                 queue_mail(
                     db.session,
@@ -70,7 +67,7 @@ def approve_school(school_id):
                         link=url_for("submissions.index", _external=True),
                     ),
                 )
-            db.session.commit()
+        if work.done:
             flash(f"{school.name} is approved; its teachers are told.", "success")
     return redirect(url_for("admin.index"))
 
@@ -82,12 +79,8 @@ def reject_school(school_id):
     form = RejectSchoolForm()
     if form.validate_on_submit():
         name, reason = school.name, (form.reason.data or "").strip()
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             told = schools.reject_school(db.session, current_user, school, reason)
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             for email, teacher_name in told:
                 queue_mail(
                     db.session,
@@ -97,7 +90,7 @@ def reject_school(school_id):
                         "mail/school_rejected.txt", name=teacher_name, school=name, reason=reason
                     ),
                 )
-            db.session.commit()
+        if work.done:
             flash(f"{name} is rejected and removed; its teachers are told.", "success")
     else:
         flash(" ".join(form.reason.errors) or "The rejection was not sent.", "error")
@@ -112,7 +105,7 @@ def people():
     form.school.choices = [(0, "(not a teacher)")] + [(s.id, s.name) for s in schools]
     if form.validate_on_submit():
         config = current_app.config
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
             invitation, token = accounts.invite(
                 db.session,
                 config["SECRET_KEY"],
@@ -123,7 +116,8 @@ def people():
                 school_id=form.school.data or None,
             )
             link = url_for("auth.accept_invitation", token=token, _external=True)
-            send_mail(
+            queue_mail(
+                db.session,
                 invitation.email,
                 "You are invited to PSA Contest",
                 render_template(
@@ -134,15 +128,8 @@ def people():
                     days=config["INVITATION_MAX_AGE_SECONDS"] // 86400,
                 ),
             )
-        except ValidationError as error:
-            db.session.rollback()
-            form.school.errors = [error.message]
-        except MailError as error:
-            db.session.rollback()
-            flash(f"The invitation was not sent: {error}", "error")
-        else:
             record(db.session, current_user, "invitation.sent", invitation, role=invitation.role)
-            db.session.commit()
+        if work.done:
             flash(f"Invitation sent to {invitation.email}.", "success")
             return redirect(url_for("admin.people"))
     users = db.session.scalars(select(User).order_by(User.email)).all()

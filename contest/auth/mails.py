@@ -11,6 +11,7 @@ from contest.core import jobs
 from contest.core.extensions import db
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import User
+from contest.core.transaction import unit_of_work
 
 
 def request_site():
@@ -45,18 +46,18 @@ def send_password_reset(email, site):
     if user is None:
         return
     token = accounts.password_reset_token(current_app.config["SECRET_KEY"], user)
-    queue_mail(
-        db.session,
-        user.email,
-        "Reset your PSA Contest password",
-        render_template(
-            "mail/password_reset.txt",
-            user=user,
-            link=external_url(site, "auth.reset_password", token=token),
-            hours=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 3600 or 1,
-        ),
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        queue_mail(
+            db.session,
+            user.email,
+            "Reset your PSA Contest password",
+            render_template(
+                "mail/password_reset.txt",
+                user=user,
+                link=external_url(site, "auth.reset_password", token=token),
+                hours=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"] // 3600 or 1,
+            ),
+        )
 
 
 def confirmation(user, links):

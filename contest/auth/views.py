@@ -22,6 +22,8 @@ from contest.core import jobs
 from contest.core.errors import Throttled, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import User
+from contest.core.transaction import unit_of_work
+from contest.web.forms import on_form
 
 
 def _safe_next(target):
@@ -61,12 +63,16 @@ def _sign_in(user):
     login_user(user)
 
 
-def _attach(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+def _on_form(form):
+    """Errors go on the form, but for throttling, which answers with its own 429 page."""
+    show = on_form(form)
+    return lambda error: None if isinstance(error, Throttled) else show(error)
+
+
+def _password_check(form):
+    """The unit of work of a step that checks a password: a wrong one is refused and kept, so
+    throttling counts it; a throttled one changes nothing."""
+    return unit_of_work(db.session, show=_on_form(form), keep=(ValidationError,))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,7 +82,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         config = current_app.config
-        try:
+        with _password_check(form) as work:
             user = accounts.authenticate(
                 db.session,
                 form.email.data,
@@ -84,14 +90,9 @@ def login():
                 limit=config["LOGIN_FAILURE_LIMIT"],
                 window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
             )
-        except Throttled as error:
-            db.session.rollback()
-            return _too_many_attempts(error, "auth/login.html", form=form)
-        except ValidationError as error:
-            db.session.commit()  # keep the failure: throttling counts it
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if isinstance(work.error, Throttled):
+            return _too_many_attempts(work.error, "auth/login.html", form=form)
+        if work.done:
             _sign_in(user)
             flash("You are signed in.", "success")
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
@@ -101,8 +102,8 @@ def login():
 def _end_sessions_and_sign_out():
     """End every session of the signed-in person on the server, then this browser's."""
     if current_user.is_authenticated:
-        accounts.end_sessions(current_user._get_current_object())
-        db.session.commit()
+        with unit_of_work(db.session):
+            accounts.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
 
@@ -132,12 +133,9 @@ def end_sessions():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             _sign_in(current_user._get_current_object())
             flash("Your password is changed.", "success")
             return redirect(_home_for(current_user))
@@ -152,8 +150,8 @@ def forgot_password():
         # whether or not the address has an account.
         email = accounts.normalise_email(form.email.data)
         site = mails.request_site()
-        jobs.enqueue_after_commit(db.session, mails.send_password_reset, email, site)
-        db.session.commit()
+        with unit_of_work(db.session):
+            jobs.enqueue_after_commit(db.session, mails.send_password_reset, email, site)
         # The same answer either way, so the form doesn't reveal who has an account.
         flash(
             "If an account uses that address, we have sent it a link to reset the password.",
@@ -174,12 +172,9 @@ def reset_password(token):
         return render_template("auth/link_problem.html", message=error.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             accounts.reset_password(db.session, user, form.password.data)
-        except ValidationError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             _sign_in(user)
             flash("Your new password is set and you are signed in.", "success")
             return redirect(_home_for(user))
@@ -202,7 +197,7 @@ def accept_invitation(token):
         if not has_password and form.password.data != form.confirm.data:
             form.confirm.errors = ["The two passwords differ."]
         else:
-            try:
+            with _password_check(form) as work:
                 user = accounts.accept_invitation(
                     db.session,
                     invitation,
@@ -211,20 +206,15 @@ def accept_invitation(token):
                     limit=config["LOGIN_FAILURE_LIMIT"],
                     window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
                 )
-            except Throttled as error:
-                db.session.rollback()
+            if isinstance(work.error, Throttled):
                 return _too_many_attempts(
-                    error,
+                    work.error,
                     "auth/accept_invitation.html",
                     form=form,
                     invitation=invitation,
                     has_password=has_password,
                 )
-            except ValidationError as error:
-                db.session.commit()  # keep a failed password: throttling counts it
-                _attach(form, error)
-            else:
-                db.session.commit()
+            if work.done:
                 _sign_in(user)
                 flash(f"Welcome! You now have the {invitation.role} role.", "success")
                 return redirect(_home_for(user))
@@ -244,7 +234,7 @@ def confirm_email(token):
         return render_template("auth/link_problem.html", message=error.message), 400
     form = ConfirmEmailForm()
     if form.validate_on_submit():
-        try:
+        with _password_check(form) as work:
             accounts.confirm_email(
                 db.session,
                 user,
@@ -252,14 +242,9 @@ def confirm_email(token):
                 limit=config["LOGIN_FAILURE_LIMIT"],
                 window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
             )
-        except Throttled as error:
-            db.session.rollback()
-            return _too_many_attempts(error, "auth/confirm_email.html", form=form, user=user)
-        except ValidationError as error:
-            db.session.commit()  # keep a wrong password: throttling counts it
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if isinstance(work.error, Throttled):
+            return _too_many_attempts(work.error, "auth/confirm_email.html", form=form, user=user)
+        if work.done:
             _sign_in(user)
             flash("Your email address is confirmed and you are signed in.", "success")
             return redirect(_home_for(user))
@@ -270,10 +255,10 @@ def confirm_email(token):
 def resend_confirmation():
     form = ResendConfirmationForm()
     if form.validate_on_submit():
-        user = accounts.waiting_for_confirmation(db.session, form.email.data)
-        if user is not None:
-            mails.confirmation(user, mails.account_links(user.email, mails.request_site()))
-        db.session.commit()
+        with unit_of_work(db.session):
+            user = accounts.waiting_for_confirmation(db.session, form.email.data)
+            if user is not None:
+                mails.confirmation(user, mails.account_links(user.email, mails.request_site()))
         # The same answer whether or not the address has an account waiting.
         flash(
             "If an account with that address is waiting for confirmation, we have sent it a "

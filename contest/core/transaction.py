@@ -10,6 +10,9 @@ What the block changed is committed together, and the side effects it queued wit
 error rolls everything back, so no side effect runs, and is handed to `show`, which puts its
 words where the reader sees them (a form field, a flash, a command's error); without `show` it
 propagates. Any other exception rolls back and propagates.
+
+`keep` names the domain errors whose block is committed all the same, because the refusal is
+itself a record (a failed sign-in that throttling counts); the error is still shown.
 """
 
 from contextlib import contextmanager
@@ -25,13 +28,16 @@ class Work:
 
 
 @contextmanager
-def unit_of_work(session, show=None):
+def unit_of_work(session, show=None, keep=()):
     work = Work()
     try:
         yield work
         session.commit()
     except ContestError as error:
-        session.rollback()
+        if isinstance(error, keep):
+            session.commit()
+        else:
+            session.rollback()
         if show is None:
             raise
         work.error = error

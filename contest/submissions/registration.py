@@ -29,6 +29,7 @@ from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import School
 from contest.core.notices import notify
 from contest.core.statuses import SchoolStatus
+from contest.core.transaction import unit_of_work
 
 NEW, KNOWN_ADDRESS, KNOWN_SCHOOL = "new", "known address", "known school"
 # Mails about refused registrations, per address (to its owner) or per school (to whoever
@@ -90,9 +91,9 @@ def queue_registration(session, registration):
 def decide_registration(fields, password_hash, links):
     """The job behind a registration: register the school, or tell the address's owner why not."""
     registration = SchoolRegistration(**fields)
-    registered = register_school(db.session, registration, password_hash)
-    _mail(registered, registration, links)
-    db.session.commit()
+    with unit_of_work(db.session):
+        registered = register_school(db.session, registration, password_hash)
+        _mail(registered, registration, links)
 
 
 def register_school(session, registration, password_hash):

@@ -54,3 +54,15 @@ def test_any_other_error_rolls_back_and_propagates(app):
             db.session.flush()
             1 / 0  # noqa: B018
         assert db.session.scalar(select(School.name)) is None
+
+
+def test_a_kept_refusal_commits_the_block_and_is_still_shown(app):
+    """A failed sign-in is refused and recorded at once: throttling must count it."""
+    shown = []
+    with app.app_context():
+        with unit_of_work(db.session, show=shown.append, keep=(ValidationError,)) as work:
+            db.session.add(School(name="Counted"))
+            raise ValidationError("test.refused", why="wrong password")
+        assert not work.done and work.error is shown[0]
+        db.session.remove()
+        assert db.session.scalar(select(School.name)) == "Counted"
