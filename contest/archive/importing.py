@@ -27,6 +27,7 @@ from contest.auth.services import normalise_email
 from contest.core.dbtypes import UTCDateTime
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError, check_key
+from contest.core.transaction import unit_of_work
 
 
 def read_manifest(archive, limit=MANIFEST_MAX_BYTES):
@@ -269,24 +270,24 @@ def import_archive(session, metadata, source, check_only=False):
         if check_only:
             return report
         written = _store_files(archive, files, rows.get("assets", ()), storage)
+    # The rows and the files are one import: the import owns its transaction, so a commit
+    # that fails (foreign keys are checked then) removes the files it wrote too.
     try:
-        for table in metadata.sorted_tables:
-            # Rows that name the same columns go together (the others take their defaults).
-            groups = defaultdict(list)
-            for row in rows.get(table.name, ()):
-                groups[tuple(sorted(row))].append(_restore(table, row))
-            for group in groups.values():
-                session.execute(table.insert(), group)
-        _fix_sequences(session, metadata, list(rows))
-        session.commit()
+        with unit_of_work(session):
+            for table in metadata.sorted_tables:
+                # Rows that name the same columns go together (the others take their defaults).
+                groups = defaultdict(list)
+                for row in rows.get(table.name, ()):
+                    groups[tuple(sorted(row))].append(_restore(table, row))
+                for group in groups.values():
+                    session.execute(table.insert(), group)
+            _fix_sequences(session, metadata, list(rows))
     except (SQLAlchemyError, ValueError, TypeError) as error:
-        session.rollback()
         _remove(storage, written)
         raise ArchiveError(
             f"the archive's rows do not fit this instance: {getattr(error, 'orig', error)}"
         ) from error
     except BaseException:
-        session.rollback()
         _remove(storage, written)
         raise
     return report

@@ -10,6 +10,7 @@ from contest.auth.guards import organizer_required
 from contest.core import audit
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
+from contest.core.transaction import unit_of_work
 
 
 @bp.route("/<int:contest_id>.zip")
@@ -24,8 +25,8 @@ def download(contest_id):
         out.close()
         abort(409, str(error))
     # The archive holds personal data and consent forms: who took a copy is on record.
-    audit.record(db.session, current_user, "contest.archive_downloaded", contest)
-    db.session.commit()
+    with unit_of_work(db.session):
+        audit.record(db.session, current_user, "contest.archive_downloaded", contest)
     out.seek(0)
     return send_file(
         out,

@@ -13,6 +13,7 @@ from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Ca
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Rubric
 from contest.judging.rubrics import default_rubric
+from contest.web.caching import invalidate_after_commit
 
 PHASES = (
     ("submissions_open_at", "Submissions open"),
@@ -293,6 +294,7 @@ def update_contest(session, contest, draft):
     """Change a contest's settings; categories are renamed, reordered, added or (if unused)
     removed. Nothing changes when the draft is refused."""
     checked = _check(session, draft, contest)
+    invalidate_after_commit(session, contest.id)  # phases and the live-tally setting are public
     pairs, removed = _match_categories(contest, checked.categories)
     used = [
         c.name

@@ -9,10 +9,10 @@ from contest.contests import bp
 from contest.contests import services as contests
 from contest.contests.forms import CloneContestForm, ContestForm
 from contest.core.audit import record
-from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
-from contest.web.caching import invalidate_contest
+from contest.core.transaction import unit_of_work
+from contest.web.forms import on_form
 
 MEGABYTE = contests.MEGABYTE
 
@@ -59,13 +59,8 @@ def _fill(form, draft):
         getattr(form, phase).data = draft.phases.get(phase)
 
 
-def _attach(form, error):
-    target = {"max_bytes": "max_megabytes"}.get(error.field, error.field)
-    field = getattr(form, target, None) if target else None
-    if field is None:
-        flash(error.message, "error")
-    else:
-        field.errors = [*field.errors, error.message]
+def _on_form(form):
+    return on_form(form, {"max_bytes": "max_megabytes"})
 
 
 def _contest_or_404(contest_id):
@@ -84,14 +79,10 @@ def index():
 def create():
     form = ContestForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=_on_form(form)) as work:
             contest = contests.create_contest(db.session, _draft(form))
-        except ValidationError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
             record(db.session, current_user, "contest.created", contest, name=contest.name)
-            db.session.commit()
+        if work.done:
             flash(f"Contest {contest.name!r} created.", "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=None)
@@ -112,15 +103,10 @@ def edit(contest_id):
     if not form.is_submitted():
         _fill(form, contests.draft_from(contest))
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=_on_form(form)) as work:
             contests.update_contest(db.session, contest, _draft(form))
-        except ValidationError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
             record(db.session, current_user, "contest.updated", contest)
-            db.session.commit()
-            invalidate_contest(contest.id)  # phases and the live-tally setting are public
+        if work.done:
             flash("Contest saved.", "success")
             return redirect(url_for("contests.show", contest_id=contest.id))
     return render_template("contests/form.html", form=form, contest=contest)
@@ -137,14 +123,10 @@ def clone():
         return redirect(url_for("contests.create"))
     if form.validate_on_submit():
         source = _contest_or_404(form.source.data)
-        try:
+        with unit_of_work(db.session, show=_on_form(form)) as work:
             contest = contests.clone_contest(db.session, source, form.name.data, form.slug.data)
-        except ValidationError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
             record(db.session, current_user, "contest.cloned", contest, source_id=source.id)
-            db.session.commit()
+        if work.done:
             flash(
                 f"Contest {contest.name!r} created from {source.name!r}. Set its dates.", "success"
             )

@@ -8,14 +8,15 @@ from sqlalchemy import func, select
 
 from contest.auth.guards import organizer_required
 from contest.core.audit import AuditEvent
-from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School, SchoolExtension
 from contest.core.rules import current_contest
+from contest.core.transaction import unit_of_work
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
 from contest.submissions import decisions
+from contest.web.forms import flash_error, on_form
 
 
 def _entry_or_404(entry_id):
@@ -62,13 +63,9 @@ def _decision(entry_id, form_class, prefix, decide, done):
     entry = _entry_or_404(entry_id)
     form = form_class(prefix=prefix)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             decide(entry, form)
-        except ContestError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.done:
             flash(done, "success")
             return redirect(url_for("review.index"))
     return _entry_page(entry, 400, **{f"{prefix}_form": form})
@@ -125,16 +122,11 @@ def extensions():
     if form.validate_on_submit():
         school = db.session.get(School, form.school.data) or abort(404)
         until = form.until.data.replace(tzinfo=ZoneInfo(contest.timezone))
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "reason"})) as work:
             decisions.grant_extension(
                 db.session, current_user, contest, school, until, form.reason.data
             )
-        except ContestError as error:
-            db.session.rollback()
-            target = getattr(form, error.field or "", None) or form.reason
-            target.errors = [*target.errors, error.message]
-        else:
-            db.session.commit()
+        if work.done:
             flash(f"{school.name} may submit until the new deadline.", "success")
             return redirect(url_for("review.extensions"))
     granted = db.session.execute(

@@ -22,12 +22,13 @@ from sqlalchemy import or_, select
 from contest.core.audit import record
 from contest.core.dbtypes import utcnow
 from contest.core.errors import NotAllowed
-from contest.core.jobs import enqueue_after_commit
+from contest.core.jobs import after_commit, enqueue_after_commit
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
 from contest.core.statuses import FINAL_ENTRY_STATUSES, EntryStatus, Processing
 from contest.core.storage import get_storage, storage_for
 from contest.core.storage.base import StorageError
+from contest.core.transaction import unit_of_work
 from contest.submissions import media, transcoding
 from contest.submissions.media import MediaError
 from contest.submissions.services import contest_of, mail_school, tell_school
@@ -100,12 +101,16 @@ def process_upload(session, entry_id, asset_id, limits=media.DEFAULT_LIMITS, mai
     propagate, so the job retries. The school gets a notice, and with `mail` an email too.
     ffmpeg runs within `limits` (media.Limits).
     """
-    entry, upload = session.get(Entry, entry_id), session.get(Asset, asset_id)
-    if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
+    with unit_of_work(session):  # read, then hold no transaction (nor SQLite lock) for ffmpeg
+        entry, upload = session.get(Entry, entry_id), session.get(Asset, asset_id)
+        waiting = entry is not None and upload is not None
+        if waiting and entry.pending_video_asset_id == asset_id:
+            max_seconds = contest_of(session, entry).max_video_seconds
+            source, key = storage_for(upload), upload.key
+        else:
+            waiting = False
+    if not waiting:
         return _superseded(session, entry_id, asset_id)
-    max_seconds = contest_of(session, entry).max_video_seconds
-    source, key = storage_for(upload), upload.key
-    session.rollback()  # hold no transaction (nor SQLite lock) while ffmpeg works
     with tempfile.TemporaryDirectory(prefix="psa-video-") as work:
         try:
             outputs = _make_outputs(source, key, Path(work), max_seconds, limits, admit)
@@ -158,84 +163,92 @@ def _accept(session, entry_id, asset_id, outputs, mail):
     storage = get_storage()
     video_key, video_size, poster_key, poster_size = _store(storage, entry_id, outputs)
     try:
-        entry = session.get(Entry, entry_id, with_for_update=True)
-        upload = session.get(Asset, asset_id)
-        if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
-            session.rollback()
-            _delete_objects(storage, [video_key, poster_key])
-            return _superseded(session, entry_id, asset_id)
-        replacement = entry.video_asset_id is not None
-        # The replaced web copies go now; the replaced original upload, a private file of the
-        # entry, is kept until the contest's retention ends (contest.retention).
-        obsolete = [
-            asset
-            for old in {entry.video_asset_id, entry.poster_asset_id}
-            if old is not None and old != asset_id and (asset := session.get(Asset, old))
-        ]
-        width, height = outputs.poster_size
-        video = Asset(
-            backend=storage.name,
-            key=video_key,
-            content_type="video/mp4",
-            size_bytes=video_size,
-            sha256=outputs.video_sha256,
-            original_name=upload.original_name,
-            details={**outputs.video.as_details(), "faststart": True},
-            entry_id=entry_id,
-            kind="video",
-        )
-        poster = Asset(
-            backend=storage.name,
-            key=poster_key,
-            content_type="image/jpeg",
-            size_bytes=poster_size,
-            sha256=outputs.poster_sha256,
-            details={"width": width, "height": height},
-            entry_id=entry_id,
-            kind="poster",
-        )
-        session.add_all([video, poster])
-        upload.sha256 = upload.sha256 or outputs.original_sha256
-        upload.details = {**(upload.details or {}), **outputs.found.as_details()}
-        session.flush()
-        entry.video_asset_id, entry.poster_asset_id = video.id, poster.id
-        entry.original_video_asset_id, entry.pending_video_asset_id = asset_id, None
-        entry.duration_seconds = outputs.video.duration_seconds
-        if entry.status not in FINAL_ENTRY_STATUSES:
-            entry.status, entry.status_reason = EntryStatus.READY, None
-        obsolete_objects = [(storage_for(asset), asset.key) for asset in obsolete]
-        for asset in obsolete:
-            session.delete(asset)
-        record(
-            session,
-            None,
-            "entry.video_ready",
-            entry,
-            video_asset_id=video.id,
-            poster_asset_id=poster.id,
-            original_asset_id=asset_id,
-            replacement=replacement,
-            duration_seconds=outputs.video.duration_seconds,
-            width=outputs.video.width,
-            height=outputs.video.height,
-        )
-        title = entry.title
-        message = (
-            f"The new video for “{title}” is ready and has replaced the previous one."
-            if replacement
-            else f"“{title}” is ready: its video has been processed and can be watched."
-        )
-        tell_school(session, entry, "entry.ready", message)
-        session.commit()
+        with unit_of_work(session):
+            outcome = _record_outputs(
+                session, storage, entry_id, asset_id, outputs, mail,
+                (video_key, video_size, poster_key, poster_size),
+            )  # fmt: skip
     except BaseException:
-        session.rollback()
         _delete_objects(storage, [video_key, poster_key])
         raise
-    for backend, key in obsolete_objects:
-        _delete_objects(backend, [key])
-    if mail:
-        _mail(session, entry_id, f"{title} is ready", message)
+    if outcome is None:
+        _delete_objects(storage, [video_key, poster_key])
+        return _superseded(session, entry_id, asset_id)
     log.info("entry %s: video ready (%s)", entry_id, video_key)
+    return Processing.READY
+
+
+def _record_outputs(session, storage, entry_id, asset_id, outputs, mail, stored):
+    """Make the stored outputs the entry's video and poster; None if the entry moved on."""
+    video_key, video_size, poster_key, poster_size = stored
+    entry = session.get(Entry, entry_id, with_for_update=True)
+    upload = session.get(Asset, asset_id)
+    if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
+        return None
+    replacement = entry.video_asset_id is not None
+    # The replaced web copies go now; the replaced original upload, a private file of the
+    # entry, is kept until the contest's retention ends (contest.retention).
+    obsolete = [
+        asset
+        for old in {entry.video_asset_id, entry.poster_asset_id}
+        if old is not None and old != asset_id and (asset := session.get(Asset, old))
+    ]
+    width, height = outputs.poster_size
+    video = Asset(
+        backend=storage.name,
+        key=video_key,
+        content_type="video/mp4",
+        size_bytes=video_size,
+        sha256=outputs.video_sha256,
+        original_name=upload.original_name,
+        details={**outputs.video.as_details(), "faststart": True},
+        entry_id=entry_id,
+        kind="video",
+    )
+    poster = Asset(
+        backend=storage.name,
+        key=poster_key,
+        content_type="image/jpeg",
+        size_bytes=poster_size,
+        sha256=outputs.poster_sha256,
+        details={"width": width, "height": height},
+        entry_id=entry_id,
+        kind="poster",
+    )
+    session.add_all([video, poster])
+    upload.sha256 = upload.sha256 or outputs.original_sha256
+    upload.details = {**(upload.details or {}), **outputs.found.as_details()}
+    session.flush()
+    entry.video_asset_id, entry.poster_asset_id = video.id, poster.id
+    entry.original_video_asset_id, entry.pending_video_asset_id = asset_id, None
+    entry.duration_seconds = outputs.video.duration_seconds
+    if entry.status not in FINAL_ENTRY_STATUSES:
+        entry.status, entry.status_reason = EntryStatus.READY, None
+    for asset in obsolete:
+        after_commit(session, _delete_objects, storage_for(asset), [asset.key])
+        session.delete(asset)
+    record(
+        session,
+        None,
+        "entry.video_ready",
+        entry,
+        video_asset_id=video.id,
+        poster_asset_id=poster.id,
+        original_asset_id=asset_id,
+        replacement=replacement,
+        duration_seconds=outputs.video.duration_seconds,
+        width=outputs.video.width,
+        height=outputs.video.height,
+    )
+    title = entry.title
+    message = (
+        f"The new video for “{title}” is ready and has replaced the previous one."
+        if replacement
+        else f"“{title}” is ready: its video has been processed and can be watched."
+    )
+    tell_school(session, entry, "entry.ready", message)
+    if mail:
+        _mail(session, entry, f"{title} is ready", message)
     return Processing.READY
 
 
@@ -251,11 +264,19 @@ def _stop_waiting(entry, reason):
 
 def _refuse(session, entry_id, asset_id, reason, mail):
     """The upload can't be used: say why, drop it, keep any video the entry already had."""
+    with unit_of_work(session):
+        refused = _record_refusal(session, entry_id, asset_id, reason, mail)
+    if not refused:
+        return _superseded(session, entry_id, asset_id)
+    log.info("entry %s: upload %s refused: %s", entry_id, asset_id, reason)
+    return Processing.REJECTED
+
+
+def _record_refusal(session, entry_id, asset_id, reason, mail):
     entry = session.get(Entry, entry_id, with_for_update=True)
     upload = session.get(Asset, asset_id)
     if entry is None or upload is None or entry.pending_video_asset_id != asset_id:
-        session.rollback()
-        return _superseded(session, entry_id, asset_id)
+        return False
     replacement = _stop_waiting(entry, reason)
     title = entry.title
     if replacement:
@@ -265,7 +286,7 @@ def _refuse(session, entry_id, asset_id, reason, mail):
         )
     else:
         message = f"The video for “{title}” was not accepted: {reason}"
-    source, key = storage_for(upload), upload.key
+    after_commit(session, _delete_objects, storage_for(upload), [upload.key])
     session.delete(upload)
     record(
         session,
@@ -277,32 +298,26 @@ def _refuse(session, entry_id, asset_id, reason, mail):
         replacement=replacement,
     )
     tell_school(session, entry, "entry.rejected", message)
-    session.commit()
-    _delete_objects(source, [key])
     if mail:
         subject = "the new video was not accepted" if replacement else "not accepted"
-        _mail(session, entry_id, f"{title}: {subject}", message)
-    log.info("entry %s: upload %s refused: %s", entry_id, asset_id, reason)
-    return Processing.REJECTED
+        _mail(session, entry, f"{title}: {subject}", message)
+    return True
 
 
 def _superseded(session, entry_id, asset_id):
     """The entry no longer waits on this upload (a newer one came, or this job ran twice): drop
     the upload unless some entry uses it."""
-    upload = session.get(Asset, asset_id)
-    in_use = session.scalar(
-        select(Entry.id)
-        .where(or_(*(getattr(Entry, column) == asset_id for column in VIDEO_COLUMNS)))
-        .limit(1)
-    )
-    if upload is not None and in_use is None:
-        source, key = storage_for(upload), upload.key
-        session.delete(upload)
-        record(session, None, "entry.video_superseded", upload, entry_id=entry_id)
-        session.commit()
-        _delete_objects(source, [key])
-    else:
-        session.rollback()
+    with unit_of_work(session):
+        upload = session.get(Asset, asset_id)
+        in_use = session.scalar(
+            select(Entry.id)
+            .where(or_(*(getattr(Entry, column) == asset_id for column in VIDEO_COLUMNS)))
+            .limit(1)
+        )
+        if upload is not None and in_use is None:
+            after_commit(session, _delete_objects, storage_for(upload), [upload.key])
+            session.delete(upload)
+            record(session, None, "entry.video_superseded", upload, entry_id=entry_id)
     log.info("entry %s: upload %s superseded, not processed", entry_id, asset_id)
     return Processing.SUPERSEDED
 
@@ -313,10 +328,13 @@ def report_failure(session, entry_id, asset_id, error):
 
     The upload is kept for the organizers to look at; return False if the entry had moved on.
     """
-    session.rollback()
+    with unit_of_work(session):
+        return _record_failure(session, entry_id, asset_id, error)
+
+
+def _record_failure(session, entry_id, asset_id, error):
     entry = session.get(Entry, entry_id, with_for_update=True)
     if entry is None or entry.pending_video_asset_id != asset_id:
-        session.rollback()
         return False
     replacement = _stop_waiting(entry, FAILURE_REASON)
     title = entry.title
@@ -337,28 +355,25 @@ def report_failure(session, entry_id, asset_id, error):
         replacement=replacement,
     )
     tell_school(session, entry, "entry.failed", message)
-    session.commit()
     log.error("entry %s: processing upload %s failed for good: %r", entry_id, asset_id, error)
-    _mail(session, entry_id, f"{title}: the video could not be processed", message)
+    _mail(session, entry, f"{title}: the video could not be processed", message)
     return True
 
 
 def stranded_videos(session):
     """(entry id, asset id) of every entry waiting on an upload, for re-queuing after a crash."""
-    rows = session.execute(
-        select(Entry.id, Entry.pending_video_asset_id)
-        .where(Entry.pending_video_asset_id.is_not(None))
-        .order_by(Entry.id)
-    ).all()
-    session.rollback()
+    with unit_of_work(session):  # read only: hold no transaction afterwards
+        rows = session.execute(
+            select(Entry.id, Entry.pending_video_asset_id)
+            .where(Entry.pending_video_asset_id.is_not(None))
+            .order_by(Entry.id)
+        ).all()
     return [tuple(row) for row in rows]
 
 
-def _mail(session, entry_id, subject, body):
-    """Mail the school about an outcome already committed (queued, so a failure is retried)."""
-    entry = session.get(Entry, entry_id)
+def _mail(session, entry, subject, body):
+    """Mail the school about the outcome, once it is committed (queued: a failure is retried)."""
     mail_school(session, entry, subject, f"{body}\n\nSign in to see your school's entries.")
-    session.commit()  # changes nothing: it hands the queued mail over
 
 
 def _delete_objects(storage, keys):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from contest.auth.guards import teacher_required
 from contest.core.dbtypes import utcnow
-from contest.core.errors import ContestError, ValidationError
+from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
@@ -15,6 +15,7 @@ from contest.core.rules import current_contest
 from contest.core.statuses import SchoolStatus
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
+from contest.core.transaction import unit_of_work
 from contest.submissions import attachments, bp
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
@@ -26,14 +27,9 @@ from contest.submissions.forms import (
     WithdrawForm,
 )
 from contest.submissions.registration import SchoolRegistration
+from contest.web.forms import flash_error, on_form
 
-
-def _attach(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        flash(error.message, "error")
-    else:
-        field.errors = [*field.errors, error.message]
+STORE_FAILED = "The file could not be stored; try again."
 
 
 def _my_entry(entry_id):
@@ -73,13 +69,9 @@ def register():
             email=form.email.data or "",
             password=form.password.data or "",
         )
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             schools.queue_registration(db.session, registration)
-        except ValidationError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             # One answer for every registration: it must not tell who has an account or which
             # schools are registered. The mail says what happened, to the address's owner.
             return redirect(url_for("submissions.registered"))
@@ -132,8 +124,8 @@ def dismiss_notice(notice_id):
     )
     if not mine:
         abort(404)
-    notice.read_at = utcnow()
-    db.session.commit()
+    with unit_of_work(db.session):
+        notice.read_at = utcnow()
     return redirect(url_for("submissions.index"))
 
 
@@ -156,13 +148,9 @@ def create_entry():
     form.category.choices = _categories(contest)
     school_id = min(approved)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             entry = entries.create_entry(db.session, current_user, school_id, _draft(form))
-        except ContestError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             flash("Entry saved. Now add the consent form and the video.", "success")
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return render_template("submissions/entry_form.html", form=form, entry=None, contest=contest)
@@ -205,13 +193,9 @@ def edit_entry(entry_id):
     if request.method == "GET":
         form.category.data = entry.category_id
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             entries.update_entry(db.session, current_user, entry, _draft(form))
-        except ContestError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             flash("Entry saved.", "success")
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return render_template("submissions/entry_form.html", form=form, entry=entry, contest=contest)
@@ -221,15 +205,17 @@ def _file_action(entry_id, form_class, prefix, attach, done):
     entry = _my_entry(entry_id)
     form = form_class(prefix=prefix)
     if form.validate_on_submit():
-        upload = form[prefix].data
+        upload, field, storage = form[prefix].data, form[prefix], get_storage()
+
+        def show(error):
+            field.errors = [*field.errors, error.message]
+
         try:
-            attach(db.session, get_storage(), current_user, entry, upload.read(), upload.filename)
-        except (ContestError, StorageError) as error:
-            db.session.rollback()
-            message = getattr(error, "message", None) or "The file could not be stored; try again."
-            form[prefix].errors = [*form[prefix].errors, message]
-        else:
-            db.session.commit()
+            with unit_of_work(db.session, show=show) as work:
+                attach(db.session, storage, current_user, entry, upload.read(), upload.filename)
+        except StorageError:
+            field.errors = [*field.errors, STORE_FAILED]
+        if work.done:
             flash(done, "success")
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return _entry_page(entry, **{f"{prefix}_form": form}), 400
@@ -258,13 +244,9 @@ def withdraw_entry(entry_id):
     entry = _my_entry(entry_id)
     form = WithdrawForm(prefix="withdraw")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             entries.withdraw_entry(db.session, current_user, entry, form.reason.data or "")
-        except ContestError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.done:
             flash(f"“{entry.title}” is withdrawn.", "success")
         return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return _entry_page(entry, withdraw_form=form), 400

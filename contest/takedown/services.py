@@ -1,11 +1,8 @@
 """Takedowns: the public reports a video, organizers hide it (or not), teachers are told.
 
 Plain functions: a session and values in, rows or domain errors (contest.core.errors) out; the
-caller commits, then invalidates the contest's cached public pages when an entry was hidden or
-shown.
+caller commits. Mail and the cached public pages' invalidation follow that commit.
 """
-
-import logging
 
 from sqlalchemy import select
 
@@ -13,14 +10,13 @@ from contest.core.audit import record
 from contest.core.dbtypes import utcnow
 from contest.core.emails import parse_address
 from contest.core.errors import ValidationError
-from contest.core.mail import MailError, send_mail
+from contest.core.mail import queue_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
 from contest.core.statuses import ReportReason
 from contest.submissions.services import mail_school, tell_school
-
-log = logging.getLogger(__name__)
+from contest.web.caching import invalidate_after_commit
 
 DETAILS_MAX = 2000
 REASON_MAX = 1000
@@ -70,14 +66,6 @@ def organizers(session):
     ).all()
 
 
-def _mail(to, subject, body):
-    """Mail someone; a failure is logged, never fatal: the report or decision is already made."""
-    try:
-        send_mail(to, subject, body)
-    except MailError:
-        log.warning("mail %r not sent", subject)
-
-
 def file_report(session, entry, reason, details, contact_email, queue_url):
     """A report from the public about a video it can see; organizers are mailed `queue_url`.
 
@@ -101,7 +89,7 @@ def file_report(session, entry, reason, details, contact_email, queue_url):
         f"Hide it or dismiss the report: {queue_url}"
     )
     for organizer in organizers(session):
-        _mail(organizer.email, f"Video reported: {entry.title}", body)
+        queue_mail(session, organizer.email, f"Video reported: {entry.title}", body)
     return report
 
 
@@ -129,7 +117,8 @@ def _resolve(session, organizer, report, outcome, note, entry_title, now):
     address is forgotten."""
     if report.contact_email:
         verdict = "took the video down" if outcome == "hidden" else "decided the video stays up"
-        _mail(
+        queue_mail(
+            session,
             report.contact_email,
             "Your report was reviewed",
             f"Thank you for your report about “{entry_title}”. The organizers {verdict}.",
@@ -145,6 +134,7 @@ def hide_entry(session, organizer, entry, reason, now=None):
         raise ValidationError("takedown.video_already_hidden")
     now = now or utcnow()
     entry.hidden_at, entry.hidden_reason = now, reason
+    invalidate_after_commit(session, entry.contest_id)
     reports = [report for report, _ in open_reports(session, entry.id)]
     for report in reports:
         _resolve(session, organizer, report, "hidden", reason, entry.title, now)
@@ -164,6 +154,7 @@ def unhide_entry(session, organizer, entry, reason):
     if entry.hidden_at is None:
         raise ValidationError("takedown.video_hidden")
     entry.hidden_at, entry.hidden_reason = None, None
+    invalidate_after_commit(session, entry.contest_id)
     record(session, organizer, "entry.unhidden", entry, reason=reason)
     message = f"The organizers put “{entry.title}” back on the public site: {reason}"
     tell_school(session, entry, "entry.unhidden", message)

@@ -6,30 +6,18 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from contest.auth.guards import organizer_required
-from contest.core.errors import ContestError
 from contest.core.extensions import db, limiter
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
+from contest.core.transaction import unit_of_work
 from contest.media.services import publicly_visible
-from contest.submissions.services import contest_of
 from contest.takedown import bp, services
 from contest.takedown.forms import DismissForm, HideAnyForm, HideForm, ReportForm, UnhideForm
-from contest.web.caching import invalidate_contest
+from contest.web.forms import on_form
 
 
 def _entry_or_404(entry_id):
     return db.session.get(Entry, entry_id) or abort(404)
-
-
-def _attach(form, error):
-    """Roll back, then show a service's error on the field it names, or as a message on the
-    page when the entry's state refuses the decision (hidden already, say)."""
-    db.session.rollback()
-    target = getattr(form, error.field or "", None)
-    if target is None:
-        flash(error.message, "error")
-    else:
-        target.errors = [*target.errors, error.message]
 
 
 @bp.route("/report/<int:entry_id>", methods=["GET", "POST"])
@@ -45,15 +33,12 @@ def report(entry_id):
         abort(404)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             services.file_report(
                 db.session, entry, form.reason.data, form.details.data,
                 form.contact_email.data, url_for("takedown.queue", _external=True),
             )  # fmt: skip
-        except ContestError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             return redirect(url_for("takedown.sent"))
     status = 400 if form.errors else 200
     return render_template("takedown/report.html", entry=entry, form=form), status
@@ -115,8 +100,6 @@ def _entry_page(entry, status=200, failed=None):
 
 
 def _done(entry, message):
-    db.session.commit()
-    invalidate_contest(contest_of(db.session, entry).id)
     flash(message, "success")
     return redirect(url_for("takedown.entry", entry_id=entry.id))
 
@@ -130,11 +113,9 @@ def queue():
     _entry_choices(form)
     if form.validate():
         entry = _entry_or_404(form.entry.data)
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             services.hide_entry(db.session, current_user, entry, form.reason.data)
-        except ContestError as error:
-            _attach(form, error)
-        else:
+        if work.done:
             return _done(entry, f"“{entry.title}” is hidden; the school is told why.")
     return _queue_page(400, hide_any_form=form)
 
@@ -149,11 +130,9 @@ def _entry_decision(entry_id, form_class, kind, decide, message):
     entry = _entry_or_404(entry_id)
     form = form_class(prefix=f"{kind}-{entry.id}")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             decide(db.session, current_user, entry, form.reason.data)
-        except ContestError as error:
-            _attach(form, error)
-        else:
+        if work.done:
             return _done(entry, message.format(title=entry.title))
     return _entry_page(entry, 400, [form])
 
@@ -182,12 +161,9 @@ def dismiss(report_id):
     report = db.session.get(TakedownReport, report_id) or abort(404)
     form = DismissForm(prefix=f"dismiss-{report.id}")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             services.dismiss_report(db.session, current_user, report, form.note.data)
-        except ContestError as error:
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if work.done:
             flash("Report dismissed; the video stays up.", "success")
             return redirect(url_for("takedown.queue"))
     return _entry_page(_entry_or_404(report.entry_id), 400, [form])
