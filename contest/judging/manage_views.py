@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
 from contest.core.dbtypes import utcnow
-from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.core.rules import current_contest
+from contest.core.transaction import unit_of_work
 from contest.judging import bp, sheets
 from contest.judging import progress as judging_progress
 from contest.judging import services as judging
@@ -27,6 +27,7 @@ from contest.judging.manage_forms import (
     RemoveJudgeForm,
     ReopenForm,
 )
+from contest.web.forms import on_form
 
 
 def _get_or_404(model, row_id):
@@ -61,6 +62,7 @@ def _progress_page(contest, reminder_form=None, status=200):
         progress=progress,
         per_category=per_category,
         overdue={row.judge.id for row in overdue},
+        still_open=judging_progress.open_sheets(progress),
         reminder_form=reminder_form,
         entries=entries,
         held=held,
@@ -94,14 +96,12 @@ def manage_reminders(contest_id):
     if not form.validate_on_submit():
         return _progress_page(contest, form, 400)
     chosen = [row for row in progress if row.judge.id in set(form.judges.data)]
-    result = judging_progress.send_reminders(
-        db.session, contest, chosen, current_user, url_for("judging.index", _external=True)
-    )
-    db.session.commit()
-    if result.sent:
-        flash(f"Reminders sent to {', '.join(result.sent)}.", "success")
-    for email, error in result.failed:
-        flash(f"The reminder to {email} was not sent: {error}", "error")
+    with unit_of_work(db.session):
+        reminded = judging_progress.send_reminders(
+            db.session, contest, chosen, current_user, url_for("judging.index", _external=True)
+        )
+    if reminded:
+        flash(f"Reminders sent to {', '.join(reminded)}.", "success")
     return redirect(url_for("judging.manage_progress", contest_id=contest.id))
 
 
@@ -113,8 +113,8 @@ def manage_assign(contest_id):
     report = None
     status = 200
     if form.validate_on_submit():
-        report = judging.assign_judges(db.session, contest, form.seed.data, current_user)
-        db.session.commit()
+        with unit_of_work(db.session):
+            report = judging.assign_judges(db.session, contest, form.seed.data, current_user)
     elif form.is_submitted():
         status = 400
     return render_template(
@@ -153,13 +153,10 @@ def manage_judge_categories(contest_id, judge_id):
         if form.scope.data == "chosen" and not chosen:
             form.categories.errors = ["Tick at least one category, or choose every category."]
         else:
-            try:
+            show = on_form(form, {None: "categories"})
+            with unit_of_work(db.session, show=show) as work:
                 judging.set_judge_categories(db.session, current_user, contest, judge, chosen)
-            except ContestError as error:
-                db.session.rollback()
-                form.categories.errors = [error.message]
-            else:
-                db.session.commit()
+            if work.done:
                 flash(f"Categories saved for {judge.email}.", "success")
                 return redirect(url_for("judging.manage_judges", contest_id=contest.id))
     errors = [message for field_errors in form.errors.values() for message in field_errors]
@@ -174,8 +171,8 @@ def manage_remove_judge(contest_id, judge_id):
     form = RemoveJudgeForm()
     if not form.validate_on_submit():
         return _judges_page(contest, 400, {judge.id: form.confirm.errors})
-    report = judging.remove_judge(db.session, contest, judge, current_user)
-    db.session.commit()
+    with unit_of_work(db.session):
+        report = judging.remove_judge(db.session, contest, judge, current_user)
     flash(f"{judge.email} no longer judges {contest.name}. {report.summary}", "success")
     for line in report.lines:
         flash(line, "error")
@@ -216,7 +213,7 @@ def manage_conflicts():
     if form.validate_on_submit():
         judge = _get_or_404(User, form.judge.data)
         school = db.session.get(School, form.school.data) if form.school.data else None
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
             judging.add_conflict(
                 db.session, current_user, judge, form.reason.data, school, form.district.data
             )
@@ -224,11 +221,7 @@ def manage_conflicts():
             dropped = []
             if contest is not None:
                 dropped, _ = judging.release_conflicted(db.session, contest, judge, current_user)
-        except ContestError as error:
-            db.session.rollback()
-            form.school.errors = [error.message]
-        else:
-            db.session.commit()
+        if work.done:
             flash(
                 f"Conflict recorded for {judge.email}; {len(dropped)} of their unsubmitted "
                 "assignments moved to other judges.",
@@ -244,8 +237,8 @@ def manage_remove_conflict(conflict_id):
     conflict = _get_or_404(Conflict, conflict_id)
     form = RemoveConflictForm()
     if form.validate_on_submit():
-        judging.remove_conflict(db.session, current_user, conflict, form.reason.data)
-        db.session.commit()
+        with unit_of_work(db.session):
+            judging.remove_conflict(db.session, current_user, conflict, form.reason.data)
         flash("Conflict removed.", "success")
         return redirect(url_for("judging.manage_conflicts"))
     flash(" ".join(form.reason.errors) or "The conflict was not removed.", "error")
@@ -269,13 +262,9 @@ def manage_reassign(assignment_id):
     status = 200
     if form.validate_on_submit():
         new_judge = _get_or_404(User, form.judge.data)
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "judge"})) as work:
             judging.reassign(db.session, current_user, assignment, new_judge)
-        except ContestError as error:
-            db.session.rollback()
-            form.judge.errors = [error.message]
-        else:
-            db.session.commit()
+        if work.done:
             flash(f"The entry now goes to {new_judge.email}.", "success")
             return redirect(url_for("judging.manage_entry", entry_id=entry.id))
     if form.is_submitted():
@@ -322,13 +311,9 @@ def manage_reopen(assignment_id):
         if assignment.sheet is None:
             form.reason.errors = ["This judge has not started a sheet."]
         else:
-            try:
+            with unit_of_work(db.session, show=on_form(form, {None: "reason"})) as work:
                 sheets.reopen_sheet(db.session, current_user, assignment.sheet, form.reason.data)
-            except ContestError as error:
-                db.session.rollback()
-                form.reason.errors = [error.message]
-            else:
-                db.session.commit()
+            if work.done:
                 flash("The sheet is open again for its judge.", "success")
                 return redirect(url_for("judging.manage_entry", entry_id=entry.id))
     flash(" ".join(form.reason.errors), "error")

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from contest.core.audit import record
-from contest.core.mail import MailError, send_mail
+from contest.core.mail import queue_mail
 from contest.core.models.accounts import User
 from contest.core.models.entries import Entry
 from contest.core.statuses import SheetStatus
@@ -78,14 +79,31 @@ def overdue_judges(session, contest, now):
 
 
 @dataclass
-class ReminderResult:
-    sent: list = field(default_factory=list)  # emails
-    failed: list = field(default_factory=list)  # (email, message)
+class OpenSheets:
+    """How much judging is still open: judges with sheets to submit, and those sheets."""
+
+    judges: int
+    sheets: int
+    assigned: int
+
+
+def open_sheets(progress):
+    unfinished = [row for row in progress if not row.total.finished]
+    return OpenSheets(
+        judges=len(unfinished),
+        sheets=sum(row.total.assigned - row.total.submitted for row in unfinished),
+        assigned=sum(row.total.assigned for row in progress),
+    )
 
 
 def reminder_body(contest, progress, link):
     left = progress.total.assigned - progress.total.submitted
-    when = contest.judging_close_at.strftime("%d %b %Y") if contest.judging_close_at else "soon"
+    close = contest.judging_close_at
+    when = (
+        close.astimezone(ZoneInfo(contest.timezone)).strftime("%a %d %b %Y, %H:%M %Z")
+        if close
+        else "soon"
+    )
     return (
         f"Hello {progress.judge.name or progress.judge.email},\n\n"
         f"You have {left} of {progress.total.assigned} score sheets still to submit for "
@@ -96,27 +114,15 @@ def reminder_body(contest, progress, link):
 
 
 def send_reminders(session, contest, judges, actor, link):
-    """Mail each of `judges` (JudgeProgress rows) how much is left, with `link` to their page.
-
-    A message that fails is reported in the result, not raised; each attempt is audited.
-    """
-    result = ReminderResult()
+    """Mail each of `judges` (JudgeProgress rows) how much is left, with `link` to their page,
+    once the caller commits (the queue retries a mail server that is down); each is audited.
+    The addresses reminded."""
     for progress in judges:
-        email = progress.judge.email
-        try:
-            send_mail(
-                email,
-                f"{contest.name}: score sheets waiting",
-                reminder_body(contest, progress, link),
-            )
-        except MailError as error:
-            result.failed.append((email, str(error)))
-            record(
-                session, actor, "judge.reminder_failed", progress.judge, contest_id=contest.id,
-                error=str(error),
-            )  # fmt: skip
-        else:
-            result.sent.append(email)
-            record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
-    session.flush()
-    return result
+        queue_mail(
+            session,
+            progress.judge.email,
+            f"{contest.name}: score sheets waiting",
+            reminder_body(contest, progress, link),
+        )
+        record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
+    return [progress.judge.email for progress in judges]

@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from contest.auth.guards import judge_required, organizer_required
-from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
+from contest.core.transaction import unit_of_work
 from contest.judging import bp, calibration
 from contest.judging import rubrics as rubric_service
 from contest.judging.rubric_forms import EMPTY_ROWS, AnchorsForm, RemoveOverrideForm, RubricForm
+from contest.web.forms import flash_error, on_form
 
 ROW_FIELDS = {"level_descriptors": "descriptors"}
 
@@ -71,8 +72,13 @@ def _fill(form, rubric):
         form.criteria.append_entry({"order": order})
 
 
-def _attach(form, rows, error):
-    """Put a service error beside the field it names ("criteria-2-weight": the third row kept)."""
+def _on_rows(rows):
+    """A `show` that puts a service error beside the field it names ("criteria-2-weight": the
+    third row kept), else flashes it."""
+    return lambda error: _attach(rows, error)
+
+
+def _attach(rows, error):
     parts = (error.field or "").split("-", 2)
     if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
         row = rows[int(parts[1])]
@@ -139,15 +145,11 @@ def edit_rubric(contest_id, category_id):
         _fill(form, current or rubric_service.newest_rubric(db.session, contest))
     elif form.validate_on_submit():
         rows = form.rows_in_order()
-        try:
+        with unit_of_work(db.session, show=_on_rows(rows)) as work:
             change = rubric_service.save_rubric(
                 db.session, current_user, contest, category, [row.form.draft() for row in rows]
             )
-        except ValidationError as error:
-            db.session.rollback()
-            _attach(form, rows, error)
-        else:
-            db.session.commit()
+        if work.done:
             flash(_saved_message(change), "success")
             return redirect(url_for("judging.rubrics", contest_id=contest.id))
     return render_template(
@@ -166,13 +168,9 @@ def remove_override(contest_id, category_id):
     contest = _contest_or_404(contest_id)
     category = _category_or_404(contest, category_id)
     if RemoveOverrideForm().validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             moved, _ = rubric_service.remove_override(db.session, current_user, contest, category)
-        except ValidationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if work.done:
             flash(
                 f"{category.name} uses the contest rubric again"
                 + (f"; {moved} sheets in progress moved to it." if moved else "."),
@@ -191,13 +189,9 @@ def calibration_anchors(contest_id):
     if not form.is_submitted():
         form.anchors.data = [e.id for e in calibration.anchors(db.session, contest)]
     elif form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "anchors"})) as work:
             calibration.set_anchors(db.session, current_user, contest, form.anchors.data or [])
-        except ValidationError as error:
-            db.session.rollback()
-            form.anchors.errors = [*form.anchors.errors, error.message]
-        else:
-            db.session.commit()
+        if work.done:
             flash("Calibration anchors saved.", "success")
             return redirect(url_for("judging.calibration_anchors", contest_id=contest.id))
     return render_template(

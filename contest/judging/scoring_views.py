@@ -13,12 +13,13 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from contest.auth.guards import judge_required
 from contest.core.dbtypes import whole_number
-from contest.core.errors import NotAllowed, ValidationError
+from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.core.statuses import SheetStatus
+from contest.core.transaction import unit_of_work
 from contest.judging import bp, services, sheets
 from contest.web.errors import json_error
 
@@ -37,13 +38,16 @@ def _own_assignment(assignment_id):
     return assignment
 
 
+def _held(error):
+    """A `show` that leaves the domain error on `work.error`, for the view to answer with."""
+
+
 def _open_sheet(assignment):
     """The assignment's sheet, made (and committed) on first open."""
     try:
-        sheet = sheets.sheet_for(db.session, _judge(), assignment)
-        db.session.commit()
+        with unit_of_work(db.session):
+            sheet = sheets.sheet_for(db.session, _judge(), assignment)
     except IntegrityError:  # another tab made it a moment ago
-        db.session.rollback()
         sheet = sheets.sheet_for(db.session, _judge(), assignment)
     return sheet
 
@@ -112,7 +116,7 @@ def _render(assignment, sheet, error=None, status=200, points=None):
 def _save_form(sheet):
     """Save the posted form as a draft; the error page's (message, status) if it is refused."""
     posted = _form_points()
-    try:
+    with unit_of_work(db.session, show=_held) as work:
         sheets.save_draft(
             db.session,
             _judge(),
@@ -121,13 +125,10 @@ def _save_form(sheet):
             request.form.get("comment", ""),
             request.form.get("feedback", ""),
         )
-    except sheets.SheetLocked as error:
-        db.session.rollback()
-        return error.message, 409, None
-    except ValidationError as error:
-        db.session.rollback()
-        return error.message, 400, posted
-    db.session.commit()
+    if isinstance(work.error, sheets.SheetLocked):
+        return work.error.message, 409, None
+    if work.error:
+        return work.error.message, 400, posted
     return None
 
 
@@ -156,17 +157,15 @@ def sheet_submit(assignment_id):
         message, status, posted = refused
         return _render(assignment, sheet, message, status, points=posted)
     try:
-        sheets.submit_sheet(db.session, _judge(), sheet, datetime.now(UTC))
-        db.session.commit()
-    except (ValidationError, NotAllowed) as error:
-        db.session.rollback()
-        status = 409 if isinstance(error, sheets.SheetLocked) else 400
-        return _render(assignment, sheet, error.message, status)
+        with unit_of_work(db.session, show=_held) as work:
+            sheets.submit_sheet(db.session, _judge(), sheet, datetime.now(UTC))
     except DatabaseError:
-        db.session.rollback()
         current_app.logger.exception("submitting score sheet %s failed", sheet.id)
         flash(NOT_SUBMITTED, "error")  # not the page's "Not saved" box: the draft is saved
         return _render(assignment, sheet, status=503)
+    if work.error:
+        status = 409 if isinstance(work.error, sheets.SheetLocked) else 400
+        return _render(assignment, sheet, work.error.message, status)
     flash(
         f"Your scores for “{db.session.get(Entry, assignment.entry_id).title}” are submitted.",
         "success",
@@ -185,12 +184,10 @@ def sheet_conflict(assignment_id):
             assignment, sheet, "Say briefly how you know the school, for the organizers.", 400
         )
     entry = db.session.get(Entry, assignment.entry_id)
-    try:
+    with unit_of_work(db.session, show=_held) as work:
         services.declare_conflict(db.session, _judge(), entry, reason)
-    except (ValidationError, NotAllowed) as error:
-        db.session.rollback()
-        return _render(assignment, sheet, error.message, 400)
-    db.session.commit()
+    if work.error:
+        return _render(assignment, sheet, work.error.message, 400)
     flash("Thank you for telling us. This entry will go to another judge.", "success")
     return redirect(url_for("judging.index"))
 
@@ -215,7 +212,6 @@ def _api_sheet(assignment_id):
 
 
 def _refusal(error):
-    db.session.rollback()
     status = 409 if isinstance(error, sheets.SheetLocked) else 400
     return json_error(status, error.message)
 
@@ -241,13 +237,12 @@ def sheet_draft(assignment_id):
     if not isinstance(data, dict) or not isinstance(data.get("points", {}), dict):
         return json_error(400, "Send the draft as JSON: {points: {criterion id: points}}.")
     points = {_whole_or_text(key): value for key, value in data.get("points", {}).items()}
-    try:
+    with unit_of_work(db.session, show=_held) as work:
         sheets.save_draft(
             db.session, _judge(), sheet, points, data.get("comment"), data.get("feedback")
         )
-    except (ValidationError, NotAllowed) as error:
-        return _refusal(error)
-    db.session.commit()
+    if work.error:
+        return _refusal(work.error)
     return _sheet_state(sheet)
 
 
@@ -264,9 +259,8 @@ def sheet_watch(assignment_id):
         return json_error(400, "Send the watched ranges as JSON: {ranges: [[start, end]]}.")
     entry = db.session.get(Entry, assignment.entry_id)
     duration = entry.duration_seconds or data.get("duration")
-    try:
+    with unit_of_work(db.session, show=_held) as work:
         sheets.record_watch(db.session, _judge(), sheet, data.get("ranges"), duration)
-    except (ValidationError, NotAllowed) as error:
-        return _refusal(error)
-    db.session.commit()
+    if work.error:
+        return _refusal(work.error)
     return _sheet_state(sheet)

@@ -406,3 +406,32 @@ def test_progress_counts_submitted_and_drafts_per_judge_and_category(app, field)
     assert mine.categories[field.category.id].submitted == 1
     assert per_category[field.category.id].assigned == 8
     assert per_category[field.category.id].submitted == 1
+
+
+def test_the_progress_page_never_says_no_judge_is_overdue_while_sheets_are_open(
+    app, login_as, field
+):
+    """The demo's "No judge is overdue" beside a judge with 36 of 37 sheets open: while the close
+    is far, the page says how much is open and when judging closes (in the contest's zone)."""
+    run_assignment(app, field.contest)
+    with app.app_context():
+        contest = db.session.get(Contest, field.contest.id)
+        contest.timezone = "Pacific/Honolulu"
+        contest.judging_close_at = utcnow().replace(microsecond=0) + timedelta(days=10)
+        db.session.commit()
+    client = login_as("organizer")
+    text = page_text(client.get(f"/judging/manage/{field.contest.id}/"))
+    assert "No judge is overdue" not in text
+    # 4 entries x 2 judges: 8 sheets open, held by the 4 judges (calibration aside).
+    assert "4 judges have 8 sheets still open; none is overdue yet" in text
+    assert "HST" in text.split("none is overdue yet", 1)[1].split(".")[0]
+
+
+def test_the_progress_page_says_when_every_sheet_is_in(app, login_as, field):
+    with app.app_context():
+        contest = db.session.get(Contest, field.contest.id)
+        contest.judging_close_at = utcnow() + timedelta(days=10)
+        db.session.commit()
+    client = login_as("organizer")
+    text = page_text(client.get(f"/judging/manage/{field.contest.id}/"))
+    assert "No sheet is open" in text and "overdue" not in text.lower()
