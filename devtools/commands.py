@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from contest.core.extensions import db
+from contest.core.transaction import unit_of_work
 from devtools.demo import DEMO_PASSWORD, demo_logins, seed_demo
 from devtools.demo_judging import seed_demo_judging
 from devtools.demo_videos import seed_demo_videos
@@ -24,8 +25,8 @@ from devtools.demo_videos import seed_demo_videos
 def demo_command(videos):
     """Seed the demo contest (3 categories, 18 schools, 5 judges, 60 entries) and print logins."""
     upgrade()
-    created = seed_demo(db.session)
-    db.session.commit()
+    with unit_of_work(db.session):
+        created = seed_demo(db.session)
     click.echo("Demo contest seeded." if created else "Demo contest already there.")
     config = current_app.config
     if videos and config["DEMO_VIDEO_SECONDS"]:
@@ -37,8 +38,8 @@ def demo_command(videos):
         )
         if ready:
             click.echo(f"{ready} demo videos made in {time.monotonic() - started:.1f} s.")
-    sheets = seed_demo_judging(db.session)  # once there are ready entries to judge
-    db.session.commit()
+    with unit_of_work(db.session):
+        sheets = seed_demo_judging(db.session)  # once there are ready entries to judge
     if sheets:
         click.echo(f"Judges assigned; {sheets} score sheets started or submitted.")
     click.echo(f"Sign in at http://127.0.0.1:5000/auth/login with password {DEMO_PASSWORD!r}:")

@@ -14,6 +14,7 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.statuses import Processing
 from contest.core.storage import get_storage
+from contest.core.transaction import unit_of_work
 from contest.submissions.pipeline import process_upload, video_uploaded
 from devtools.clips import make_clip
 from devtools.demo import DEMO_SLUG, PAST_SLUG
@@ -65,19 +66,19 @@ def _demo_video(app, number, entry_id, seconds, size):
         storage = get_storage()
         key = f"uploads/demo/{entry_id}-{secrets.token_hex(4)}.mp4"
         stored_size = storage.save_file(key, clip, "video/mp4")
-        upload = Asset(
-            backend=storage.name,
-            key=key,
-            content_type="video/mp4",
-            size_bytes=stored_size,
-            original_name=f"entry-{entry_id}.mp4",
-            entry_id=entry_id,
-            kind="original_video",
-        )
-        db.session.add(upload)
-        db.session.flush()
-        upload_id = upload.id
-        video_uploaded(db.session, entry, upload, queue_job=False)
-        db.session.commit()
+        with unit_of_work(db.session):
+            upload = Asset(
+                backend=storage.name,
+                key=key,
+                content_type="video/mp4",
+                size_bytes=stored_size,
+                original_name=f"entry-{entry_id}.mp4",
+                entry_id=entry_id,
+                kind="original_video",
+            )
+            db.session.add(upload)
+            db.session.flush()
+            upload_id = upload.id
+            video_uploaded(db.session, entry, upload, queue_job=False)
         # Mail would tell 18 demo teachers about 60 videos; the dashboard notices are enough.
         return process_upload(db.session, entry_id, upload_id, mail=False)

@@ -4,6 +4,7 @@ import click
 
 from contest.archive import archive, bp, importing
 from contest.core.extensions import db
+from contest.core.transaction import unit_of_work
 
 
 @bp.cli.command("archive-export")
@@ -25,9 +26,8 @@ def archive_import_command(path, check):
     """Restore a contest archive into this instance: the rows of its contest, with a report of
     what was refused and why (roles or links reaching past the contest, secrets)."""
     try:
-        report = importing.import_archive(db.session, db.metadata, path, check_only=check)
+        with unit_of_work(db.session):  # a check's reads end here; an import commits its own
+            report = importing.import_archive(db.session, db.metadata, path, check_only=check)
     except archive.ArchiveError as error:
         raise click.ClickException(str(error)) from error
-    finally:
-        db.session.rollback()  # a check leaves its read transaction open
     click.echo("\n".join(report.lines()))

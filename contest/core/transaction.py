@@ -27,6 +27,11 @@ class Work:
     error: ContestError | None = None
 
 
+def hold(error):
+    """A `show` that only keeps the error on `work.error`, for a caller that answers with its
+    own response (JSON, a status code)."""
+
+
 @contextmanager
 def unit_of_work(session, show=None, keep=()):
     work = Work()
@@ -35,7 +40,11 @@ def unit_of_work(session, show=None, keep=()):
         session.commit()
     except ContestError as error:
         if isinstance(error, keep):
-            session.commit()
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
         else:
             session.rollback()
         if show is None:

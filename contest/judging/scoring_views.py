@@ -19,7 +19,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.core.statuses import SheetStatus
-from contest.core.transaction import unit_of_work
+from contest.core.transaction import hold, unit_of_work
 from contest.judging import bp, services, sheets
 from contest.web.errors import json_error
 
@@ -36,10 +36,6 @@ def _own_assignment(assignment_id):
     if assignment is None or assignment.judge_id != current_user.id:
         return None
     return assignment
-
-
-def _held(error):
-    """A `show` that leaves the domain error on `work.error`, for the view to answer with."""
 
 
 def _open_sheet(assignment):
@@ -116,7 +112,7 @@ def _render(assignment, sheet, error=None, status=200, points=None):
 def _save_form(sheet):
     """Save the posted form as a draft; the error page's (message, status) if it is refused."""
     posted = _form_points()
-    with unit_of_work(db.session, show=_held) as work:
+    with unit_of_work(db.session, show=hold) as work:
         sheets.save_draft(
             db.session,
             _judge(),
@@ -157,7 +153,7 @@ def sheet_submit(assignment_id):
         message, status, posted = refused
         return _render(assignment, sheet, message, status, points=posted)
     try:
-        with unit_of_work(db.session, show=_held) as work:
+        with unit_of_work(db.session, show=hold) as work:
             sheets.submit_sheet(db.session, _judge(), sheet, datetime.now(UTC))
     except DatabaseError:
         current_app.logger.exception("submitting score sheet %s failed", sheet.id)
@@ -184,7 +180,7 @@ def sheet_conflict(assignment_id):
             assignment, sheet, "Say briefly how you know the school, for the organizers.", 400
         )
     entry = db.session.get(Entry, assignment.entry_id)
-    with unit_of_work(db.session, show=_held) as work:
+    with unit_of_work(db.session, show=hold) as work:
         services.declare_conflict(db.session, _judge(), entry, reason)
     if work.error:
         return _render(assignment, sheet, work.error.message, 400)
@@ -237,7 +233,7 @@ def sheet_draft(assignment_id):
     if not isinstance(data, dict) or not isinstance(data.get("points", {}), dict):
         return json_error(400, "Send the draft as JSON: {points: {criterion id: points}}.")
     points = {_whole_or_text(key): value for key, value in data.get("points", {}).items()}
-    with unit_of_work(db.session, show=_held) as work:
+    with unit_of_work(db.session, show=hold) as work:
         sheets.save_draft(
             db.session, _judge(), sheet, points, data.get("comment"), data.get("feedback")
         )
@@ -259,7 +255,7 @@ def sheet_watch(assignment_id):
         return json_error(400, "Send the watched ranges as JSON: {ranges: [[start, end]]}.")
     entry = db.session.get(Entry, assignment.entry_id)
     duration = entry.duration_seconds or data.get("duration")
-    with unit_of_work(db.session, show=_held) as work:
+    with unit_of_work(db.session, show=hold) as work:
         sheets.record_watch(db.session, _judge(), sheet, data.get("ranges"), duration)
     if work.error:
         return _refusal(work.error)

@@ -13,6 +13,7 @@ from contest.core.errors import NotAllowed, PhaseClosed
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
 from contest.core.statuses import SheetStatus
+from contest.web.caching import invalidate_after_commit
 
 
 def judges_feedback(session, entry_ids):
@@ -41,7 +42,7 @@ def judges_feedback(session, entry_ids):
 
 def share_feedback(session, teacher, contest, entry, share):
     """Record the school's choice to show (or stop showing) the judges' feedback on `entry`'s
-    public page. Audited; the caller commits and then invalidates the contest's cached pages."""
+    public page. Audited; the caller commits (the contest's cached pages are refreshed then)."""
     if entry.school_id not in teacher.school_ids:
         raise NotAllowed("results.entry_one_school_s")
     if contest.published_at is None:
@@ -50,5 +51,6 @@ def share_feedback(session, teacher, contest, entry, share):
     if entry.feedback_public == share:
         return False
     entry.feedback_public = share
+    invalidate_after_commit(session, contest.id)
     record(session, teacher, "entry.feedback_shared" if share else "entry.feedback_unshared", entry)
     return True

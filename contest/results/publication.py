@@ -19,6 +19,7 @@ from contest.core.models.results import Result
 from contest.results.choices import captions_override, captions_problem
 from contest.results.plan import CAPTIONS_REASON
 from contest.submissions.services import mail_school, tell_school
+from contest.web.caching import invalidate_after_commit
 
 # --- the published document --------------------------------------------------------------------
 
@@ -82,6 +83,7 @@ def publish_results(session, organizer, contest, awards, now=None, captions_reas
         )
         tell_school(session, award.entry, "results.published", _message(contest, award))
     contest.published_at = now
+    invalidate_after_commit(session, contest.id)
     overrides = [
         {
             "award": a.describe(),
@@ -170,6 +172,7 @@ def unpublish_results(session, organizer, contest, reason):
     old = session.scalar(select(Result.digest).where(Result.contest_id == contest.id).limit(1))
     session.execute(delete(Result).where(Result.contest_id == contest.id))
     contest.published_at = None
+    invalidate_after_commit(session, contest.id)
     record(
         session,
         organizer,

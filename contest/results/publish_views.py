@@ -10,16 +10,15 @@ from wtforms.validators import Length
 
 from contest.auth.guards import organizer_required
 from contest.core.audit import AuditEvent
-from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
+from contest.core.transaction import hold, unit_of_work
 from contest.results import bp, publication, services
 from contest.results import choices as award_choices
 from contest.results import plan as awards_plan
 from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
 from contest.voting import counting
-from contest.web.caching import invalidate_contest
-from contest.web.forms import Form
+from contest.web.forms import Form, flash_error
 
 ALREADY_PUBLISHED = "Someone else published these results just now: see the published results."
 
@@ -117,22 +116,19 @@ def publish(contest_id):
         )
         return page
     try:
-        _, digest = publication.publish_results(
-            db.session,
-            current_user,
-            contest,
-            awards,
-            captions_reason=choices[awards_plan.CAPTIONS_REASON],
-        )
-        publication.mail_winners(db.session, contest, awards)  # sent once the commit succeeds
-        db.session.commit()
-    except ContestError as error:
-        db.session.rollback()
-        return _publish_page(contest, plan, form, captions, [error.message], 409)
+        with unit_of_work(db.session, show=hold) as work:
+            _, digest = publication.publish_results(
+                db.session,
+                current_user,
+                contest,
+                awards,
+                captions_reason=choices[awards_plan.CAPTIONS_REASON],
+            )
+            publication.mail_winners(db.session, contest, awards)  # sent once the commit succeeds
     except IntegrityError:  # another organizer's publication won the race
-        db.session.rollback()
         return _publish_page(contest, plan, form, captions, [ALREADY_PUBLISHED], 409)
-    invalidate_contest(contest.id)
+    if work.error:
+        return _publish_page(contest, plan, form, captions, [work.error.message], 409)
     flash(f"Results published. Their SHA-256 is {digest}.", "success")
     return redirect(url_for("results.published", contest_id=contest.id))
 
@@ -187,13 +183,9 @@ def unpublish(contest_id):
     form = UnpublishForm()
     if not form.validate_on_submit():
         return _published_page(contest, form, 400)
-    try:
+    with unit_of_work(db.session, show=flash_error) as work:
         publication.unpublish_results(db.session, current_user, contest, form.reason.data)
-    except ContestError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not work.done:
         return _published_page(contest, form, 400)
-    db.session.commit()
-    invalidate_contest(contest.id)
     flash("Results withdrawn; the audit log keeps what was published.", "success")
     return redirect(url_for("results.publish", contest_id=contest.id))

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contest.auth.guards import teacher_required
-from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
+from contest.core.transaction import unit_of_work
 from contest.results import feedback, school_bp
 from contest.results import published as winners
-from contest.web.caching import invalidate_contest
+from contest.web.forms import flash_error
 
 
 def _my_school_and_contest(school_id, contest_id):
@@ -47,15 +47,9 @@ def share_feedback(school_id, contest_id, entry_id):
     if entry.school_id != school.id or category.contest_id != contest.id:
         abort(404)
     share = request.form.get("share") == "yes"
-    try:
-        changed = feedback.share_feedback(db.session, current_user, contest, entry, share)
-    except ContestError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            invalidate_contest(contest.id)
+    with unit_of_work(db.session, show=flash_error) as work:
+        feedback.share_feedback(db.session, current_user, contest, entry, share)
+    if work.done:
         flash(
             f"The judges' feedback on “{entry.title}” is "
             + ("shown on the public winners page." if share else "no longer shown to the public."),

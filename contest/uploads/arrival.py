@@ -17,6 +17,7 @@ from contest.core.models.entries import Entry
 from contest.core.models.uploads import Upload
 from contest.core.storage import storage_for
 from contest.core.storage.base import StorageError
+from contest.core.transaction import hold, unit_of_work
 from contest.submissions.services import check_can_change_entry, receive_video
 from contest.uploads.services import UNKNOWN_TYPE, end_upload, staging_path, video_key
 
@@ -91,18 +92,12 @@ def drop_stored(session, upload, storage):
 def deliver(session, upload, storage):
     """Hand a stored upload to its entry and commit; if the entry refuses it, drop it and
     commit. The refusal (ContestError), or None. Database errors propagate, rolled back."""
-    try:
+    with unit_of_work(session, show=hold) as work:
         hand_over(session, upload)
-        session.commit()
-        return None
-    except ContestError as error:
-        session.rollback()
-        drop_stored(session, upload, storage)
-        session.commit()
-        return error
-    except Exception:
-        session.rollback()
-        raise
+    if work.error is not None:
+        with unit_of_work(session):
+            drop_stored(session, upload, storage)
+    return work.error
 
 
 def unfinished_but_arrived(session, upload_ids=None):
@@ -122,16 +117,14 @@ def finish_arrived(session, storage, folder, upload_ids=None):
         upload_id = upload.id
         try:
             if upload.asset_id is None:
-                store_tus_upload(session, upload, storage, folder)
-                session.commit()
+                with unit_of_work(session):
+                    store_tus_upload(session, upload, storage, folder)
             deliver(session, upload, storage)
             finished += 1
         except ContestError as error:  # refused before it was stored
-            session.rollback()
-            end_upload(session, upload, storage, folder)  # its staged or stored bytes too
-            session.commit()
+            with unit_of_work(session):
+                end_upload(session, upload, storage, folder)  # its staged or stored bytes too
             log.info("arrived upload %s refused: %s", upload_id, error.message)
         except Exception:
-            session.rollback()
             log.exception("arrived upload %s not finished yet", upload_id)
     return finished

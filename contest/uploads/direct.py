@@ -15,6 +15,7 @@ from contest.core.extensions import db
 from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
+from contest.core.transaction import hold, unit_of_work
 from contest.submissions.services import contest_of
 from contest.uploads import bp, multipart, services
 from contest.uploads.views import hand_over, not_stored_yet, refusal, user
@@ -72,25 +73,23 @@ def s3_start():
     if entry is None:
         return json_error(404, "There is no such entry.")
     try:
-        upload = multipart.start_direct_upload(
-            db.session,
-            user(),
-            entry,
-            size,
-            str(data.get("filename") or ""),
-            str(data.get("filetype") or ""),
-            storage,
-            current_app.config["UPLOAD_EXPIRY_SECONDS"],
-            current_app.config["UPLOAD_S3_PART_BYTES"],
-            services.UploadLimits.from_config(current_app.config),
-        )
-    except ContestError as error:
-        db.session.rollback()
-        return refusal(error, size, contest_of(db.session, entry).max_bytes)
+        with unit_of_work(db.session, show=hold) as work:
+            upload = multipart.start_direct_upload(
+                db.session,
+                user(),
+                entry,
+                size,
+                str(data.get("filename") or ""),
+                str(data.get("filetype") or ""),
+                storage,
+                current_app.config["UPLOAD_EXPIRY_SECONDS"],
+                current_app.config["UPLOAD_S3_PART_BYTES"],
+                services.UploadLimits.from_config(current_app.config),
+            )
     except StorageError as error:
-        db.session.rollback()
         return _storage_trouble(error)
-    db.session.commit()
+    if work.error:
+        return refusal(work.error, size, contest_of(db.session, entry).max_bytes)
     return _upload_answer(upload, storage, status=201)
 
 
@@ -106,8 +105,8 @@ def s3_upload(upload_id):
         return json_error(404, "There is no such upload (or it is not yours).")
     try:
         if request.method == "DELETE":
-            services.end_upload(db.session, upload, storage, None)
-            db.session.commit()
+            with unit_of_work(db.session):
+                services.end_upload(db.session, upload, storage, None)
             return "", 204
         if upload.completed_at is not None:
             return json_error(409, "This upload is already complete.")
@@ -116,7 +115,6 @@ def s3_upload(upload_id):
         done = storage.uploaded_parts(upload.staging_key, upload.multipart_id)
         return _upload_answer(upload, storage, done=done)
     except StorageError as error:
-        db.session.rollback()
         return _storage_trouble(error)
 
 
@@ -136,17 +134,17 @@ def s3_complete(upload_id):
     if upload.asset_id is None and not isinstance(parts, list):
         return json_error(400, 'Send the uploaded parts as JSON: {"parts": [{number, etag}]}.')
     try:
-        multipart.store_direct_upload(db.session, upload, parts, storage)
-        db.session.commit()  # the object and its Asset are safe before anything else happens
-    except ContestError as error:
-        db.session.commit()  # a refused object is deleted and its upload ended
-        status = REFUSED_OBJECT.get(error.field)
-        return json_error(status, error.message) if status else refusal(error)
+        # The object and its Asset are safe before anything else happens; a refused object is
+        # deleted and its upload ended, and that is kept too.
+        with unit_of_work(db.session, show=hold, keep=(ContestError,)) as work:
+            multipart.store_direct_upload(db.session, upload, parts, storage)
     except StorageError as error:
-        db.session.rollback()
         return _storage_trouble(error)
     except SQLAlchemyError:
         return not_stored_yet(upload, "send this request again in a minute")
+    if work.error:
+        status = REFUSED_OBJECT.get(work.error.field)
+        return json_error(status, work.error.message) if status else refusal(work.error)
     refused = hand_over(upload, storage)
     return refusal(refused) if refused else _received(upload)
 

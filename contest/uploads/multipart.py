@@ -114,7 +114,6 @@ def store_direct_upload(session, upload, parts, storage):
     try:
         check_stored_video(session, entry, upload, storage, size)
     except ContestError:
-        session.rollback()
         storage.delete(upload.staging_key)
         session.delete(upload)  # the parts are joined: nothing is left to abort
         raise

@@ -22,6 +22,7 @@ from contest.core.errors import ContestError
 from contest.core.models.entries import Entry, School
 from contest.core.models.uploads import Upload
 from contest.core.storage.base import StorageError, display_name
+from contest.core.transaction import unit_of_work
 from contest.submissions.services import (
     check_can_upload_video,
 )
@@ -210,8 +211,8 @@ def is_expired(upload, now=None):
 
 
 def record_offset(session, upload_id, recorded, offset, expiry_seconds):
-    """Save that bytes up to `offset` are written (from `recorded`) and push back the expiry;
-    commit. UploadGone if the upload was ended or moved on meanwhile."""
+    """Save that bytes up to `offset` are written (from `recorded`) and push back the expiry.
+    UploadGone if the upload was ended or moved on meanwhile."""
     now = utcnow()
     changed = session.execute(
         update(Upload)
@@ -223,7 +224,6 @@ def record_offset(session, upload_id, recorded, offset, expiry_seconds):
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
     if changed != 1:
         raise UploadGone(upload_id)
 
@@ -272,11 +272,10 @@ def remove_expired_uploads(session, storage, folder, now=None):
     ).all()
     for upload in expired:
         try:
-            end_upload(session, upload, storage, folder)
-            session.commit()
+            with unit_of_work(session):
+                end_upload(session, upload, storage, folder)
             ended += 1
         except StorageError as error:
-            session.rollback()
             log.warning("expired upload %s not removed yet: %s", upload.id, error)
     return ended
 

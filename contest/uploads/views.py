@@ -14,12 +14,13 @@ from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
 from contest.core.dbtypes import whole_number
-from contest.core.errors import ContestError, NotAllowed, PhaseClosed
+from contest.core.errors import NotAllowed, PhaseClosed
 from contest.core.extensions import csrf, db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
+from contest.core.transaction import hold, unit_of_work
 from contest.submissions.services import contest_of
 from contest.uploads import arrival, bp, services, tus
 from contest.uploads.commands import retry_hand_over
@@ -125,7 +126,7 @@ def tus_files():
     if entry is None:
         return json_error(404, "There is no such entry.")
     folder = services.staging_dir(current_app.config)
-    try:
+    with unit_of_work(db.session, show=hold) as work:
         upload = services.start_tus_upload(
             db.session,
             user(),
@@ -137,10 +138,8 @@ def tus_files():
             current_app.config["UPLOAD_EXPIRY_SECONDS"],
             services.UploadLimits.from_config(current_app.config),
         )
-    except ContestError as error:
-        db.session.rollback()
-        return refusal(error, length, contest_of(db.session, entry).max_bytes)
-    db.session.commit()
+    if work.error:
+        return refusal(work.error, length, contest_of(db.session, entry).max_bytes)
     headers = {
         "Location": url_for("uploads.tus_file", upload_id=upload.id),
         **expiry_headers(upload),
@@ -235,16 +234,18 @@ def write_chunk(upload, offset, folder):
     def record(new_offset):
         nonlocal recorded
         if new_offset != recorded:
-            services.record_offset(db.session, upload_id, recorded, new_offset, expiry)
+            with unit_of_work(db.session):
+                services.record_offset(db.session, upload_id, recorded, new_offset, expiry)
             recorded = new_offset
 
     try:
         with tus.locked_file(services.staging_path(folder, upload)) as file:
-            db.session.refresh(upload)
-            if upload.upload_offset != offset or upload.completed_at is not None:
-                return json_error(409, "Another request moved this upload on: ask with HEAD.")
             # No transaction stays open while the bytes stream in (minutes, on a slow uplink).
-            db.session.commit()
+            with unit_of_work(db.session):
+                db.session.refresh(upload)
+                moved = upload.upload_offset != offset or upload.completed_at is not None
+            if moved:
+                return json_error(409, "Another request moved this upload on: ask with HEAD.")
             try:
                 new_offset = receive(file, offset, room, checksum, record)
             except tus.ChunkRefused as refused:
@@ -306,16 +307,15 @@ def finish(upload, folder):
     storage = get_storage()
     if upload.asset_id is None:
         try:
-            arrival.store_tus_upload(db.session, upload, storage, folder)
-            db.session.commit()
-        except ContestError as error:
-            # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
-            db.session.rollback()
-            services.end_upload(db.session, upload, storage, folder)  # staged or stored bytes
-            db.session.commit()
-            return refusal(error)
+            with unit_of_work(db.session, show=hold) as work:
+                arrival.store_tus_upload(db.session, upload, storage, folder)
         except (StorageError, SQLAlchemyError):
             return not_stored_yet(upload, "try again in a minute and the upload will finish")
+        if work.error:
+            # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
+            with unit_of_work(db.session):
+                services.end_upload(db.session, upload, storage, folder)  # staged or stored bytes
+            return refusal(work.error)
     refused = hand_over(upload, storage)
     return refusal(refused) if refused else None
 
@@ -323,7 +323,6 @@ def finish(upload, folder):
 def not_stored_yet(upload, what_to_do):
     """503 for an upload whose every byte arrived but whose storing failed: nothing is deleted,
     and the client's retry (`what_to_do`) finishes it."""
-    db.session.rollback()
     current_app.logger.exception("upload %s arrived but could not be stored", upload.id)
     return json_error(
         503,
@@ -339,7 +338,6 @@ def hand_over(upload, storage):
     try:
         return arrival.deliver(db.session, upload, storage)
     except SQLAlchemyError:
-        db.session.rollback()
         current_app.logger.exception("upload %s stored; its entry is told later", upload.id)
         retry_hand_over(upload.id)
         return None
@@ -348,12 +346,12 @@ def hand_over(upload, storage):
 def terminate(upload):
     """Termination: the staged bytes and the row go (423 while a chunk is still arriving)."""
     folder = services.staging_dir(current_app.config)
-    try:
-        with tus.locked_file(services.staging_path(folder, upload)):
+    with unit_of_work(db.session):
+        try:
+            with tus.locked_file(services.staging_path(folder, upload)):
+                services.end_upload(db.session, upload, get_storage(), folder)
+        except tus.TusError as error:
+            if error.status != 404:  # no staged file (finished, or lost): the row still goes
+                return json_error(error.status, error.message)
             services.end_upload(db.session, upload, get_storage(), folder)
-    except tus.TusError as error:
-        if error.status != 404:  # no staged file (finished, or lost): the row still goes
-            return json_error(error.status, error.message)
-        services.end_upload(db.session, upload, get_storage(), folder)
-    db.session.commit()
     return Response(status=204)

@@ -7,13 +7,13 @@ from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
 from contest.core.dbtypes import utcnow
-from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.rules import current_contest
+from contest.core.transaction import unit_of_work
 from contest.voting import bp, counting, oversight, tally
 from contest.voting.manage_forms import VoidFlagForm, VoidVoteForm
-from contest.web.caching import invalidate_contest
+from contest.web.forms import on_form
 
 DIGEST_HEADER = "X-Ballot-File-SHA256"
 
@@ -71,16 +71,11 @@ def manage_void(contest_id):
     contest = _contest_or_404(contest_id)
     form = VoidVoteForm(prefix="void")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             vote = oversight.void_by_receipt(
                 db.session, current_user, contest, form.receipt.data, form.reason.data
             )
-        except ValidationError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            db.session.commit()
-            invalidate_contest(contest.id)  # a live tally on the public gallery changes
+        if work.done:
             flash(f"Vote {vote.receipt} voided: {vote.void_reason}", "success")
             return redirect(url_for("voting.manage_contest", contest_id=contest.id))
     return _manage_page(contest, void_form=form, status=400)
@@ -92,16 +87,11 @@ def manage_void_flag(contest_id):
     contest = _contest_or_404(contest_id)
     form = VoidFlagForm(prefix="flagged")
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=on_form(form, {None: "flag"})) as work:
             voided = oversight.void_flagged(
                 db.session, current_user, contest, form.flag.data, form.reason.data
             )
-        except ValidationError as error:
-            db.session.rollback()
-            form.flag.errors.append(error.message)
-        else:
-            db.session.commit()
-            invalidate_contest(contest.id)
+        if work.done:
             flash(f"{voided} votes voided: {form.reason.data.strip()}", "success")
             return redirect(url_for("voting.manage_contest", contest_id=contest.id))
     return _manage_page(contest, flag_form=form, status=400)

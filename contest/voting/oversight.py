@@ -17,6 +17,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.voting import anomalies
+from contest.web.caching import invalidate_after_commit
 
 VOID_REASON_LENGTH = 500
 NO_REASON = "voting.no_void_reason"
@@ -190,6 +191,7 @@ def void_by_receipt(session, actor, contest, receipt, reason, now=None):
             "voting.vote_already_voided", "receipt", receipt=receipt, void_reason=vote.void_reason
         )
     _void(session, actor, [vote], reason, now or utcnow())
+    invalidate_after_commit(session, contest.id)  # a live tally on the public gallery changes
     return vote
 
 
@@ -201,4 +203,5 @@ def void_flagged(session, actor, contest, ident, reason, now=None):
     if flag is None or not flag.votes:
         raise ValidationError("voting.flag_longer_stands_votes")
     votes = list(votes_by_id(session, contest, flag.votes).values())
+    invalidate_after_commit(session, contest.id)
     return _void(session, actor, votes, reason, now or utcnow(), flag=flag.kind, flag_key=flag.key)

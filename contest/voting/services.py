@@ -24,6 +24,7 @@ from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.core.statuses import ConsentStatus, EntryStatus
 from contest.submissions.services import public_credit
 from contest.voting import identity
+from contest.web.caching import invalidate_after_commit
 from contest.web.pagination import paginate
 
 CODE_DIGITS = 6
@@ -245,8 +246,8 @@ def code_for_link(session, token, *, key):
 
 
 def confirm_code(session, code_id, code, *, key, max_attempts, ip="", now=None):
-    """Cast the vote a code confirms, committing it. A wrong code uses up one of `max_attempts`
-    (committed at once, so no error loses the count); then the code is dead.
+    """Cast the vote a code confirms. A wrong code uses up one of `max_attempts` (the caller
+    keeps that with the refusal: `unit_of_work(keep=(ValidationError,))`); then the code is dead.
 
     Returns a Receipt; raises ValidationError (field "code") for a wrong, expired or dead code,
     PhaseClosed once voting has closed.
@@ -263,8 +264,7 @@ def confirm_code(session, code_id, code, *, key, max_attempts, ip="", now=None):
             .where(VoteCode.id == vote_code.id)
             .values(attempts=VoteCode.attempts + 1)
         )
-        session.commit()
-        session.refresh(vote_code)
+        session.refresh(vote_code)  # the caller keeps the attempt with the refusal
         if vote_code.attempts >= max_attempts:
             raise ValidationError(DEAD_CODE, field="code")
         left = max_attempts - vote_code.attempts
@@ -275,7 +275,7 @@ def confirm_code(session, code_id, code, *, key, max_attempts, ip="", now=None):
 
 
 def confirm_link(session, token, *, key, max_attempts, ip="", now=None):
-    """Cast the vote a mailed link confirms, committing it; as confirm_code, the link as proof."""
+    """Cast the vote a mailed link confirms; as confirm_code, the link as proof."""
     now = now or utcnow()
     return _cast(session, code_for_link(session, token, key=key), max_attempts, ip, now, key)
 
@@ -331,7 +331,6 @@ def _cast(session, vote_code, max_attempts, ip, now, key):
         .values(used_at=now)
     ).rowcount
     if not claimed:
-        session.rollback()
         receipt = _existing(session, voter)
         if receipt is None:
             raise ValidationError(DEAD_CODE, field="code")
@@ -349,9 +348,9 @@ def _cast(session, vote_code, max_attempts, ip, now, key):
             session.add(vote)
     except IntegrityError:
         # The voter's vote was cast by another code, maybe a moment ago: it stands.
-        session.commit()
         return _existing(session, voter)
     if voter.verified_at is None:
         voter.verified_at = now
-    session.commit()
+    if session.get(Contest, voter.contest_id).show_live_tally:
+        invalidate_after_commit(session, voter.contest_id)  # the gallery's live tally changes
     return Receipt(vote.receipt, vote.entry_id, vote.cast_at, False, vote.contest_id)

@@ -7,7 +7,6 @@ import time
 from flask import (
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -19,27 +18,25 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy import select
 
 from contest.core import rules
-from contest.core.errors import PhaseClosed, ValidationError, describe
+from contest.core.errors import ValidationError, describe
 from contest.core.extensions import db, limiter
-from contest.core.mail import MailError, send_mail
+from contest.core.mail import queue_mail
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode
 from contest.core.rules import current_contest
+from contest.core.transaction import unit_of_work
 from contest.submissions.services import public_credit
 from contest.voting import bp, identity, services, tally
 from contest.voting.counting import contest_ballots, voter_key
 from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
-from contest.web.caching import cached, cached_page, invalidate_contest
+from contest.web.caching import cached, cached_page
 from contest.web.clocks import current_clock
+from contest.web.forms import flash_error, on_form
 from contest.web.pagination import CARDS_PER_PAGE, Page, requested_page
 
 # Session keys: the visitor's shuffle seed, the code they are confirming, their receipt.
 SEED, CODE, RECEIPT, ALREADY = "vote_seed", "vote_code_id", "vote_receipt", "vote_already"
-MAIL_FAILED = (
-    "We could not send the email just now, so no code went out. Check the address and try "
-    "again in a few minutes."
-)
 
 
 def _config(name):
@@ -145,14 +142,6 @@ def _contest():
     return contest
 
 
-def _attach(form, error):
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/")
 def index():
     clock = current_clock()  # no database query while the page is cached
@@ -204,7 +193,7 @@ def entry(entry_id):
     form = EmailForm()
     if form.validate_on_submit():
         config = current_app.config
-        try:
+        with unit_of_work(db.session, show=on_form(form)) as work:
             issued = services.request_code(
                 db.session,
                 contest,
@@ -215,14 +204,10 @@ def entry(entry_id):
                 ip=request.remote_addr,
                 lifetime_seconds=config["VOTE_CODE_LIFETIME_SECONDS"],
             )
-        except (PhaseClosed, ValidationError) as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
-            if _mail_code(form.email.data.strip(), issued, contest):
-                session[CODE] = issued.code_id
-                return redirect(url_for(".code"))
+            _mail_code(form.email.data.strip(), issued, contest)
+        if work.done:
+            session[CODE] = issued.code_id
+            return redirect(url_for(".code"))
     state = rules.voting(contest)
     return render_template(
         "voting/entry.html",
@@ -244,17 +229,10 @@ def _mail_code(address, issued, contest):
         contest=contest,
         minutes=minutes,
     )
-    try:
-        send_mail(address, f"Your People's Choice code: {issued.code}", body)
-    except MailError:
-        flash(MAIL_FAILED, "error")
-        return False
-    return True
+    queue_mail(db.session, address, f"Your People's Choice code: {issued.code}", body)
 
 
 def _receipt_page(receipt):
-    if not receipt.already_voted and db.session.get(Contest, receipt.contest_id).show_live_tally:
-        invalidate_contest(receipt.contest_id)  # the gallery's live tally has changed
     session.pop(CODE, None)
     session[RECEIPT] = receipt.receipt
     session[ALREADY] = receipt.already_voted
@@ -267,7 +245,8 @@ def code():
     vote_code = _code_being_confirmed()
     form = CodeForm()
     if vote_code is not None and form.validate_on_submit():
-        try:
+        # A wrong code's attempt is kept with its refusal: the code dies after too many.
+        with unit_of_work(db.session, show=on_form(form), keep=(ValidationError,)) as work:
             receipt = services.confirm_code(
                 db.session,
                 vote_code.id,
@@ -276,10 +255,7 @@ def code():
                 max_attempts=current_app.config["VOTE_CODE_MAX_ATTEMPTS"],
                 ip=request.remote_addr,
             )
-        except (PhaseClosed, ValidationError) as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
+        if work.done:
             return _receipt_page(receipt)
     entry = db.session.get(Entry, vote_code.entry_id) if vote_code else None
     return render_template("voting/code.html", form=form, vote_code=vote_code, entry=entry)
@@ -293,7 +269,7 @@ def confirm(token):
         abort(404, describe(services.UNKNOWN_LINK))
     form = ConfirmLinkForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(db.session, show=flash_error) as work:
             receipt = services.confirm_link(
                 db.session,
                 token,
@@ -301,10 +277,7 @@ def confirm(token):
                 max_attempts=current_app.config["VOTE_CODE_MAX_ATTEMPTS"],
                 ip=request.remote_addr,
             )
-        except (PhaseClosed, ValidationError) as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        if work.done:
             return _receipt_page(receipt)
     entry = db.session.get(Entry, vote_code.entry_id)
     return render_template("voting/confirm.html", form=form, entry=entry)

@@ -75,3 +75,45 @@ def test_every_domain_error_is_raised_with_a_registered_code():
             ):
                 problems.append(f"{where}:{node.lineno}: raised with words, not a registered code")
     assert not problems, "\n".join(problems)
+
+
+def _calls(path, names):
+    """(line, name) of every call of a method or function named in `names` in the module."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            name = (
+                function.attr
+                if isinstance(function, ast.Attribute)
+                else getattr(function, "id", "")
+            )
+            if name in names:
+                yield node.lineno, name
+
+
+def test_only_the_unit_of_work_ends_a_transaction():
+    """Views, jobs and commands end a change through `unit_of_work`; services never commit, so
+    what a request changes is kept or dropped whole and its side effects follow the commit."""
+    home = PACKAGE / "core" / "transaction.py"
+    seeding = sorted((PACKAGE.parent / "devtools").rglob("*.py"))  # the demo goes the same way
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name}()"
+        for path in [*modules(), *seeding]
+        if path != home
+        for line, name in _calls(path, {"commit", "rollback"})
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_mail_is_sent_only_by_the_mail_job():
+    """`send_mail` talks to the mail server; only the queued job calls it, after the commit,
+    so a change that rolls back mails nobody and a slow mail server holds up no request."""
+    home = PACKAGE / "core" / "mail.py"
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in modules()
+        if path != home
+        for line, _ in _calls(path, {"send_mail"})
+    ]
+    assert not found, "\n".join(found)

@@ -67,15 +67,17 @@ def refuse_sheet_submits(app):
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+FLASK = Path(sys.executable).parent / "flask"
 SERVER_SECRET_KEY = "reliability-tests-secret-key-0123456789abcdef"
 
 
 class ServerProcess:
     """gunicorn (deploy/gunicorn.conf.py, two sync workers) serving the app on `port` over the
-    test database, in a process group of its own so that `kill()` takes the master and its
-    workers down at once, as a crash or a power cut does. Every process started on the same
-    folder shares the instance folder (outbox, secret) and the secret key, as a restarted
-    server does."""
+    test database, beside the job worker that sends its mail (`flask worker`, on the instance's
+    SQLite queue), as deployed. Each runs in a process group of its own, so that `kill()` takes
+    everything down at once, as a crash or a power cut does. Every process started on the same
+    folder shares the instance folder (outbox, queue, secret) and the secret key, as a
+    restarted server does."""
 
     def __init__(self, database_url, folder, port):
         self.folder = folder
@@ -91,7 +93,7 @@ class ServerProcess:
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_ACCESS_LOG": str(folder / "access.log"),
         }
-        self.process = None
+        self.process = self.worker = None
         self.starts = 0
 
     @property
@@ -109,6 +111,12 @@ class ServerProcess:
                 cwd=ROOT, env=self.environment, stdout=subprocess.DEVNULL, stderr=errors,
                 start_new_session=True,
             )  # fmt: skip
+        with (self.folder / f"worker-{self.starts}.log").open("w") as errors:
+            self.worker = subprocess.Popen(
+                [str(FLASK), "--app", "contest", "worker", "--workers", "1"],
+                cwd=ROOT, env=self.environment, stdout=subprocess.DEVNULL, stderr=errors,
+                start_new_session=True,
+            )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -122,24 +130,37 @@ class ServerProcess:
         pytest.fail(f"the server did not start:\n{log.read_text()}")
 
     def kill(self):
-        """SIGKILL the server's whole process group: no clean-up, no graceful shutdown."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.process = None
+        """SIGKILL the server's and the worker's process groups: no clean-up, no graceful
+        shutdown."""
+        for process in (self.process, self.worker):
+            if process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+        self.process = self.worker = None
 
     def stop(self):
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
+        for process in (self.process, self.worker):
+            if process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=30)
+            for process in (self.process, self.worker):
+                if process is not None:
+                    process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.kill()
-        self.process = None
+        self.process = self.worker = None
+
+    def mail_to(self, address, timeout=30):
+        """The message the worker sends to `address`, waiting for it as a person waits for mail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [message for message in self.outbox if message["To"] == address]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        pytest.fail(f"no mail to {address} within {timeout} s")
 
 
 @pytest.fixture
