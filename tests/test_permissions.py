@@ -436,13 +436,15 @@ EXPECTED = {
         "anonymous": 200, "teacher_a": 200, "teacher_b": 200, "judge": 200, "judge_conflict": 200,
         "organizer": 200,
     },
+    # The matrix's contest has no phases, so it takes no entries: a teacher is sent back to the
+    # school's page, which says so, before any form (the form is tested where entries are open).
     ("submissions.create_entry", "GET"): {
-        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403,
-        "judge_conflict": 403, "organizer": 403,
+        "anonymous": TO_LOGIN, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
+        "judge": 403, "judge_conflict": 403, "organizer": 403,
     },
     ("submissions.create_entry", "POST"): {
-        "anonymous": TO_LOGIN, "teacher_a": 200, "teacher_b": 200, "judge": 403,
-        "judge_conflict": 403, "organizer": 403,
+        "anonymous": TO_LOGIN, "teacher_a": (302, "/school/"), "teacher_b": (302, "/school/"),
+        "judge": 403, "judge_conflict": 403, "organizer": 403,
     },
     # Another school's entry does not exist as far as a teacher can tell (404).
     ("submissions.show_entry", "GET"): {

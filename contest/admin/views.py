@@ -139,6 +139,26 @@ def people():
         .order_by(Invitation.created_at.desc())
     ).all()
     school_names = {s.id: s.name for s in schools}
+    contest_names = dict(db.session.execute(select(Contest.id, Contest.name)).all())
     return render_template(
-        "admin/people.html", form=form, users=users, pending=pending, school_names=school_names
+        "admin/people.html",
+        form=form,
+        users=users,
+        pending=pending,
+        school_names=school_names,
+        roles={user.id: _roles(user, school_names, contest_names) for user in users},
     )
+
+
+def _roles(user, school_names, contest_names):
+    """A person's grants in words, each with what it is for: "judge: Safety Awards 2026",
+    "teacher at Kalani High", "organizer: every contest"."""
+    words = []
+    for grant in user.grants:
+        if grant.school_id is not None:
+            words.append(f"{grant.role} at {school_names.get(grant.school_id, 'a school')}")
+        elif grant.contest_id is not None:
+            words.append(f"{grant.role}: {contest_names.get(grant.contest_id, 'a contest')}")
+        else:
+            words.append(f"{grant.role}: every contest")
+    return sorted(set(words))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from contest.core import rules
 from contest.core.audit import record
 from contest.core.dbtypes import utcnow
 from contest.core.errors import NotAllowed, PhaseClosed, ValidationError
@@ -51,28 +52,32 @@ def contest_of(session, entry):
     return session.get(Contest, session.get(Category, entry.category_id).contest_id)
 
 
-def submission_deadline(session, contest, school_id):
-    """When this school's entries close: the contest's deadline or the school's extension."""
-    extension = session.scalar(
+def _extension(session, contest, school_id):
+    return session.scalar(
         select(SchoolExtension.until).where(
             SchoolExtension.contest_id == contest.id, SchoolExtension.school_id == school_id
         )
     )
-    if extension and (
-        contest.submissions_close_at is None or extension > contest.submissions_close_at
-    ):
-        return extension
-    return contest.submissions_close_at
+
+
+def submission_deadline(session, contest, school_id):
+    """When this school's entries close: the contest's deadline or the school's extension."""
+    return rules.submission_deadline(contest, _extension(session, contest, school_id))
+
+
+def submissions_open(session, contest, school_id, now=None):
+    """The call for entries is open for this school at `now` (its extension counted)."""
+    return rules.submissions_open(contest, now, _extension(session, contest, school_id))
 
 
 def check_submissions_open(session, contest, school_id, now=None):
     """PhaseClosed unless the call for entries is open for this school at `now`."""
     now = now or utcnow()
+    if submissions_open(session, contest, school_id, now):
+        return
     if contest.submissions_open_at is None or now < contest.submissions_open_at:
         raise PhaseClosed("submissions.entries_open_yet", name=contest.name)
-    deadline = submission_deadline(session, contest, school_id)
-    if deadline is not None and now >= deadline:
-        raise PhaseClosed("submissions.deadline_passed_entries_longer", name=contest.name)
+    raise PhaseClosed("submissions.deadline_passed_entries_longer", name=contest.name)
 
 
 def check_teacher_of(session, user, school_id):

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from contest.auth.guards import teacher_required
 from contest.core.dbtypes import utcnow
-from contest.core.errors import ContestError
+from contest.core.errors import ContestError, PhaseClosed
 from contest.core.extensions import db
-from contest.core.models.contests import Category
+from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
 from contest.core.rules import current_contest
@@ -83,14 +83,31 @@ def registered():
     return render_template("submissions/registered.html")
 
 
+def _entries_by_contest(school_ids, contest):
+    """(this contest's entries, [(past contest, its entries)]), newest first."""
+    rows = db.session.execute(
+        select(Entry, Contest)
+        .join(Category, Category.id == Entry.category_id)
+        .join(Contest, Contest.id == Category.contest_id)
+        .where(Entry.school_id.in_(school_ids))
+        .order_by(Contest.created_at.desc(), Entry.created_at.desc())
+    ).all()
+    current, past = [], {}
+    for entry, entry_contest in rows:
+        if contest is not None and entry_contest.id == contest.id:
+            current.append(entry)
+        else:
+            past.setdefault(entry_contest, []).append(entry)
+    return current, list(past.items())
+
+
 @bp.route("/")
 @teacher_required
 def index():
     school_ids = current_user.school_ids
     schools = db.session.scalars(select(School).where(School.id.in_(school_ids))).all()
-    school_entries = db.session.scalars(
-        select(Entry).where(Entry.school_id.in_(school_ids)).order_by(Entry.created_at.desc())
-    ).all()
+    contest = current_contest()
+    current, past = _entries_by_contest(school_ids, contest)
     notices = db.session.scalars(
         select(Notice)
         .where(
@@ -100,18 +117,24 @@ def index():
         .order_by(Notice.created_at.desc())
         .limit(20)
     ).all()
-    contest = current_contest()
-    deadlines = {
-        school.id: entries.submission_deadline(db.session, contest, school.id) for school in schools
-    } if contest else {}  # fmt: skip
+    deadlines, open_for = {}, set()
+    if contest:
+        for school in schools:
+            deadlines[school.id] = entries.submission_deadline(db.session, contest, school.id)
+            if school.approved and entries.submissions_open(db.session, contest, school.id):
+                open_for.add(school.id)
     return render_template(
         "submissions/index.html",
         schools=schools,
         approved=any(school.approved for school in schools),
-        entries=school_entries,
+        entries=current,
+        past=past,
+        entered={entry.school_id for entry in current},
         notices=notices,
         contest=contest,
         deadlines=deadlines,
+        open_for=open_for,
+        now=utcnow(),
     )
 
 
@@ -144,9 +167,16 @@ def create_entry():
     if not approved:
         flash("Your school is waiting for the organizers' approval: no entries yet.", "info")
         return redirect(url_for("submissions.index"))
+    open_ids = [i for i in sorted(approved) if entries.submissions_open(db.session, contest, i)]
+    if not open_ids:  # said before the form is filled in, not after
+        try:
+            entries.check_submissions_open(db.session, contest, min(approved))
+        except PhaseClosed as error:
+            flash(error.message, "info")
+        return redirect(url_for("submissions.index"))
+    school_id = open_ids[0]
     form = EntryForm()
     form.category.choices = _categories(contest)
-    school_id = min(approved)
     if form.validate_on_submit():
         with unit_of_work(db.session, show=on_form(form)) as work:
             entry = entries.create_entry(db.session, current_user, school_id, _draft(form))

@@ -1,0 +1,94 @@
+"""The teacher's page where the rules met (issue 14's seam bugs): this year's entries apart from
+past contests', a school that can no longer enter told so before it fills a form, and the
+results' certificates offered only to a school that took part."""
+
+from datetime import datetime, timedelta
+
+from contest.core.dbtypes import utcnow
+from contest.core.extensions import db
+from contest.core.models.entries import SchoolExtension
+from tests import factories
+from tests.helpers import page_text, submit
+
+
+def _contest(app, opened_days_ago=30, closes_in_days=10, **fields):
+    today = datetime.now().replace(microsecond=0)
+    phases = {
+        "submissions_open_at": today - timedelta(days=opened_days_ago),
+        "submissions_close_at": today + timedelta(days=closes_in_days),
+    }
+    return factories.make_contest(app, phases=phases, **fields)
+
+
+def _section(text, heading, next_heading=None):
+    """The page's text from `heading` to `next_heading` (or the end)."""
+    assert heading in text, f"no {heading!r} on the page"
+    part = text.split(heading, 1)[1]
+    return part.split(next_heading, 1)[0] if next_heading else part
+
+
+def test_the_teachers_list_keeps_past_contests_apart(app, people, login_as):
+    last_year = _contest(app, name="Safety Awards 2025", opened_days_ago=400, closes_in_days=-330)
+    old = factories.make_entry(
+        app, last_year.categories[0], people["school_a"], status="ready", title="Old Clip"
+    )
+    this_year = _contest(app, name="Safety Awards 2026")
+    new = factories.make_entry(
+        app, this_year.categories[0], people["school_a"], status="draft", title="New Clip"
+    )
+
+    text = page_text(login_as("teacher_a").get("/school/"))
+
+    current = _section(text, "Entries for Safety Awards 2026", "Past contests")
+    assert new.title in current and old.title not in current
+    past = _section(text, "Past contests")
+    assert "Safety Awards 2025" in past and old.title in past and new.title not in past
+
+
+def test_a_school_whose_deadline_passed_is_told_before_it_fills_a_form(app, people, login_as):
+    _contest(app, opened_days_ago=30, closes_in_days=-1, timezone="Pacific/Honolulu")
+    client = login_as("teacher_a")
+
+    page = page_text(client.get("/school/"))
+    assert "New entry" not in page
+    assert "Entries closed" in page and "HST" in page.split("Entries closed", 1)[1][:80]
+
+    form = client.get("/school/entries/new")
+    assert form.status_code == 302 and form.headers["Location"] == "/school/"
+    told = page_text(client.get("/school/"))
+    assert "deadline" in told.lower()
+    # A POST (an old tab) still gets the refusal, and nothing is saved.
+    refused = submit(client, "/school/entries/new", {"title": "Late", "category": "1"},
+                     page="/school/")  # fmt: skip
+    assert refused.status_code in (200, 302)
+    assert "Late" not in page_text(client.get("/school/"))
+
+
+def test_an_extension_keeps_the_form_for_that_school(app, people, login_as):
+    contest = _contest(app, opened_days_ago=30, closes_in_days=-1)
+    with app.app_context():
+        db.session.add(
+            SchoolExtension(
+                contest_id=contest.id,
+                school_id=people["school_a"].id,
+                until=utcnow() + timedelta(days=2),
+                reason="Snow day",
+            )
+        )
+        db.session.commit()
+    page = page_text(login_as("teacher_a").get("/school/"))
+    assert "New entry" in page and "Entries closed" not in page
+
+
+def test_the_certificates_are_offered_only_to_a_school_with_entries(app, people, login_as):
+    contest = _contest(app, opened_days_ago=60, closes_in_days=-30)
+    entry = factories.make_entry(
+        app, contest.categories[0], people["school_a"], status="ready", title="Winner"
+    )
+    factories.publish_results(app, contest, [(entry, "place", 1)])
+
+    with_entries = page_text(login_as("teacher_a").get("/school/"))
+    without = page_text(login_as("teacher_b").get("/school/"))
+
+    assert "certificates" in with_entries
+    assert "certificates" not in without and "The results are out" not in without
