@@ -1,6 +1,7 @@
 """Free text that pages show back is escaped: a script saved through a form is stored as typed
 and shown as text on every page that displays it, never as markup."""
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -101,7 +102,14 @@ def test_contest_name_and_category_names(app, login_as, world):
     response = submit(
         organizer,
         "/admin/contests/new",
-        contest_form(name=PAYLOAD, categories=f"Cyberbullying\r\n{PAYLOAD}", description=PAYLOAD),
+        contest_form(
+            name=PAYLOAD,
+            categories=f"Cyberbullying\r\n{PAYLOAD}",
+            description=PAYLOAD,
+            # Open for entries now, so the teacher's entry form (which lists the categories) shows.
+            submissions_open_at=f"{datetime.now() - timedelta(days=1):%Y-%m-%dT%H:%M}",
+            submissions_close_at=f"{datetime.now() + timedelta(days=30):%Y-%m-%dT%H:%M}",
+        ),  # fmt: skip
     )
     assert response.status_code == 302, page_text(response)
     show = urlsplit(response.headers["Location"]).path
