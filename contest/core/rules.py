@@ -6,6 +6,7 @@ hybrids on Entry, so that the same rule filters rows in Python and in SQL.
 """
 
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -102,3 +103,13 @@ def voting_final(contest, now=None):
     if contest.voting_open_at is None:
         return True
     return contest.voting_close_at is not None and contest.voting_close_at <= now
+
+
+TIME_FORMAT = "%a %d %b %Y, %H:%M %Z"
+
+
+def contest_time(value, timezone, fmt=TIME_FORMAT):
+    """A UTC datetime as the contest's people read it: in the contest's zone ("" for none)."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(timezone)).strftime(fmt)

@@ -2,12 +2,16 @@
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from contest.core.audit import record
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import User
+from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
+from contest.core.models.judging import Assignment, ScoreSheet
+from contest.core.rules import contest_time
 from contest.core.statuses import SheetStatus
 from contest.judging.services import contest_assignments, contest_judges
 
@@ -98,12 +102,7 @@ def open_sheets(progress):
 
 def reminder_body(contest, progress, link):
     left = progress.total.assigned - progress.total.submitted
-    close = contest.judging_close_at
-    when = (
-        close.astimezone(ZoneInfo(contest.timezone)).strftime("%a %d %b %Y, %H:%M %Z")
-        if close
-        else "soon"
-    )
+    when = contest_time(contest.judging_close_at, contest.timezone) or "soon"
     return (
         f"Hello {progress.judge.name or progress.judge.email},\n\n"
         f"You have {left} of {progress.total.assigned} score sheets still to submit for "
@@ -126,3 +125,26 @@ def send_reminders(session, contest, judges, actor, link):
         )
         record(session, actor, "judge.reminded", progress.judge, contest_id=contest.id)
     return [progress.judge.email for progress in judges]
+
+
+def entries_short_of_judges(session, contest):
+    """How many entries the judges score (calibration anchors aside) have fewer submitted,
+    counted sheets than the contest's judges per entry: judging is not finished while any has."""
+    submitted = (
+        select(Assignment.entry_id, func.count(ScoreSheet.id).label("sheets"))
+        .join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(ScoreSheet.status == SheetStatus.SUBMITTED, Assignment.calibration.is_(False))
+        .group_by(Assignment.entry_id)
+        .subquery()
+    )
+    return session.scalar(
+        select(func.count(Entry.id))
+        .join(Category, Category.id == Entry.category_id)
+        .outerjoin(submitted, submitted.c.entry_id == Entry.id)
+        .where(
+            Category.contest_id == contest.id,
+            Entry.judgeable,
+            Entry.calibration_anchor.is_(False),
+            func.coalesce(submitted.c.sheets, 0) < contest.judges_per_entry,
+        )
+    )

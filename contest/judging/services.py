@@ -13,7 +13,7 @@ from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory
-from contest.core.statuses import EntryStatus, SheetStatus
+from contest.core.statuses import SheetStatus
 from contest.judging.assignment import (
     AssignmentReport,
     ConflictInfo,
@@ -149,11 +149,7 @@ def judgeable_entries(session, contest):
     return session.scalars(
         select(Entry)
         .join(Category, Category.id == Entry.category_id)
-        .where(
-            Category.contest_id == contest.id,
-            Entry.status == EntryStatus.READY,
-            Entry.hidden_at.is_(None),
-        )
+        .where(Category.contest_id == contest.id, Entry.judgeable)
         .order_by(Entry.id)
     ).all()
 

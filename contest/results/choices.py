@@ -3,9 +3,11 @@ and the awards the choices make when there is none."""
 
 from dataclasses import dataclass, field
 
+from contest.core import rules
 from contest.core.dbtypes import utcnow
 from contest.results.plan import (
     CAPTIONS_REASON,
+    JUDGING_REASON,
     ORDINALS,
     PC_ENTRY,
     PC_REASON,
@@ -252,11 +254,44 @@ def voting_still_open(contest, now):
     if contest.voting_close_at is None:
         return "Voting has no closing time: set one, and publish once it has passed."
     if now < contest.voting_close_at:
+        when = rules.contest_time(contest.voting_close_at, contest.timezone)
         return (
-            f"Voting is still open (it closes {contest.voting_close_at:%d %b %Y %H:%M} UTC): "
+            f"Voting is still open (it closes {when}): "
             "publish once it has closed, so the People's Choice count is final."
         )
     return None
+
+
+def judging_unfinished(state):
+    """Why publishing now would publish unfinished judging, or None: judging must have closed
+    and every judged entry have its judges' sheets, unless a stated reason says otherwise."""
+    if state is None or state.finished:
+        return None
+    parts = []
+    if not state.closed:
+        when = rules.contest_time(state.close_at, state.timezone)
+        parts.append(f"Judging is still open (it closes {when})" if when else
+                     "Judging has no closing time")  # fmt: skip
+    if state.short:
+        entries = "1 entry has" if state.short == 1 else f"{state.short} entries have"
+        parts.append(f"{entries} fewer than {state.judges_per_entry} submitted score sheets")
+    return (
+        "; ".join(parts) + ". Publish once judging is finished, or give the reason to publish "
+        "now: it is published with the results."
+    )
+
+
+def judging_override(state, reason):
+    """What the published document and the audit log keep of a publication before judging
+    finished, or None."""
+    if judging_unfinished(state) is None:
+        return None
+    return {
+        "reason": (reason or "").strip(),
+        "judging_closed": state.closed,
+        "entries_short": state.short,
+        "judges_per_entry": state.judges_per_entry,
+    }
 
 
 def check_choices(contest, plan, choices, now=None):
@@ -285,6 +320,9 @@ def check_choices(contest, plan, choices, now=None):
     missing_captions = captions_problem(awards, choices.get(CAPTIONS_REASON))
     if missing_captions:
         problems.append((CAPTIONS_REASON, missing_captions))
+    unfinished = judging_unfinished(plan.judging)
+    if unfinished and not (choices.get(JUDGING_REASON) or "").strip():
+        problems.append((JUDGING_REASON, unfinished))
     if not awards and not problems:
         problems.append(
             (

@@ -8,6 +8,7 @@ register(
         # (results/choices.py); these carry them.
         "results.publication_problems": "{problems}",
         "results.captions_missing": "{problem}",
+        "results.judging_unfinished": "{problem}",
         "results.entry_one_school_s": "That entry is not one of your school's.",
         "results.results_published_yet_feedback": (
             "The results are not published yet: feedback can be shared after."

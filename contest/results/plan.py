@@ -2,13 +2,16 @@
 and the People's Choice tally give each place. Plain values in and out."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
+from contest.core import rules
 from contest.core.errors import ValidationError
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.statuses import OUT_OF_RUNNING, ConsentStatus, EntryStatus
+from contest.judging.progress import entries_short_of_judges
 
 PLACES = (1, 2, 3)
 # A place as people read it: "1st" in lists and sentences, "First" where it is a title.
@@ -16,6 +19,7 @@ ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
 ORDINAL_WORDS = {1: "First", 2: "Second", 3: "Third"}
 PC_ENTRY, PC_REASON = "pc_entry", "pc_reason"
 CAPTIONS_REASON = "captions_reason"
+JUDGING_REASON = "judging_reason"
 
 
 def place_field(category_id, place):
@@ -186,19 +190,46 @@ def plan_peoples_choice(tally, ballot_sha256, facts):
     )
 
 
+@dataclass(frozen=True)
+class JudgingState:
+    """How far judging got: closed or not, and how many judged entries still lack sheets."""
+
+    closed: bool
+    close_at: datetime | None
+    timezone: str
+    judges_per_entry: int
+    short: int  # entries with fewer submitted sheets than judges_per_entry
+
+    @property
+    def finished(self):
+        return self.closed and not self.short
+
+
+def judging_state(session, contest, now=None):
+    return JudgingState(
+        closed=rules.judging_closed(contest, now),
+        close_at=contest.judging_close_at,
+        timezone=contest.timezone,
+        judges_per_entry=contest.judges_per_entry,
+        short=entries_short_of_judges(session, contest),
+    )
+
+
 @dataclass
 class Plan:
     categories: list[CategoryPlan]
     peoples_choice: PeoplesChoicePlan
     facts: dict
+    judging: JudgingState | None = None  # None: not asked (judging counts as finished)
 
 
-def plan(categories, tally, ballot_sha256, facts):
+def plan(categories, tally, ballot_sha256, facts, judging=None):
     """Defaults for the whole contest from services.category_results and the vote tally."""
     return Plan(
         [plan_category(results, facts) for results in categories],
         plan_peoples_choice(tally, ballot_sha256, facts),
         facts,
+        judging,
     )
 
 

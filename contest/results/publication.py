@@ -16,8 +16,13 @@ from contest.core.dbtypes import utcnow
 from contest.core.errors import ValidationError
 from contest.core.models.contests import Category
 from contest.core.models.results import Result
-from contest.results.choices import captions_override, captions_problem
-from contest.results.plan import CAPTIONS_REASON
+from contest.results.choices import (
+    captions_override,
+    captions_problem,
+    judging_override,
+    judging_unfinished,
+)
+from contest.results.plan import CAPTIONS_REASON, JUDGING_REASON
 from contest.submissions.services import mail_school, tell_school
 from contest.web.caching import invalidate_after_commit
 
@@ -35,7 +40,8 @@ def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def published_document(contest, published_at, awards, captions_reason=None):
+def published_document(contest, published_at, awards, captions_reason=None, judging=None):
+    """`judging`: judging_override's record when published before judging finished."""
     document = {
         "contest": {"id": contest.id, "name": contest.name, "slug": contest.slug},
         "published_at": published_at.isoformat(),
@@ -44,6 +50,8 @@ def published_document(contest, published_at, awards, captions_reason=None):
     without_captions = captions_override(awards, captions_reason)
     if without_captions:
         document["captions_override"] = without_captions
+    if judging:
+        document["judging_override"] = judging
     return document
 
 
@@ -51,21 +59,32 @@ def _message(contest, award):
     return f"“{award.entry.title}” won {award.describe()} in {contest.name}. Congratulations!"
 
 
-def publish_results(session, organizer, contest, awards, now=None, captions_reason=None):
+def publish_results(
+    session, organizer, contest, awards, now=None, captions_reason=None, judging=None,
+    judging_reason=None,
+):  # fmt: skip
     """Freeze `awards` (from check_choices) in Result rows with the document's digest, mark the
-    contest published, audit it (with every tie resolution and override, and the reason to
-    publish winners without captions) and tell each winning school. The caller commits.
+    contest published, audit it (with every tie resolution and override, and the reasons to
+    publish winners without captions or before judging finished: `judging` is the plan's
+    JudgingState) and tell each winning school. The caller commits.
     Returns (document bytes, digest)."""
     missing_captions = captions_problem(awards, captions_reason)
     if missing_captions:
         raise ValidationError(
             "results.captions_missing", field=CAPTIONS_REASON, problem=missing_captions
         )
+    unfinished = judging_unfinished(judging)
+    if unfinished and not (judging_reason or "").strip():
+        raise ValidationError(
+            "results.judging_unfinished", field=JUDGING_REASON, problem=unfinished
+        )
     session.refresh(contest, with_for_update=True)  # two organizers publishing at once: one wins
     if contest.published_at is not None:
         raise ValidationError("results.these_results_already_published")
     now = (now or utcnow()).replace(microsecond=0)
-    document = published_document(contest, now, awards, captions_reason)
+    document = published_document(
+        contest, now, awards, captions_reason, judging_override(judging, judging_reason)
+    )
     data = canonical_json(document)
     sha = digest(data)
     for award in awards:
@@ -103,6 +122,7 @@ def publish_results(session, organizer, contest, awards, now=None, captions_reas
         digest=sha,
         overrides=overrides,
         captions_override=document.get("captions_override"),
+        judging_override=document.get("judging_override"),
         payload=document,
     )
     session.flush()

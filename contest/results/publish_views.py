@@ -24,8 +24,8 @@ ALREADY_PUBLISHED = "Someone else published these results just now: see the publ
 
 
 class CaptionsReasonForm(Form):
-    """The reason to publish winners without captions; posted with the publish form, whose
-    token covers it."""
+    """The reasons to publish winners without captions, or before judging finished; posted with
+    the publish form, whose token covers it."""
 
     class Meta:
         csrf = False
@@ -33,6 +33,12 @@ class CaptionsReasonForm(Form):
     captions_reason = TextAreaField(
         "Reason to publish winning videos without captions",
         description="Only when a winning video has no captions; it is published with the results.",
+        validators=[Length(max=1000)],
+    )
+    judging_reason = TextAreaField(
+        "Reason to publish before judging is finished",
+        description="Only when judging is still open or entries lack their judges' sheets; it is "
+        "published with the results.",
         validators=[Length(max=1000)],
     )
 
@@ -44,6 +50,7 @@ def _plan(contest):
         tally,
         ballot_sha256,
         awards_plan.entry_facts(db.session, contest),
+        awards_plan.judging_state(db.session, contest),
     )
 
 
@@ -59,7 +66,11 @@ def _attach(form, problems):
 
 
 def _choices(form, captions, plan):
-    return {**choices_of(form, plan), awards_plan.CAPTIONS_REASON: captions.captions_reason.data}
+    return {
+        **choices_of(form, plan),
+        awards_plan.CAPTIONS_REASON: captions.captions_reason.data,
+        awards_plan.JUDGING_REASON: captions.judging_reason.data,
+    }
 
 
 def _publish_page(contest, plan, form, captions, problems=(), status=200):
@@ -70,6 +81,7 @@ def _publish_page(contest, plan, form, captions, problems=(), status=200):
         form=form,
         captions=captions,
         uncaptioned=award_choices.uncaptioned_choices(plan, choices_of(form, plan)),
+        unfinished=award_choices.judging_unfinished(plan.judging),
         problems=problems,
         awards_plan=awards_plan,
     )
@@ -98,7 +110,8 @@ def publish(contest_id):
     try:
         awards = award_choices.check_choices(contest, plan, choices)
     except awards_plan.PublicationProblems as error:
-        captions_problems = [p for p in error.problems if p[0] == awards_plan.CAPTIONS_REASON]
+        reasons = (awards_plan.CAPTIONS_REASON, awards_plan.JUDGING_REASON)
+        captions_problems = [p for p in error.problems if p[0] in reasons]
         _attach(captions, captions_problems)
         problems = _attach(form, [p for p in error.problems if p not in captions_problems])
         return _publish_page(contest, plan, form, captions, problems, 400)
@@ -113,6 +126,7 @@ def publish(contest_id):
             fields=choice_fields(plan),
             captions=captions,
             uncaptioned=award_choices.uncaptioned(plan.facts, [a.entry.id for a in awards]),
+            unfinished=award_choices.judging_unfinished(plan.judging),
         )
         return page
     try:
@@ -123,6 +137,8 @@ def publish(contest_id):
                 contest,
                 awards,
                 captions_reason=choices[awards_plan.CAPTIONS_REASON],
+                judging=plan.judging,
+                judging_reason=choices[awards_plan.JUDGING_REASON],
             )
             publication.mail_winners(db.session, contest, awards)  # sent once the commit succeeds
     except IntegrityError:  # another organizer's publication won the race

@@ -91,6 +91,7 @@ def winners_page(session, contest):
             categories.setdefault(result.category_id, {"name": category, "winners": []})
             categories[result.category_id]["winners"].append(card)
     _, _, ballot_sha256 = counting.contest_tally(session, contest)
+    payload = published_payload(session, contest)
     return {
         "contest": {
             "id": contest.id,
@@ -103,7 +104,8 @@ def winners_page(session, contest):
         "categories": list(categories.values()),
         "peoples_choice": peoples_choice,
         "digest": rows[0][0].digest if rows else None,
-        "document_published": published_payload(session, contest) is not None,
+        "document_published": payload is not None,
+        "judging_override": (payload or {}).get("judging_override"),
         "ballot_sha256": ballot_sha256,
     }
 

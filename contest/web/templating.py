@@ -1,11 +1,9 @@
 """Template filters and globals: dates in the contest's time zone, role-aware navigation."""
 
-from zoneinfo import ZoneInfo
-
 from flask_login import current_user
 from jinja2 import pass_context
 
-from contest.core.rules import current_contest
+from contest.core.rules import TIME_FORMAT, contest_time, current_contest
 
 
 def page_zone(context):
@@ -21,11 +19,9 @@ def page_zone(context):
 
 
 @pass_context
-def local_time(context, value, timezone=None, fmt="%a %d %b %Y, %H:%M %Z"):
+def local_time(context, value, timezone=None, fmt=TIME_FORMAT):
     """Show a UTC datetime in `timezone`, else the page's contest's zone ("" for none)."""
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(timezone or page_zone(context))).strftime(fmt)
+    return contest_time(value, timezone or page_zone(context), fmt)
 
 
 def navigation():

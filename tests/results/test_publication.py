@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from contest.core.audit import AuditEvent
+from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
@@ -64,6 +65,7 @@ class FakeContest:
     def __init__(self, **fields):
         self.id, self.name, self.slug = 1, "Contest 2026", "contest-2026"
         self.published_at = self.voting_open_at = self.voting_close_at = None
+        self.timezone = "UTC"
         self.__dict__.update(fields)
 
 
@@ -279,10 +281,12 @@ def test_no_counted_vote_means_no_peoples_choice_award():
 
 def test_publication_waits_for_voting_to_close():
     plan = make_plan([row(1, 1)], facts())
-    open_ = FakeContest(voting_open_at=NOW - timedelta(days=2), voting_close_at=NOW + timedelta(1))
+    open_ = FakeContest(voting_open_at=NOW - timedelta(days=2), voting_close_at=NOW + timedelta(1),
+                        timezone="Pacific/Honolulu")  # fmt: skip
+    # In the contest's zone, as every time an organizer reads (it said "12:00 UTC").
     assert problems(plan, choose(plan), open_) == [
-        (None, "Voting is still open (it closes 02 Jun 2026 12:00 UTC): publish once it has "
-               "closed, so the People's Choice count is final.")
+        (None, "Voting is still open (it closes Tue 02 Jun 2026, 02:00 HST): publish once it "
+               "has closed, so the People's Choice count is final.")
     ]  # fmt: skip
     endless = FakeContest(voting_open_at=NOW - timedelta(days=2))
     assert problems(plan, choose(plan), endless) == [
@@ -315,6 +319,10 @@ def make_ready(app, small_contest):
             entry = db.session.get(Entry, entries[title].id)
             entry.consent_status = "approved"
             entry.captions_asset_id = factories.store_asset(CAPTIONS, "text/vtt").id
+        # Judging is over: closed, E1-E3 hold their three judges' sheets, and "Anchor" is the
+        # calibration anchor its calibration sheet says it is (never in the running).
+        db.session.get(Entry, entries["Anchor"].id).calibration_anchor = True
+        db.session.get(Contest, contest.id).judging_close_at = utcnow() - timedelta(days=1)
         db.session.commit()
     teacher = factories.make_user(
         app, roles=[("teacher", entries["E1"].school_id)], email="lincoln.teacher@example.org"

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from contest.core.audit import AuditEvent
@@ -229,3 +230,51 @@ def test_a_select_value_that_is_no_entry_id_is_refused(app, login_as, ready_cont
     assert response.status_code == 400 and "Check the highlighted fields." in page
     assert f'id="{name}-error"' in page
     assert results(app) == []
+
+
+def test_publishing_while_judging_is_unfinished_needs_a_stated_reason(app, login_as, small_contest):
+    """The demo published a 1st place scored on one sheet while a judge had 36 of 37 open:
+    judging must have closed with every judged entry at its judges' number of sheets, or the
+    organizer states why not; the reason is audited and published with the results."""
+    contest, entries, *_ = make_ready(app, small_contest)
+    with app.app_context():
+        row = db.session.get(Contest, contest.id)
+        row.judging_close_at, row.timezone = utcnow() + timedelta(days=2), "Pacific/Honolulu"
+        db.session.get(Entry, entries["Anchor"].id).calibration_anchor = False  # 0 of 3 sheets
+        db.session.commit()
+    client = login_as("organizer")
+
+    refused = post(client, contest, {**fields(contest, entries), "review": "y"})
+    text = page_text(refused)
+    assert refused.status_code == 400 and results(app) == []
+    assert "Judging is still open (it closes" in text and "HST" in text
+    assert "1 entry has fewer than 3 submitted score sheets" in text
+
+    reason = "The finalists' assembly is tomorrow; the last judge is ill."
+    publish(client, contest, {**fields(contest, entries), "judging_reason": reason})
+
+    assert [place for _, place, _ in results(app)] == [1, 2, 3]
+    document = json.loads(client.get(f"/admin/results/{contest.id}/published.json").data)
+    assert document["judging_override"] == {
+        "reason": reason, "judging_closed": False, "entries_short": 1, "judges_per_entry": 3,
+    }  # fmt: skip
+    with app.app_context():
+        [event] = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "contest.published")
+        ).all()
+        assert event.data["judging_override"]["reason"] == reason
+    winners = page_text(app.test_client().get(f"/contests/{contest.slug}/winners"))
+    assert "Published before judging finished" in winners and str(escape(reason)) in winners
+
+
+def test_judging_closed_with_an_entry_short_of_sheets_still_needs_a_reason(
+    app, login_as, small_contest
+):
+    contest, entries, *_ = make_ready(app, small_contest)
+    with app.app_context():
+        db.session.get(Contest, contest.id).judges_per_entry = 4
+        db.session.commit()
+    refused = post(login_as("organizer"), contest, {**fields(contest, entries), "review": "y"})
+    assert refused.status_code == 400
+    assert "3 entries have fewer than 4 submitted score sheets" in page_text(refused)
+    assert "Judging is still open" not in page_text(refused)
