@@ -178,15 +178,17 @@ def _seed_past_results(session, seed):
         sheets.submit_sheet(session, judge, sheet, contest.judging_close_at - timedelta(days=2))
     session.flush()
     tally, _, ballot_sha256 = counting.contest_tally(session, contest)
+    published_at = contest.voting_close_at + timedelta(days=7)
     plan = awards_plan.plan(
         results.category_results(session, contest),
         tally,
         ballot_sha256,
         awards_plan.entry_facts(session, contest),
+        awards_plan.judging_state(session, contest, published_at),  # finished: every sheet is in
     )
-    awards = award_choices.check_choices(contest, plan, _resolved(plan))
+    awards = award_choices.check_choices(contest, plan, _resolved(plan), now=published_at)
     publication.publish_results(
-        session, organizer, contest, awards, now=contest.voting_close_at + timedelta(days=7)
+        session, organizer, contest, awards, now=published_at, judging=plan.judging
     )
     for award in awards:  # the winning schools chose to share the judges' feedback
         if award.place == 1:

@@ -1,6 +1,8 @@
 """The demo's archive: last year's contest, judged and published, shows on the home page and
 on its winners page with every category's places and the People's Choice."""
 
+import hashlib
+
 from sqlalchemy import select
 
 from contest.core.extensions import db
@@ -37,6 +39,11 @@ def test_the_demo_publishes_last_years_contest(app, runner, client):
     assert f'href="/videos/{peoples_choice.entry_id}"' in page
     assert demo_judging.PAST_FEEDBACK[0] in page or demo_judging.PAST_FEEDBACK[1] in page
     assert client.get(f"/videos/{first}").status_code == 200
+    # Judged to the end before it was published: nothing to explain, and the digest verifies.
+    assert "Published before judging finished" not in page
+    document = client.get(f"/contests/{demo.PAST_SLUG}/results.json")
+    assert document.status_code == 200 and "judging_override" not in document.get_json()
+    assert hashlib.sha256(document.data).hexdigest() == results[0].digest
     # Running the demo again changes nothing.
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
