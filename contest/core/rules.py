@@ -96,6 +96,12 @@ def judging_closed(contest, now=None):
     return is_published(contest, now) or (close is not None and close <= now)
 
 
+def judging_blind(contest, now=None):
+    """Until judging has closed the public sees of an entry no more than its judges do (title,
+    category, video): no description, credit or school that would tell a judge whose it is."""
+    return not judging_closed(contest, now)
+
+
 def voting_final(contest, now=None):
     """The People's Choice count can no longer change: there is no vote, or its window has a
     closing time that has passed."""

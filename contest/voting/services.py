@@ -97,9 +97,10 @@ GALLERY_FIELDS = (
 )
 
 
-def gallery(session, contest):
+def gallery(session, contest, blind=True):
     """The voting gallery's data: [{"id", "name", "entries": [entry dicts]}] per category with
-    eligible entries, in category order. Two queries whatever the number of entries."""
+    eligible entries, in category order. Two queries whatever the number of entries. `blind`
+    (judging still open, rules.judging_blind) leaves the credits off."""
     names = dict(
         session.execute(
             select(Category.id, Category.name).where(Category.contest_id == contest.id)
@@ -112,7 +113,7 @@ def gallery(session, contest):
             {"id": entry.category_id, "name": names[entry.category_id], "entries": []},
         )
         shown = {name: getattr(entry, name) for name in GALLERY_FIELDS}
-        category["entries"].append(shown | {"credit": public_credit(entry)})
+        category["entries"].append(shown | {"credit": "" if blind else public_credit(entry)})
     return list(categories.values())
 
 

@@ -155,9 +155,14 @@ def index():
     if state != "open":
         return render_template("voting/index.html", contest=contest(), state=state)
     order = services.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
+    blind = rules.judging_blind(clock)  # part of every cache key: it changes with the time
 
     def categories():  # the gallery's entries, from the database once per version
-        return cached(clock.id, "voting-entries", lambda: services.gallery(db.session, contest()))
+        return cached(
+            clock.id,
+            f"voting-entries:{blind}",
+            lambda: services.gallery(db.session, contest(), blind),
+        )
 
     total = cached(clock.id, "voting-entry-count", lambda: services.gallery_size(categories()))
     number = min(requested_page(request.args), Page([], 1, CARDS_PER_PAGE, total).pages)
@@ -179,7 +184,7 @@ def index():
 
     # Rendered once per visitor order and page for each version of the contest's public data:
     # a rush of visitors costs no entry query and no rendering.
-    return cached_page(clock.id, f"voting:{order}:{number}", render)
+    return cached_page(clock.id, f"voting:{order}:{number}:{blind}", render)
 
 
 @bp.route("/entry/<int:entry_id>", methods=["GET", "POST"])
@@ -209,11 +214,13 @@ def entry(entry_id):
             session[CODE] = issued.code_id
             return redirect(url_for(".code"))
     state = rules.voting(contest)
+    blind = rules.judging_blind(contest)
     return render_template(
         "voting/entry.html",
         contest=contest,
         entry=entry,
-        credit=public_credit(entry),
+        credit="" if blind else public_credit(entry),
+        blind=blind,
         form=form,
         state=state,
     )

@@ -26,7 +26,8 @@ CHANGED = "contest_clocks_changed"  # Session.info flag: a contest row was writt
 
 @dataclass(frozen=True)
 class ContestClock:
-    """A contest's id, slug and phase times: enough for rules.phase and rules.voting."""
+    """A contest's id, slug and phase times: enough for rules.phase, rules.voting and
+    rules.judging_blind."""
 
     id: int
     slug: str
@@ -34,6 +35,7 @@ class ContestClock:
     submissions_close_at: datetime | None
     voting_open_at: datetime | None
     voting_close_at: datetime | None
+    judging_close_at: datetime | None
     published_at: datetime | None
 
 

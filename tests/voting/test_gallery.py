@@ -2,9 +2,11 @@
 queries whatever the number of entries, served from the cache until what it shows changes."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from contest.core.dbtypes import utcnow
 from contest.core.extensions import db, limiter
 from contest.voting import services
 from contest.voting.views import SEED
@@ -139,8 +141,11 @@ def test_without_a_live_tally_a_vote_leaves_the_cache_alone(app):
 
 def test_credits_show_only_what_the_consent_allows(app, client):
     """A credit that looks like a minor's full name is left off unless the approved consent
-    forms allow full names; first names and team names show."""
-    contest, _ = make_voting_contest(app, entries_per_category=0)
+    forms allow full names; first names and team names show (once judging has closed: until
+    then no credit shows, tests/voting/test_blind_judging.py)."""
+    contest, _ = make_voting_contest(
+        app, entries_per_category=0, judging_close_at=utcnow() - timedelta(hours=1)
+    )
     school, category = make_school(app), contest.categories[0]
     team = make_entry(app, category, school, title="Team credit", status="ready",
                       consent_status="approved", credit_line="Team Pixel")  # fmt: skip
