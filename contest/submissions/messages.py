@@ -14,6 +14,10 @@ register(
         "submissions.entry_takes_new_video": "This entry is {status_value}; it takes no new video.",
         "submissions.give_school_s_name": "Give your school's name.",
         "submissions.waiting_approval": "{name} is not waiting for approval.",
+        "submissions.names_school": (
+            "{what} {names}. Judging is blind to the school, so judges must not learn it"
+            " from the entry: your change is saved, but reword it if you can."
+        ),
         "submissions.entries_open_yet": "Entries for {name} are not open yet.",
         "submissions.deadline_passed_entries_longer": (
             "The deadline for {name} has passed, so entries can no longer be changed. Ask the"

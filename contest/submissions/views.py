@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from contest.auth.guards import teacher_required
 from contest.core.dbtypes import utcnow
-from contest.core.errors import ContestError, PhaseClosed
+from contest.core.errors import ContestError, PhaseClosed, describe
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry, School
@@ -16,7 +16,7 @@ from contest.core.statuses import SchoolStatus
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.core.transaction import unit_of_work
-from contest.submissions import attachments, bp
+from contest.submissions import attachments, bp, naming
 from contest.submissions import registration as schools
 from contest.submissions import services as entries
 from contest.submissions.forms import (
@@ -30,6 +30,17 @@ from contest.submissions.registration import SchoolRegistration
 from contest.web.forms import flash_error, on_form
 
 STORE_FAILED = "The file could not be stored; try again."
+
+
+def _warn_if_school_named(entry, captions=None):
+    """A warning (after the save) for each text of the entry that names its school or district."""
+    school = db.session.get(School, entry.school_id)
+    texts = {"The title names": entry.title, "The description names": entry.description}
+    if captions is not None:
+        texts = {"The captions name": captions}
+    for what, names in naming.school_named(school.name, school.district, texts):
+        quoted = " and ".join(f"“{name}”" for name in names)
+        flash(describe("submissions.names_school", {"what": what, "names": quoted}), "warning")
 
 
 def _my_entry(entry_id):
@@ -182,6 +193,7 @@ def create_entry():
             entry = entries.create_entry(db.session, current_user, school_id, _draft(form))
         if work.done:
             flash("Entry saved. Now add the consent form and the video.", "success")
+            _warn_if_school_named(entry)
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return render_template("submissions/entry_form.html", form=form, entry=None, contest=contest)
 
@@ -227,6 +239,7 @@ def edit_entry(entry_id):
             entries.update_entry(db.session, current_user, entry, _draft(form))
         if work.done:
             flash("Entry saved.", "success")
+            _warn_if_school_named(entry)
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return render_template("submissions/entry_form.html", form=form, entry=entry, contest=contest)
 
@@ -236,17 +249,20 @@ def _file_action(entry_id, form_class, prefix, attach, done):
     form = form_class(prefix=prefix)
     if form.validate_on_submit():
         upload, field, storage = form[prefix].data, form[prefix], get_storage()
+        data = upload.read()
 
         def show(error):
             field.errors = [*field.errors, error.message]
 
         try:
             with unit_of_work(db.session, show=show) as work:
-                attach(db.session, storage, current_user, entry, upload.read(), upload.filename)
+                attach(db.session, storage, current_user, entry, data, upload.filename)
         except StorageError:
             field.errors = [*field.errors, STORE_FAILED]
         if work.done:
             flash(done, "success")
+            if prefix == "captions":  # checked as WebVTT, so it is UTF-8 text
+                _warn_if_school_named(entry, captions=data.decode("utf-8", "replace"))
             return redirect(url_for("submissions.show_entry", entry_id=entry.id))
     return _entry_page(entry, **{f"{prefix}_form": form}), 400
 

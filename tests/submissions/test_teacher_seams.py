@@ -2,13 +2,15 @@
 past contests', a school that can no longer enter told so before it fills a form, and the
 results' certificates offered only to a school that took part."""
 
+import io
+import re
 from datetime import datetime, timedelta
 
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.entries import SchoolExtension
 from tests import factories
-from tests.helpers import page_text, submit
+from tests.helpers import csrf_token, page_text, submit
 
 
 def _contest(app, opened_days_ago=30, closes_in_days=10, **fields):
@@ -92,3 +94,46 @@ def test_the_certificates_are_offered_only_to_a_school_with_entries(app, people,
 
     assert "certificates" in with_entries
     assert "certificates" not in without and "The results are out" not in without
+
+
+def _entry_form(client, **fields):
+    page = client.get("/school/entries/new")
+    assert page.status_code == 200
+    category = re.search(r'<option[^>]*value="(\d+)"', page_text(page)).group(1)
+    data = {"category": category, "title": "Think First", "description": "", **fields}
+    return submit(client, "/school/entries/new", data)
+
+
+def test_a_title_or_description_naming_the_school_gets_a_warning_and_is_saved(
+    app, people, login_as
+):
+    _contest(app)
+    client = login_as("teacher_a")  # School A, in the North district
+
+    named = _entry_form(client, title="Proud of School A", description="Shot up North.")
+    assert named.status_code == 302
+    text = page_text(client.get(named.headers["Location"]))
+    assert "Proud of School A" in text  # saved all the same
+    assert "The title names “school a”" in text and "The description names “north”" in text
+    assert "Judging is blind to the school" in text
+
+    plain = _entry_form(client, title="Think Before You Post")
+    assert "Judging is blind" not in page_text(client.get(plain.headers["Location"]))
+
+
+def test_captions_naming_the_school_get_a_warning(app, people, login_as):
+    contest = _contest(app)
+    entry = factories.make_entry(app, contest.categories[0], people["school_a"], title="Clip")
+    client = login_as("teacher_a")
+    url = f"/school/entries/{entry.id}"
+    captions = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHi from School A!\n"
+    response = client.post(
+        f"{url}/captions",
+        data={
+            "captions-csrf_token": csrf_token(client, url),
+            "captions-captions": (io.BytesIO(captions), "clip.vtt"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, page_text(response)
+    assert "The captions name “school a”" in page_text(client.get(url))
