@@ -22,6 +22,7 @@ from contest.core.models import (
     Invitation,
     JudgeCategory,
     Notice,
+    Publication,
     Result,
     RoleGrant,
     Rubric,
@@ -78,6 +79,7 @@ def ids(session):
     add("extension", SchoolExtension(**_resolve(EXTENSION, rows)))
     add("place", Result(**_resolve(PLACE, rows)))
     add("choice", Result(**_resolve(CHOICE, rows)))
+    add("publication", Publication(**_resolve(PUBLICATION, rows)))
     session.commit()
     return rows
 
@@ -93,6 +95,8 @@ PLACE = {"contest_id": "@contest", "category_id": "@category", "award": "place",
 CHOICE = {"contest_id": "@contest", "award": "peoples_choice", "entry_id": "@entry", "digest": HASH}
 PLACE2 = {**PLACE, "entry_id": "@entry2", "place": 2}
 CHOICE2 = {**CHOICE, "contest_id": "@contest2"}
+PUBLICATION = {"contest_id": "@contest", "document": "{}", "digest": HASH, "published_at": NOW}
+PUBLICATION2 = {**PUBLICATION, "contest_id": "@contest2"}
 CONTEST = {"name": "X", "slug": "x2"}
 REPORT = {"entry_id": "@entry", "reason": "privacy"}
 RESOLVED = {**REPORT, "resolved_at": NOW, "outcome": "dismissed"}
@@ -337,6 +341,9 @@ CASES = {
     "result award known": (Result, CHOICE2, {"award": "gold"}),
     "result digest length": (Result, CHOICE2, {"digest": "abc"}),
     "one people's choice per contest": (Result, CHOICE2, {"contest_id": "@contest"}),
+    "publication digest length": (Publication, PUBLICATION2, {"digest": "abc"}),
+    "one publication in force per contest": (Publication, PUBLICATION2, {"contest_id": "@contest"}),
+    "publication names a real contest": (Publication, PUBLICATION2, {"contest_id": 99999}),
     "report reason known": (TakedownReport, REPORT, {"reason": "dislike"}),
     "report outcome known": (TakedownReport, RESOLVED, {"outcome": "ignored"}),
     "resolved report has an outcome": (TakedownReport, RESOLVED, {"outcome": None}),

@@ -67,6 +67,7 @@ SCOPES = {
     "vote_codes": lambda t, c: t["vote_codes"].c.voter_id.in_(_ids(t, "voters", c)),
     "votes": lambda t, c: t["votes"].c.contest_id == c,
     "results": lambda t, c: t["results"].c.contest_id == c,
+    "publications": lambda t, c: t["publications"].c.contest_id == c,
     "notices": lambda t, c: t["notices"].c.entry_id.in_(_ids(t, "entries", c)),
     "takedown_reports": lambda t, c: t["takedown_reports"].c.entry_id.in_(_ids(t, "entries", c)),
     "invitations": lambda t, c: t["invitations"].c.contest_id == c,

@@ -60,11 +60,11 @@ def winners_page(slug):
 def results_json(slug):
     """The published document, byte for byte what its SHA-256 was taken of."""
     contest = _published_or_404(slug)
-    payload = publication.published_payload(db.session, contest)
-    if payload is None:
+    published = publication.current_publication(db.session, contest)
+    if published is None:
         abort(404)
     return Response(
-        publication.canonical_json(payload),
+        published.document.encode("utf-8"),
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{contest.slug}-results.json"'},
     )

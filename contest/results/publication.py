@@ -1,6 +1,7 @@
-"""Publishing the winners: the canonical published document and its SHA-256, frozen in Result
-rows, and un-publishing. A session and plain values in; no Flask objects. The plan and the
-checks on the organizer's choices are in plan.py and choices.py.
+"""Publishing the winners: the canonical published document and its SHA-256, kept in a
+Publication row (withdrawn ones too) and frozen in Result rows, and un-publishing. A session and
+plain values in; no Flask objects. The plan and the checks on the organizer's choices are in
+plan.py and choices.py.
 
 The published document is canonical JSON (sorted keys, no spaces, UTF-8), so anyone holding the
 downloaded file can recompute the digest stored in every Result row.
@@ -11,11 +12,11 @@ import json
 
 from sqlalchemy import delete, select
 
-from contest.core.audit import AuditEvent, record
+from contest.core.audit import record
 from contest.core.dbtypes import utcnow
 from contest.core.errors import ValidationError
 from contest.core.models.contests import Category
-from contest.core.models.results import Result
+from contest.core.models.results import Publication, Result
 from contest.results.choices import (
     captions_override,
     captions_problem,
@@ -102,6 +103,15 @@ def publish_results(
         )
         tell_school(session, award.entry, "results.published", _message(contest, award))
     contest.published_at = now
+    session.add(
+        Publication(
+            contest_id=contest.id,
+            document=data.decode("utf-8"),
+            digest=sha,
+            published_at=now,
+            published_by_id=organizer.id if organizer else None,
+        )
+    )
     invalidate_after_commit(session, contest.id)
     overrides = [
         {
@@ -156,27 +166,21 @@ def published_results(session, contest):
     ).all()
 
 
-def published_payload(session, contest):
-    """The exact published document (from the contest.published audit event whose digest the
-    Result rows carry), or None when the contest is not published."""
-    digests = set(
-        session.scalars(select(Result.digest).where(Result.contest_id == contest.id)).all()
-    )
-    if contest.published_at is None or len(digests) != 1:
+def current_publication(session, contest):
+    """The contest's Publication in force (its document's exact bytes and digest), or None."""
+    if contest.published_at is None:
         return None
-    event = session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.action == "contest.published",
-            AuditEvent.subject_type == "contests",
-            AuditEvent.subject_id == contest.id,
+    return session.scalar(
+        select(Publication).where(
+            Publication.contest_id == contest.id, Publication.withdrawn_at.is_(None)
         )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
     )
-    if event is None or event.data.get("digest") not in digests:
-        return None
-    return event.data["payload"]
+
+
+def published_payload(session, contest):
+    """The published document as data, or None when the contest is not published."""
+    row = current_publication(session, contest)
+    return json.loads(row.document) if row is not None else None
 
 
 def unpublish_results(session, organizer, contest, reason):
@@ -188,9 +192,13 @@ def unpublish_results(session, organizer, contest, reason):
     session.refresh(contest, with_for_update=True)
     if contest.published_at is None:
         raise ValidationError("results.these_results_published")
-    payload = published_payload(session, contest)
+    withdrawn = current_publication(session, contest)
+    payload = json.loads(withdrawn.document) if withdrawn else None
     old = session.scalar(select(Result.digest).where(Result.contest_id == contest.id).limit(1))
     session.execute(delete(Result).where(Result.contest_id == contest.id))
+    if withdrawn is not None:
+        withdrawn.withdrawn_at, withdrawn.withdraw_reason = utcnow(), reason
+        withdrawn.withdrawn_by_id = organizer.id if organizer else None
     contest.published_at = None
     invalidate_after_commit(session, contest.id)
     record(

@@ -181,12 +181,12 @@ def published(contest_id):
 @organizer_required
 def published_json(contest_id):
     contest = db.get_or_404(Contest, contest_id)
-    payload = publication.published_payload(db.session, contest)
-    if payload is None:
+    published = publication.current_publication(db.session, contest)
+    if published is None:
         abort(404, "These results are not published.")
     # The exact bytes the digest was taken of, so anyone can recompute it.
     return Response(
-        publication.canonical_json(payload),
+        published.document.encode("utf-8"),
         mimetype="application/json",
         headers={"Content-Disposition": f'attachment; filename="{contest.slug}-results.json"'},
     )

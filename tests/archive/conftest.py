@@ -16,7 +16,7 @@ from contest.core.models.accounts import Invitation, RoleGrant
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry, SchoolExtension
 from contest.core.models.judging import Conflict, JudgeCategory
-from contest.core.models.results import Result
+from contest.core.models.results import Publication, Result
 from contest.core.models.takedowns import TakedownReport
 from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.core.notices import notify
@@ -124,6 +124,8 @@ def make_full_contest(app):
                        digest="f" * 64),
                 Result(contest_id=contest.id, award="peoples_choice", entry_id=entry.id,
                        figures={"votes": 1}, digest="f" * 64),
+                Publication(contest_id=contest.id, document='{"awards":[]}', digest="f" * 64,
+                            published_at=now, published_by_id=organizer.id),
                 TakedownReport(entry_id=entry.id, reason="privacy", details="My address shows",
                                resolved_at=now, outcome="dismissed", resolved_by_id=organizer.id,
                                note="No address is visible"),

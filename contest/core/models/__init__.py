@@ -14,7 +14,7 @@ from contest.core.models.judging import (
     Score,
     ScoreSheet,
 )
-from contest.core.models.results import Result
+from contest.core.models.results import Publication, Result
 from contest.core.models.takedowns import TakedownReport
 from contest.core.models.uploads import Upload
 from contest.core.models.voting import Vote, VoteCode, Voter
@@ -33,6 +33,7 @@ __all__ = [
     "JudgeCategory",
     "Notice",
     "LoginFailure",
+    "Publication",
     "Result",
     "RoleGrant",
     "Rubric",

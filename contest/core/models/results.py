@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
@@ -37,3 +37,27 @@ class Result(db.Model):
     # SHA-256 of the published data set, so anyone can check the frozen results.
     digest: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Publication(db.Model):
+    """One publication of a contest's results: the canonical document exactly as published
+    (canonical JSON) and its SHA-256. Kept when the results are withdrawn (`withdrawn_at`), so
+    every digest ever published can still be checked against its document."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        CheckConstraint("length(digest) = 64", name="digest_length"),
+        partial_unique("uq_publications_in_force", "withdrawn_at IS NULL", "contest_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(
+        ForeignKey("contests.id", ondelete="CASCADE"), index=True
+    )
+    document: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
