@@ -25,8 +25,42 @@ def catalog():
 
 
 def describe(code, params=None):
-    """The English words for `code` with `params` filled in."""
+    """The English words for `code` with `params` filled in (a Phrase parameter in its words)."""
     return _CATALOG[code].format(**(params or {}))
+
+
+class Phrase:
+    """A registered code with its parameters, for a domain function that reports something
+    (a problem, a reason) rather than raising it: the words are made when it is shown."""
+
+    def __init__(self, code, **params):
+        if code not in _CATALOG:
+            raise LookupError(f"unregistered code {code!r}: add it to a messages module")
+        self.code, self.params = code, params
+
+    def __str__(self):
+        return describe(self.code, self.params)
+
+    def __eq__(self, other):
+        return isinstance(other, Phrase) and (self.code, self.params) == (other.code, other.params)
+
+    def __hash__(self):
+        return hash(self.code)
+
+    def __repr__(self):
+        return f"Phrase({self.code!r}, {self.params!r})"
+
+
+class Listing(tuple):
+    """Phrases shown one after another (`separator` between them), words made when shown."""
+
+    def __new__(cls, items, separator=" "):
+        listing = super().__new__(cls, items)
+        listing.separator = separator
+        return listing
+
+    def __str__(self):
+        return self.separator.join(str(item) for item in self)
 
 
 class ContestError(Exception):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from contest.core import rules
 from contest.core.dbtypes import utcnow
+from contest.core.errors import Listing, Phrase
 from contest.results.plan import (
     CAPTIONS_REASON,
     JUDGING_REASON,
@@ -80,9 +81,9 @@ def _why_not(facts, entry_id, in_scope, scope):
     """Why `entry_id` cannot take an award in `scope` (a category or the contest), or None."""
     entry = facts.get(entry_id)
     if entry is None or not in_scope(entry):
-        return f"That entry is not in {scope}."
+        return Phrase("results.entry_not_in", scope=scope)
     why = ineligibility(entry)
-    return f"{why} It cannot win." if why else None
+    return Phrase("results.entry_cannot_win", why=why) if why else None
 
 
 def _place_figures(category, row):
@@ -101,10 +102,10 @@ def _reason_wanted(facts, award):
     """What a reason must explain for `award` (a tie resolution or an override)."""
     chosen_over = _titles(facts, award.instead_of)
     if award.chosen == "tie resolved":
-        return f"resolving the tie between {chosen_over}"
+        return Phrase("results.reason_tie", titles=chosen_over)
     if not chosen_over:
-        return f"choosing “{award.entry.title}”, which does not lead the counted votes"
-    return f"choosing “{award.entry.title}” instead of {chosen_over}"
+        return Phrase("results.reason_not_leading", title=award.entry.title)
+    return Phrase("results.reason_instead", title=award.entry.title, titles=chosen_over)
 
 
 def check_category(category, chosen, reason, facts):
@@ -120,20 +121,23 @@ def check_category(category, chosen, reason, facts):
     for slot, place in zip(category.slots, PLACES, strict=False):
         key, entry_id = place_field(category.category_id, place), chosen.get(place)
         if entry_id is None:
-            problem = f"Choose the {ORDINALS[place]} place in {category.name}"
+            where = {"ordinal": ORDINALS[place], "category": category.name}
             if slot.tied_with:
-                problem += f": {_titles(facts, slot.tied_with)} are tied, choose their order"
-            problems.append((key, problem + "."))
+                titles = _titles(facts, slot.tied_with)
+                problems.append((key, Phrase("results.choose_tied_place", titles=titles, **where)))
+            else:
+                problems.append((key, Phrase("results.choose_place", **where)))
             continue
         why = _why_not(facts, entry_id, in_category, category.name)
         if why is None and entry_id not in category.rows:
-            why = (
-                f"“{facts[entry_id].title}” has no counted score sheet, so it has no place to win."
-            )
+            why = Phrase("results.no_counted_sheet", title=facts[entry_id].title)
         if why is None and entry_id in seen:
-            why = (
-                f"“{facts[entry_id].title}” is chosen for both {ORDINALS[seen[entry_id]]} and "
-                f"{ORDINALS[place]} place in {category.name}."
+            why = Phrase(
+                "results.chosen_twice",
+                title=facts[entry_id].title,
+                first=ORDINALS[seen[entry_id]],
+                second=ORDINALS[place],
+                category=category.name,
             )
         if why:
             problems.append((key, why))
@@ -158,19 +162,31 @@ def check_category(category, chosen, reason, facts):
             problems.append(
                 (
                     place_field(category.category_id, place),
-                    f"{category.name} has {len(category.slots)} eligible ranked entries, so no "
-                    f"{ORDINALS[place]} place.",
+                    Phrase(
+                        "results.no_such_place",
+                        category=category.name,
+                        count=len(category.slots),
+                        ordinal=ORDINALS[place],
+                    ),
                 )
             )
     needs_reason = [award for award in awards if award.chosen != "ranking"]
     if needs_reason and not reason and not problems:
-        what = "; ".join(
-            f"{ORDINALS[award.place]}: {_reason_wanted(facts, award)}" for award in needs_reason
+        what = Listing(
+            (
+                Phrase(
+                    "results.reason_for_place",
+                    ordinal=ORDINALS[award.place],
+                    what=_reason_wanted(facts, award),
+                )
+                for award in needs_reason
+            ),
+            separator="; ",
         )
         problems.append(
             (
                 reason_field(category.category_id),
-                f"Give the reason for {what} in {category.name}: it is published with the results.",
+                Phrase("results.give_category_reason", what=what, category=category.name),
             )
         )
     return awards, problems
@@ -181,12 +197,10 @@ def check_peoples_choice(pc, entry_id, reason, facts):
     reason = (reason or "").strip()
     if pc.counted == 0:
         if entry_id is not None:
-            return None, [(PC_ENTRY, "No vote was counted, so there is no People's Choice award.")]
+            return None, [(PC_ENTRY, Phrase("results.no_votes_no_award"))]
         return None, []
     if entry_id is None:
-        return None, [
-            (PC_ENTRY, f"Choose the People's Choice winner: {pc.counted} votes were counted.")
-        ]
+        return None, [(PC_ENTRY, Phrase("results.choose_peoples_choice", counted=pc.counted))]
     why = _why_not(facts, entry_id, lambda entry: True, "this contest")
     if why:
         return None, [(PC_ENTRY, why)]
@@ -209,7 +223,7 @@ def check_peoples_choice(pc, entry_id, reason, facts):
     )
     if how != "votes" and not reason:
         what = _reason_wanted(facts, award)
-        return None, [(PC_REASON, f"Give the reason for {what}: it is published with the results.")]
+        return None, [(PC_REASON, Phrase("results.give_reason", what=what))]
     return award, []
 
 
@@ -233,10 +247,8 @@ def captions_problem(awards, reason):
     if not missing or (reason or "").strip():
         return None
     titles = _titles({entry.id: entry for entry in missing}, [entry.id for entry in missing])
-    return (
-        f"{titles} {'has' if len(missing) == 1 else 'have'} no captions. Add captions, or give "
-        "the reason to publish without them: it is published with the results."
-    )
+    code = "results.captions_missing_one" if len(missing) == 1 else "results.captions_missing"
+    return Phrase(code, titles=titles)
 
 
 def captions_override(awards, reason):
@@ -252,13 +264,10 @@ def voting_still_open(contest, now):
     if contest.voting_open_at is None:
         return None
     if contest.voting_close_at is None:
-        return "Voting has no closing time: set one, and publish once it has passed."
+        return Phrase("results.voting_no_close")
     if now < contest.voting_close_at:
         when = rules.contest_time(contest.voting_close_at, contest.timezone)
-        return (
-            f"Voting is still open (it closes {when}): "
-            "publish once it has closed, so the People's Choice count is final."
-        )
+        return Phrase("results.voting_still_open", when=when)
     return None
 
 
@@ -267,18 +276,21 @@ def judging_unfinished(state):
     and every judged entry have its judges' sheets, unless a stated reason says otherwise."""
     if state is None or state.finished:
         return None
-    parts = []
+    facts = []
     if not state.closed:
         when = rules.contest_time(state.close_at, state.timezone)
-        parts.append(f"Judging is still open (it closes {when})" if when else
-                     "Judging has no closing time")  # fmt: skip
-    if state.short:
-        entries = "1 entry has" if state.short == 1 else f"{state.short} entries have"
-        parts.append(f"{entries} fewer than {state.judges_per_entry} submitted score sheets")
-    return (
-        "; ".join(parts) + ". Publish once judging is finished, or give the reason to publish "
-        "now: it is published with the results."
-    )
+        facts.append(
+            Phrase("results.judging_open", when=when)
+            if when
+            else Phrase("results.judging_no_close")
+        )
+    if state.short == 1:
+        facts.append(Phrase("results.judging_short_one", judges=state.judges_per_entry))
+    elif state.short:
+        facts.append(
+            Phrase("results.judging_short", count=state.short, judges=state.judges_per_entry)
+        )
+    return Phrase("results.judging_unfinished", facts=Listing(facts, separator="; "))
 
 
 def judging_override(state, reason):
@@ -300,7 +312,7 @@ def check_choices(contest, plan, choices, now=None):
     now = now or utcnow()
     problems, awards = [], []
     if contest.published_at is not None:
-        problems.append((None, "These results are already published: un-publish them first."))
+        problems.append((None, Phrase("results.these_results_already_published")))
     closed = voting_still_open(contest, now)
     if closed:
         problems.append((None, closed))
@@ -324,13 +336,7 @@ def check_choices(contest, plan, choices, now=None):
     if unfinished and not (choices.get(JUDGING_REASON) or "").strip():
         problems.append((JUDGING_REASON, unfinished))
     if not awards and not problems:
-        problems.append(
-            (
-                None,
-                "Nothing to publish: no category has an eligible ranked entry and no vote "
-                "was counted.",
-            )
-        )
+        problems.append((None, Phrase("results.nothing_to_publish")))
     if problems:
         raise PublicationProblems(problems)
     return awards

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from contest.core import rules
-from contest.core.errors import ValidationError
+from contest.core.errors import Listing, Phrase, ValidationError
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.statuses import OUT_OF_RUNNING, ConsentStatus, EntryStatus
@@ -32,14 +32,12 @@ def reason_field(category_id):
 
 
 class PublicationProblems(ValidationError):
-    """Every problem with the organizer's choices at once: (field or None, message) pairs.
-
-    The checks compose their sentences from the plan's own facts (titles, places, reasons), so
-    each problem is still worded here; the whole carries a code like every domain error."""
+    """Every problem with the organizer's choices at once: (field or None, Phrase) pairs, each
+    a code and its parameters, worded where they are shown."""
 
     def __init__(self, problems):
         super().__init__(
-            "results.publication_problems", problems=" ".join(message for _, message in problems)
+            "results.publication_problems", problems=Listing(phrase for _, phrase in problems)
         )
         self.problems = problems
 
@@ -91,15 +89,17 @@ def ineligibility(entry):
     """Why `entry` may not win anything, or None: it must be ready, its consent approved, and
     not withdrawn, disqualified, hidden or a calibration anchor."""
     if entry.status in OUT_OF_RUNNING:
-        return f"“{entry.title}” is {entry.status}."
+        return Phrase("results.entry_out_of_running", title=entry.title, status=entry.status)
     if entry.hidden:
-        return f"“{entry.title}” is hidden (taken down)."
+        return Phrase("results.entry_hidden", title=entry.title)
     if entry.calibration_anchor:
-        return f"“{entry.title}” is a calibration anchor."
+        return Phrase("results.entry_calibration_anchor", title=entry.title)
     if entry.status != EntryStatus.READY:
-        return f"“{entry.title}” is not ready (it is {entry.status})."
+        return Phrase("results.entry_not_ready", title=entry.title, status=entry.status)
     if entry.consent_status != ConsentStatus.APPROVED:
-        return f"“{entry.title}”'s consent form is not approved (it is {entry.consent_status})."
+        return Phrase(
+            "results.entry_consent_not_approved", title=entry.title, status=entry.consent_status
+        )
     return None
 
 
@@ -173,7 +173,11 @@ def plan_peoples_choice(tally, ballot_sha256, facts):
     never count); none when the top is tied or nothing was counted."""
     ranked, left_out = [], []
     for entry_id, votes in tally.ranked():
-        why = ineligibility(facts[entry_id]) if entry_id in facts else "not in this contest"
+        why = (
+            ineligibility(facts[entry_id])
+            if entry_id in facts
+            else Phrase("results.entry_not_in_contest")
+        )
         if why:
             left_out.append((entry_id, why))
         else:

@@ -72,13 +72,11 @@ def publish_results(
     missing_captions = captions_problem(awards, captions_reason)
     if missing_captions:
         raise ValidationError(
-            "results.captions_missing", field=CAPTIONS_REASON, problem=missing_captions
+            missing_captions.code, field=CAPTIONS_REASON, **missing_captions.params
         )
     unfinished = judging_unfinished(judging)
     if unfinished and not (judging_reason or "").strip():
-        raise ValidationError(
-            "results.judging_unfinished", field=JUDGING_REASON, problem=unfinished
-        )
+        raise ValidationError(unfinished.code, field=JUDGING_REASON, **unfinished.params)
     session.refresh(contest, with_for_update=True)  # two organizers publishing at once: one wins
     if contest.published_at is not None:
         raise ValidationError("results.these_results_already_published")

@@ -2,7 +2,16 @@
 
 import pytest
 
-from contest.core.errors import ContestError, NotAllowed, Throttled, catalog, describe, register
+from contest.core.errors import (
+    ContestError,
+    Listing,
+    NotAllowed,
+    Phrase,
+    Throttled,
+    catalog,
+    describe,
+    register,
+)
 
 register({"test.words": "Wait {seconds} seconds."})
 
@@ -24,3 +33,16 @@ def test_one_code_has_one_wording():
     with pytest.raises(ValueError, match="two wordings"):
         register({"test.words": "Hold on."})
     assert catalog()["test.words"] == "Wait {seconds} seconds."
+
+
+def test_a_phrase_is_a_code_and_parameters_worded_when_shown():
+    register({"test.phrase": "“{title}” is {status}.", "test.wrapper": "{why} It cannot win."})
+    phrase = Phrase("test.phrase", title="Be Kind", status="withdrawn")
+    wrapped = Phrase("test.wrapper", why=phrase)
+    assert (wrapped.code, wrapped.params["why"]) == ("test.wrapper", phrase)
+    assert str(wrapped) == "“Be Kind” is withdrawn. It cannot win."
+    assert str(Listing([phrase, phrase], separator="; ")) == (
+        "“Be Kind” is withdrawn.; “Be Kind” is withdrawn."
+    )
+    with pytest.raises(LookupError):
+        Phrase("test.nobody_registered_this")

@@ -105,7 +105,7 @@ def test_the_service_refuses_uncaptioned_winners_without_a_reason(app, session, 
     organizer = factories.add_user(session, roles=["organizer"])
     with pytest.raises(awards_plan.PublicationProblems) as refused:
         publish(session, contest, organizer)
-    assert refused.value.problems == [
+    assert [(field, str(phrase)) for field, phrase in refused.value.problems] == [
         (
             awards_plan.CAPTIONS_REASON,
             "“E2” has no captions. Add captions, or give the reason to publish without them: it "

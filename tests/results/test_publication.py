@@ -87,7 +87,7 @@ def choose(plan, places=(), reason="", pc=None, pc_reason=""):
 def problems(plan, choices, contest=None):
     with pytest.raises(PublicationProblems) as caught:
         award_choices.check_choices(contest or FakeContest(), plan, choices, now=NOW)
-    return caught.value.problems
+    return [(field, str(phrase)) for field, phrase in caught.value.problems]  # as shown
 
 
 # --- defaults -----------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def test_an_ineligible_entry_gives_way_and_cannot_be_chosen(change, why):
     plan = make_plan([row(1, 1), row(2, 2), row(3, 3), row(4, 4)], facts(e1=change))
     [category] = plan.categories
     assert [s.default for s in category.slots] == [2, 3, 4]
-    assert [(r.entry_id, reason) for r, reason in category.left_out] == [(1, why)]
+    assert [(r.entry_id, str(reason)) for r, reason in category.left_out] == [(1, why)]
     assert problems(plan, choose(plan, [1, 3, 4], reason="Because.")) == [
         ("c7_place1", f"{why} It cannot win.")
     ]
@@ -256,7 +256,9 @@ def test_a_tie_at_the_top_or_another_choice_needs_a_reason():
 def test_votes_for_an_ineligible_entry_give_no_default_and_it_cannot_be_chosen():
     plan = make_plan([row(1, 1)], facts(e2={"hidden": True}), counts={2: 9, 3: 4})
     assert plan.peoples_choice.default == 3
-    assert plan.peoples_choice.left_out == [(2, "“E2” is hidden (taken down).")]
+    assert [(i, str(why)) for i, why in plan.peoples_choice.left_out] == [
+        (2, "“E2” is hidden (taken down).")
+    ]
     assert problems(plan, choose(plan, pc=2, pc_reason="x")) == [
         ("pc_entry", "“E2” is hidden (taken down). It cannot win.")
     ]
