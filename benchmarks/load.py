@@ -137,13 +137,13 @@ def seed(environment, size, codes):
 
     from config import ProductionConfig
     from contest import create_app
-    from contest.contests.services import ContestDraft, create_contest
+    from contest.contests.editing import ContestDraft, create_contest
     from contest.core.dbtypes import utcnow
     from contest.core.extensions import db
     from contest.core.models.assets import Asset
     from contest.core.models.entries import Entry, School
     from contest.core.models.results import Result
-    from contest.voting import services
+    from contest.voting import casting
     from contest.voting.counting import voter_key
 
     app = create_app(
@@ -203,10 +203,10 @@ def seed(environment, size, codes):
         published.published_at = now
         db.session.commit()
 
-        key, first = voter_key(), services.eligible_entries(db.session, voting)[0]
+        key, first = voter_key(), casting.eligible_entries(db.session, voting)[0]
         tokens = []
         for number in range(codes):
-            issued = services.request_code(
+            issued = casting.request_code(
                 db.session,
                 voting,
                 first.id,

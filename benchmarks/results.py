@@ -82,12 +82,12 @@ def measure(url, runs):
 
     from config import Config
     from contest import create_app
-    from contest.contests.services import ContestDraft, create_contest
+    from contest.contests.editing import ContestDraft, create_contest
     from contest.core.extensions import db
     from contest.core.models.accounts import User
     from contest.core.models.contests import Contest
     from contest.core.models.entries import School
-    from contest.results.services import category_results
+    from contest.results.ranking import category_results
     from tests.helpers import count_statements
 
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, INSTANCE_DIR=Path(tempfile.mkdtemp()))

@@ -49,8 +49,8 @@ def serve(work, runs):
 
     from config import Config
     from contest import create_app
-    from contest.auth import services as accounts
-    from contest.contests.services import ContestDraft, create_contest
+    from contest.auth import accounts
+    from contest.contests.editing import ContestDraft, create_contest
     from contest.core.extensions import db
     from contest.core.models.accounts import RoleGrant
     from contest.core.models.entries import Entry, School

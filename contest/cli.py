@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.core.dbtypes import utcnow
 from contest.core.emails import parse_address
 from contest.core.errors import ValidationError

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contest.auth.services import create_user, grant_role, hash_password
-from contest.contests.services import ContestDraft, create_contest
+from contest.auth.accounts import create_user, grant_role, hash_password
+from contest.contests.editing import ContestDraft, create_contest
 from contest.core.dbtypes import utcnow
 from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
@@ -17,7 +17,7 @@ from contest.core.statuses import ConsentStatus, EntryStatus
 from contest.core.storage import get_storage
 from contest.submissions.attachments import attach_captions, attach_consent
 from contest.submissions.decisions import grant_extension
-from contest.voting.services import new_receipt
+from contest.voting.casting import new_receipt
 
 DEMO_SLUG = "internet-safety-awards"
 # Last year's contest, judged and published: the home page's archive and a winners page.

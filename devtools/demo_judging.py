@@ -14,11 +14,11 @@ from contest.core.models.judging import Assignment
 from contest.core.statuses import EntryStatus
 from contest.judging import sheets
 from contest.judging.calibration import set_anchors
-from contest.judging.services import assign_judges, judgeable_entries
+from contest.judging.panel import assign_judges, judgeable_entries
 from contest.results import choices as award_choices
 from contest.results import plan as awards_plan
 from contest.results import publication
-from contest.results import services as results
+from contest.results import ranking as results
 from contest.voting import counting
 from devtools.demo import DEMO_SLUG, JUDGES, ORGANIZER, PAST_SLUG
 

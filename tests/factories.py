@@ -7,8 +7,8 @@ from itertools import count
 
 from sqlalchemy import select
 
-from contest.auth import services as accounts
-from contest.contests.services import ContestDraft, create_contest
+from contest.auth import accounts
+from contest.contests.editing import ContestDraft, create_contest
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User

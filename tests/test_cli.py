@@ -14,7 +14,7 @@ from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Rubric, ScoreSheet
 from contest.core.storage import get_storage
 from contest.judging.rubrics import DEFAULT_RUBRIC
-from contest.submissions.services import submission_deadline
+from contest.submissions.entries import submission_deadline
 from devtools import demo
 from tests import factories
 

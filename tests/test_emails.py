@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from sqlalchemy import func, select
 from wtforms import Form, StringField
 
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.core import emails
 from contest.core.errors import ValidationError
 from contest.core.extensions import db

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.auth.forms import InvitationForm
 from contest.auth.guards import organizer_required
 from contest.core.audit import record

@@ -23,7 +23,7 @@ from contest.archive.archive import (
     vet,
 )
 from contest.archive.reading import ArchiveError
-from contest.auth.services import normalise_email
+from contest.auth.accounts import normalise_email
 from contest.core.dbtypes import UTCDateTime
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError, check_key

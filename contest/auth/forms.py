@@ -8,7 +8,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from contest.auth.services import MIN_PASSWORD_LENGTH
+from contest.auth.accounts import MIN_PASSWORD_LENGTH
 from contest.core.emails import EmailAddress
 from contest.web.forms import Form
 

@@ -6,7 +6,7 @@ its links are built from the site the request came to (`request_site`, `external
 from flask import current_app, render_template, request
 from sqlalchemy import select
 
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.core import jobs
 from contest.core.extensions import db
 from contest.core.mail import queue_mail

@@ -6,8 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from contest.auth import bp, mails
-from contest.auth import services as accounts
+from contest.auth import accounts, bp, mails
 from contest.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from contest.contests.services import (
+from contest.contests.editing import (
     LICENCE_LENGTH,
     NAME_LENGTH,
     NAME_TOO_LONG,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from contest.auth.guards import organizer_required
 from contest.contests import bp
-from contest.contests import services as contests
+from contest.contests import editing as contests
 from contest.contests.forms import CloneContestForm, ContestForm
 from contest.core.audit import record
 from contest.core.extensions import db

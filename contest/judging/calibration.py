@@ -10,7 +10,7 @@ from contest.core.errors import ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
-from contest.core.statuses import EntryStatus, SheetStatus
+from contest.core.statuses import SheetStatus
 from contest.judging.points import sheet_score
 
 MAX_ANCHORS = 2
@@ -23,11 +23,11 @@ def contest_entries(contest):
 
 
 def anchor_choices(session, contest):
-    """The entries that may be anchors: the contest's ready entries, by category then title."""
+    """The entries that may be anchors: those the judges score, by category then title."""
     return session.scalars(
         select(Entry)
         .join(Category, Category.id == Entry.category_id)
-        .where(Category.contest_id == contest.id, Entry.status == EntryStatus.READY)
+        .where(Category.contest_id == contest.id, Entry.judgeable)
         .order_by(Category.sort_order, Entry.title, Entry.id)
     ).all()
 

@@ -1,5 +1,5 @@
 """The organizer's judging screens: progress, assignment, judges, conflicts, reassignment and
-each entry's score sheets. Rules live in contest.judging.services; these views only map them."""
+each entry's score sheets. Rules live in contest.judging.panel; these views only map them."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -15,8 +15,8 @@ from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.core.rules import current_contest
 from contest.core.transaction import unit_of_work
 from contest.judging import bp, sheets
+from contest.judging import panel as judging
 from contest.judging import progress as judging_progress
-from contest.judging import services as judging
 from contest.judging.manage_forms import (
     AssignForm,
     ConflictForm,

@@ -13,7 +13,7 @@ from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
 from contest.core.rules import contest_time
 from contest.core.statuses import SheetStatus
-from contest.judging.services import contest_assignments, contest_judges
+from contest.judging.panel import contest_assignments, contest_judges
 
 # Judges are reminded from this long before judging closes, and after.
 REMINDER_WINDOW = timedelta(days=3)

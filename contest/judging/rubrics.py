@@ -265,7 +265,7 @@ def move_open_sheets(session, contest, rubric_of=None):
     drops the rest; submitted sheets stay on the version they were scored on. Returns (sheets
     moved, points dropped).
     """
-    # Imported here: contests.services imports this module for the default rubric.
+    # Imported here: contests.editing imports this module for the default rubric.
     from contest.core.models.entries import Entry
 
     rubric_of = rubric_of or (lambda category: rubric_for(session, category))

@@ -20,7 +20,7 @@ from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.core.statuses import SheetStatus
 from contest.core.transaction import hold, unit_of_work
-from contest.judging import bp, services, sheets
+from contest.judging import bp, panel, sheets
 from contest.web.errors import json_error
 
 # A submission the database refused (the draft was committed before it was tried: nothing lost).
@@ -181,7 +181,7 @@ def sheet_conflict(assignment_id):
         )
     entry = db.session.get(Entry, assignment.entry_id)
     with unit_of_work(db.session, show=hold) as work:
-        services.declare_conflict(db.session, _judge(), entry, reason)
+        panel.declare_conflict(db.session, _judge(), entry, reason)
     if work.error:
         return _render(assignment, sheet, work.error.message, 400)
     flash("Thank you for telling us. This entry will go to another judge.", "success")

@@ -5,7 +5,7 @@ from contest.core.extensions import db
 from contest.core.models.assets import Asset
 from contest.core.storage.serving import send_asset
 from contest.media import bp
-from contest.media.services import may_view
+from contest.media.visibility import may_view
 
 EXTENSIONS = {"video/mp4": "mp4", "image/jpeg": "jpg", "text/vtt": "vtt", "application/pdf": "pdf"}
 

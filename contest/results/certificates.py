@@ -24,9 +24,9 @@ from werkzeug.utils import secure_filename
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.results import Result
-from contest.judging.services import judgeable_entries
+from contest.judging.panel import judgeable_entries
 from contest.results.plan import ORDINAL_WORDS
-from contest.submissions.services import public_credit
+from contest.submissions.entries import public_credit
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FONT = "dejavu"

@@ -261,14 +261,12 @@ def captions_override(awards, reason):
 
 def voting_still_open(contest, now):
     """Why the contest may not be published yet because of its voting window, or None."""
-    if contest.voting_open_at is None:
+    if rules.voting_final(contest, now):
         return None
     if contest.voting_close_at is None:
         return Phrase("results.voting_no_close")
-    if now < contest.voting_close_at:
-        when = rules.contest_time(contest.voting_close_at, contest.timezone)
-        return Phrase("results.voting_still_open", when=when)
-    return None
+    when = rules.contest_time(contest.voting_close_at, contest.timezone)
+    return Phrase("results.voting_still_open", when=when)
 
 
 def judging_unfinished(state):

@@ -25,7 +25,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 from contest.core.models.results import Result
-from contest.results import services
+from contest.results import ranking
 from contest.results.plan import ORDINALS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -155,7 +155,7 @@ def results_csv(session, contest):
     return to_csv(
         RESULTS_HEADER,
         results_table(
-            services.category_results(session, contest), published_awards(session, contest)
+            ranking.category_results(session, contest), published_awards(session, contest)
         ),
     )
 
@@ -205,7 +205,7 @@ def sheets_table(sheets, criteria):
 def counted_sheet_details(session, contest):
     """(ExportedSheet list, criterion names in rubric order) for every sheet that counts toward
     the results: the results service decides which count and scores them."""
-    counted = services.counted_sheets(session, contest)
+    counted = ranking.counted_sheets(session, contest)
     if not counted:
         return [], []
     categories = {

@@ -124,7 +124,7 @@ class CategoryPlan:
 
 
 def plan_category(results, facts):
-    """Default winners of one category (services.CategoryResults): the eligible entries in
+    """Default winners of one category (ranking.CategoryResults): the eligible entries in
     ranking order fill 1st, 2nd and 3rd; a declared tie among them leaves every place it
     touches without a default. Fewer than three eligible entries give fewer places."""
     eligible, left_out = [], []
@@ -228,7 +228,7 @@ class Plan:
 
 
 def plan(categories, tally, ballot_sha256, facts, judging=None):
-    """Defaults for the whole contest from services.category_results and the vote tally."""
+    """Defaults for the whole contest from ranking.category_results and the vote tally."""
     return Plan(
         [plan_category(results, facts) for results in categories],
         plan_peoples_choice(tally, ballot_sha256, facts),

@@ -24,7 +24,7 @@ from contest.results.choices import (
     judging_unfinished,
 )
 from contest.results.plan import CAPTIONS_REASON, JUDGING_REASON
-from contest.submissions.services import mail_school, tell_school
+from contest.submissions.entries import mail_school, tell_school
 from contest.web.caching import invalidate_after_commit
 
 # --- the published document --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.transaction import hold, unit_of_work
-from contest.results import bp, publication, services
+from contest.results import bp, publication, ranking
 from contest.results import choices as award_choices
 from contest.results import plan as awards_plan
 from contest.results.forms import UnpublishForm, choice_fields, choices_of, publish_form
@@ -46,7 +46,7 @@ class CaptionsReasonForm(Form):
 def _plan(contest):
     tally, _, ballot_sha256 = counting.contest_tally(db.session, contest)
     return awards_plan.plan(
-        services.category_results(db.session, contest),
+        ranking.category_results(db.session, contest),
         tally,
         ballot_sha256,
         awards_plan.entry_facts(db.session, contest),

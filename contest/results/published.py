@@ -18,7 +18,7 @@ from contest.core.statuses import EntryStatus
 from contest.results.feedback import judges_feedback
 from contest.results.plan import ORDINALS
 from contest.results.publication import RESULT_ORDER, published_payload
-from contest.submissions.services import public_credit
+from contest.submissions.entries import public_credit
 from contest.voting import counting
 
 

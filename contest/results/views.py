@@ -7,7 +7,7 @@ from contest.auth.guards import organizer_required
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
-from contest.results import bp, scoring, services
+from contest.results import bp, ranking, scoring
 from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
 
@@ -22,7 +22,7 @@ def index():
 @organizer_required
 def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
-    categories = services.category_results(db.session, row)
+    categories = ranking.category_results(db.session, row)
     # Each category's ranking pages on its own: ?category=<id>&page=<n> turns one of them.
     turned = request.args.get("category", "")
     pages = {
@@ -48,5 +48,5 @@ def entry(entry_id):
         "results/entry.html",
         entry=row,
         contest=row.category.contest,
-        sheets=services.entry_sheets(db.session, row),
+        sheets=ranking.entry_sheets(db.session, row),
     )

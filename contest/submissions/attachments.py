@@ -10,8 +10,8 @@ from contest.core.models.assets import Asset
 from contest.core.statuses import FINAL_ENTRY_STATUSES, ConsentStatus
 from contest.core.storage.base import display_name
 from contest.submissions.captions import validate_captions
+from contest.submissions.entries import check_teacher_of
 from contest.submissions.media import MediaError, sniff
-from contest.submissions.services import check_teacher_of
 
 # --- consent forms and captions ---------------------------------------------------------------
 

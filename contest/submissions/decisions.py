@@ -10,7 +10,7 @@ from contest.core.errors import ValidationError
 from contest.core.models.entries import Entry, SchoolExtension
 from contest.core.notices import notify
 from contest.core.statuses import FINAL_ENTRY_STATUSES, ConsentStatus, EntryStatus
-from contest.submissions.services import mail_school, tell_school
+from contest.submissions.entries import mail_school, tell_school
 
 # --- the organizers' review -------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 turns it into the web video and poster, and the school hears how it went.
 
 Services in this project's sense: a session and ids or rows in, no request and no Flask imports;
-storage (`contest.core.storage`) and mail (`services.mail_school`) come from the app the caller runs
+storage (`contest.core.storage`) and mail (`entries.mail_school`) come from the app the caller runs
 in. The job itself is `contest.submissions.tasks.process_video`, which calls `process_upload`.
 
 The entry's current video stays until a new one is ready. Each outcome is written in one
@@ -30,8 +30,8 @@ from contest.core.storage import get_storage, storage_for
 from contest.core.storage.base import StorageError
 from contest.core.transaction import unit_of_work
 from contest.submissions import media, transcoding
+from contest.submissions.entries import contest_of, mail_school, tell_school
 from contest.submissions.media import MediaError
-from contest.submissions.services import contest_of, mail_school, tell_school
 
 log = logging.getLogger(__name__)
 

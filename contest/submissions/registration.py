@@ -2,7 +2,7 @@
 
 A registration makes a pending school and an account whose address is not confirmed yet: the
 teacher confirms it through a mailed link (with the password chosen here), and an organizer
-approves the school before its teachers may enter anything (services.check_teacher_of).
+approves the school before its teachers may enter anything (entries.check_teacher_of).
 
 The answer to a registration must not tell whether the address or the school is known, in its
 words or in its time. So the request only checks what the form says on its own, hashes the
@@ -17,8 +17,8 @@ from flask import render_template
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from contest.auth import accounts
 from contest.auth import mails as account_mails
-from contest.auth import services as accounts
 from contest.core import jobs
 from contest.core.audit import AuditEvent, record
 from contest.core.dbtypes import utcnow

@@ -16,9 +16,8 @@ from contest.core.statuses import SchoolStatus
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.core.transaction import unit_of_work
-from contest.submissions import attachments, bp, naming
+from contest.submissions import attachments, bp, entries, naming
 from contest.submissions import registration as schools
-from contest.submissions import services as entries
 from contest.submissions.forms import (
     CaptionsForm,
     ConsentForm,

@@ -9,7 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from contest.core.emails import EmailAddress
-from contest.takedown.services import (
+from contest.takedown.reports import (
     DETAILS_MAX,
     EMAIL_MAX,
     NOT_AN_ADDRESS,

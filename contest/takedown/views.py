@@ -10,8 +10,9 @@ from contest.core.extensions import db, limiter
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
 from contest.core.transaction import unit_of_work
-from contest.media.services import publicly_visible
-from contest.takedown import bp, services
+from contest.media.visibility import publicly_visible
+from contest.takedown import bp
+from contest.takedown import reports as takedowns
 from contest.takedown.forms import DismissForm, HideAnyForm, HideForm, ReportForm, UnhideForm
 from contest.web.forms import on_form
 
@@ -34,7 +35,7 @@ def report(entry_id):
     form = ReportForm()
     if form.validate_on_submit():
         with unit_of_work(db.session, show=on_form(form)) as work:
-            services.file_report(
+            takedowns.file_report(
                 db.session, entry, form.reason.data, form.details.data,
                 form.contact_email.data, url_for("takedown.queue", _external=True),
             )  # fmt: skip
@@ -56,7 +57,7 @@ def _page(template, status=200, failed=None, **context):
         template,
         failed={form._prefix.rstrip("-"): form for form in failed or ()},
         forms={"hide": HideForm, "unhide": UnhideForm, "dismiss": DismissForm},
-        reason_labels=services.REASON_LABELS,
+        reason_labels=takedowns.REASON_LABELS,
         **context,
     )
     return page, status
@@ -77,8 +78,8 @@ def _queue_page(status=200, failed=None, hide_any_form=None):
         "takedown/queue.html",
         status,
         failed,
-        reported=_grouped(services.open_reports(db.session)),
-        hidden=services.hidden_entries(db.session),
+        reported=_grouped(takedowns.open_reports(db.session)),
+        hidden=takedowns.hidden_entries(db.session),
         hide_any_form=hide_any_form,
     )
 
@@ -95,7 +96,7 @@ def _entry_choices(form):
 
 
 def _entry_page(entry, status=200, failed=None):
-    reports = [report for report, _ in services.open_reports(db.session, entry.id)]
+    reports = [report for report, _ in takedowns.open_reports(db.session, entry.id)]
     return _page("takedown/entry.html", status, failed, entry=entry, reports=reports)
 
 
@@ -114,7 +115,7 @@ def queue():
     if form.validate():
         entry = _entry_or_404(form.entry.data)
         with unit_of_work(db.session, show=on_form(form)) as work:
-            services.hide_entry(db.session, current_user, entry, form.reason.data)
+            takedowns.hide_entry(db.session, current_user, entry, form.reason.data)
         if work.done:
             return _done(entry, f"“{entry.title}” is hidden; the school is told why.")
     return _queue_page(400, hide_any_form=form)
@@ -141,7 +142,7 @@ def _entry_decision(entry_id, form_class, kind, decide, message):
 @organizer_required
 def hide(entry_id):
     return _entry_decision(
-        entry_id, HideForm, "hide", services.hide_entry,
+        entry_id, HideForm, "hide", takedowns.hide_entry,
         "“{title}” is hidden; the school is told why.",
     )  # fmt: skip
 
@@ -150,7 +151,7 @@ def hide(entry_id):
 @organizer_required
 def unhide(entry_id):
     return _entry_decision(
-        entry_id, UnhideForm, "unhide", services.unhide_entry,
+        entry_id, UnhideForm, "unhide", takedowns.unhide_entry,
         "“{title}” is public again; the school is told.",
     )  # fmt: skip
 
@@ -162,7 +163,7 @@ def dismiss(report_id):
     form = DismissForm(prefix=f"dismiss-{report.id}")
     if form.validate_on_submit():
         with unit_of_work(db.session, show=on_form(form)) as work:
-            services.dismiss_report(db.session, current_user, report, form.note.data)
+            takedowns.dismiss_report(db.session, current_user, report, form.note.data)
         if work.done:
             flash("Report dismissed; the video stays up.", "success")
             return redirect(url_for("takedown.queue"))

@@ -2,7 +2,7 @@
 handed to its entry, so no failure after the bytes arrive can lose them; and the retry that
 finishes what a failure stopped half-way.
 
-Flask-free, like `services`: a session, plain values and a Storage in.
+Flask-free, like `lifecycle`: a session, plain values and a Storage in.
 """
 
 import logging
@@ -18,8 +18,8 @@ from contest.core.models.uploads import Upload
 from contest.core.storage import storage_for
 from contest.core.storage.base import StorageError
 from contest.core.transaction import hold, unit_of_work
-from contest.submissions.services import check_can_change_entry, receive_video
-from contest.uploads.services import UNKNOWN_TYPE, end_upload, staging_path, video_key
+from contest.submissions.entries import check_can_change_entry, receive_video
+from contest.uploads.lifecycle import UNKNOWN_TYPE, end_upload, staging_path, video_key
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from huey import crontab
 from contest.core import jobs
 from contest.core.extensions import db
 from contest.core.storage import get_storage
-from contest.uploads import arrival, bp, services
+from contest.uploads import arrival, bp, lifecycle
 
 
 def clean_up_expired_uploads(now=None):
@@ -16,10 +16,10 @@ def clean_up_expired_uploads(now=None):
     (staged file or S3 parts, and its row) and delete staged files no upload owns; return
     (uploads ended, orphaned files removed). Needs an app context."""
     config = current_app.config
-    folder = services.staging_dir(config)
+    folder = lifecycle.staging_dir(config)
     arrival.finish_arrived(db.session, get_storage(), folder)
-    ended = services.remove_expired_uploads(db.session, get_storage(), folder, now=now)
-    orphans = services.remove_orphaned_staged_files(
+    ended = lifecycle.remove_expired_uploads(db.session, get_storage(), folder, now=now)
+    orphans = lifecycle.remove_orphaned_staged_files(
         db.session, folder, config["UPLOAD_EXPIRY_SECONDS"], now=now
     )
     return ended, orphans
@@ -45,7 +45,7 @@ def _report_unfinished(upload_id, error=None):
 @jobs.task(on_final_failure=_report_unfinished)
 def finish_arrived_upload(upload_id):
     """Finish an upload whose request failed after its bytes arrived (retried by the queue)."""
-    folder = services.staging_dir(current_app.config)
+    folder = lifecycle.staging_dir(current_app.config)
     waiting = arrival.unfinished_but_arrived(db.session, [upload_id])
     if waiting and not arrival.finish_arrived(db.session, get_storage(), folder, [upload_id]):
         raise RuntimeError(f"upload {upload_id} not finished yet")
@@ -63,5 +63,5 @@ def retry_hand_over(upload_id):
 @jobs.on_consumer_start
 def finish_arrived_uploads():
     """When a worker starts: finish uploads a crash or failure stopped after their bytes came."""
-    folder = services.staging_dir(current_app.config)
+    folder = lifecycle.staging_dir(current_app.config)
     return arrival.finish_arrived(db.session, get_storage(), folder)

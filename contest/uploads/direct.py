@@ -16,8 +16,8 @@ from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.core.transaction import hold, unit_of_work
-from contest.submissions.services import contest_of
-from contest.uploads import bp, multipart, services
+from contest.submissions.entries import contest_of
+from contest.uploads import bp, lifecycle, multipart
 from contest.uploads.views import hand_over, not_stored_yet, refusal, user
 from contest.web.errors import json_error
 
@@ -84,7 +84,7 @@ def s3_start():
                 storage,
                 current_app.config["UPLOAD_EXPIRY_SECONDS"],
                 current_app.config["UPLOAD_S3_PART_BYTES"],
-                services.UploadLimits.from_config(current_app.config),
+                lifecycle.UploadLimits.from_config(current_app.config),
             )
     except StorageError as error:
         return _storage_trouble(error)
@@ -100,17 +100,17 @@ def s3_upload(upload_id):
     storage, problem = _direct_storage()
     if problem:
         return problem
-    upload = services.find_upload(db.session, user(), upload_id, backend="s3")
+    upload = lifecycle.find_upload(db.session, user(), upload_id, backend="s3")
     if upload is None:
         return json_error(404, "There is no such upload (or it is not yours).")
     try:
         if request.method == "DELETE":
             with unit_of_work(db.session):
-                services.end_upload(db.session, upload, storage, None)
+                lifecycle.end_upload(db.session, upload, storage, None)
             return "", 204
         if upload.completed_at is not None:
             return json_error(409, "This upload is already complete.")
-        if services.is_expired(upload):
+        if lifecycle.is_expired(upload):
             return json_error(410, "This upload expired before it was finished: start it again.")
         done = storage.uploaded_parts(upload.staging_key, upload.multipart_id)
         return _upload_answer(upload, storage, done=done)
@@ -124,7 +124,7 @@ def s3_complete(upload_id):
     storage, problem = _direct_storage()
     if problem:
         return problem
-    upload = services.find_upload(db.session, user(), upload_id, backend="s3")
+    upload = lifecycle.find_upload(db.session, user(), upload_id, backend="s3")
     if upload is None:
         return json_error(404, "There is no such upload (or it is not yours).")
     if upload.completed_at is not None:  # a repeated request: say it is received, again

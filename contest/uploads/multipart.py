@@ -12,10 +12,10 @@ from contest.core.models.accounts import User
 from contest.core.models.assets import Asset
 from contest.core.models.entries import Entry
 from contest.core.storage.base import StorageError
+from contest.submissions.entries import check_can_change_entry, check_video_size, contest_of
 from contest.submissions.media import SNIFF_BYTES, VIDEO_KINDS, describe_kind, sniff
-from contest.submissions.services import check_can_change_entry, check_video_size, contest_of
 from contest.uploads.arrival import store_asset
-from contest.uploads.services import admit, declared_type, new_upload, video_key
+from contest.uploads.lifecycle import admit, declared_type, new_upload, video_key
 
 S3_MAX_PARTS = 10_000
 S3_MAX_LINK_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live

@@ -9,8 +9,8 @@ from contest.core.errors import ContestError
 from contest.core.extensions import db
 from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
+from contest.submissions.entries import check_can_change_entry, contest_of, submission_deadline
 from contest.submissions.media import format_duration
-from contest.submissions.services import check_can_change_entry, contest_of, submission_deadline
 from contest.uploads import bp
 from contest.uploads.views import user
 

@@ -21,8 +21,8 @@ from contest.core.models.entries import Entry
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError
 from contest.core.transaction import hold, unit_of_work
-from contest.submissions.services import contest_of
-from contest.uploads import arrival, bp, services, tus
+from contest.submissions.entries import contest_of
+from contest.uploads import arrival, bp, lifecycle, tus
 from contest.uploads.commands import retry_hand_over
 from contest.web.errors import json_error
 
@@ -35,7 +35,7 @@ TUS_ENDPOINTS = {"uploads.tus_files", "uploads.tus_file"}
 def refusal(error, length=None, max_bytes=None):
     """The status for a service's refusal: 403 not allowed, 409 entries closed, 413 too big,
     the quota's own 409 or 413."""
-    if isinstance(error, services.QuotaExceeded):
+    if isinstance(error, lifecycle.QuotaExceeded):
         return json_error(error.status, error.message)
     if isinstance(error, NotAllowed):
         return json_error(403, error.message)
@@ -125,9 +125,9 @@ def tus_files():
     entry = db.session.get(Entry, entry_id)
     if entry is None:
         return json_error(404, "There is no such entry.")
-    folder = services.staging_dir(current_app.config)
+    folder = lifecycle.staging_dir(current_app.config)
     with unit_of_work(db.session, show=hold) as work:
-        upload = services.start_tus_upload(
+        upload = lifecycle.start_tus_upload(
             db.session,
             user(),
             entry,
@@ -136,7 +136,7 @@ def tus_files():
             metadata.get("filetype", ""),
             folder,
             current_app.config["UPLOAD_EXPIRY_SECONDS"],
-            services.UploadLimits.from_config(current_app.config),
+            lifecycle.UploadLimits.from_config(current_app.config),
         )
     if work.error:
         return refusal(work.error, length, contest_of(db.session, entry).max_bytes)
@@ -166,14 +166,14 @@ def tus_file(upload_id):
     """One upload: HEAD its offset, PATCH the next chunk, DELETE it (termination)."""
     if request.method == "OPTIONS":
         return tus_options()
-    upload = services.find_upload(db.session, user(), upload_id, backend="local")
+    upload = lifecycle.find_upload(db.session, user(), upload_id, backend="local")
     if upload is None:
         return json_error(404, "There is no such upload (or it is not yours).")
     if request.method == "DELETE":
         return terminate(upload)
-    if upload.upload_offset < upload.length and services.is_expired(upload):
+    if upload.upload_offset < upload.length and lifecycle.is_expired(upload):
         return json_error(410, "This upload expired before it was finished: start it again.")
-    folder = services.staging_dir(current_app.config)
+    folder = lifecycle.staging_dir(current_app.config)
     if request.method == "HEAD":
         if upload.completed_at is None and upload.upload_offset == upload.length:
             # Every byte arrived but finishing failed: finish now, so the client learns the
@@ -235,11 +235,11 @@ def write_chunk(upload, offset, folder):
         nonlocal recorded
         if new_offset != recorded:
             with unit_of_work(db.session):
-                services.record_offset(db.session, upload_id, recorded, new_offset, expiry)
+                lifecycle.record_offset(db.session, upload_id, recorded, new_offset, expiry)
             recorded = new_offset
 
     try:
-        with tus.locked_file(services.staging_path(folder, upload)) as file:
+        with tus.locked_file(lifecycle.staging_path(folder, upload)) as file:
             # No transaction stays open while the bytes stream in (minutes, on a slow uplink).
             with unit_of_work(db.session):
                 db.session.refresh(upload)
@@ -264,7 +264,7 @@ def write_chunk(upload, offset, folder):
             return finish(upload, folder) or complete(upload)
     except tus.TusError as error:
         return json_error(error.status, error.message)
-    except services.UploadGone:
+    except lifecycle.UploadGone:
         return json_error(404, "This upload was ended while the chunk was arriving.")
 
 
@@ -286,7 +286,7 @@ def complete(upload):
 def finish_again(upload, folder):
     """`finish` for a HEAD or a repeated PATCH, holding the staged file's lock if it is still
     there, so it never races a request still writing or finishing it."""
-    path = services.staging_path(folder, upload)
+    path = lifecycle.staging_path(folder, upload)
     if upload.unfinished and path.exists():
         try:
             with tus.locked_file(path):
@@ -314,7 +314,7 @@ def finish(upload, folder):
         if work.error:
             # The entry no longer takes videos (withdrawn meanwhile, say): this upload can't finish.
             with unit_of_work(db.session):
-                services.end_upload(db.session, upload, storage, folder)  # staged or stored bytes
+                lifecycle.end_upload(db.session, upload, storage, folder)  # staged or stored bytes
             return refusal(work.error)
     refused = hand_over(upload, storage)
     return refusal(refused) if refused else None
@@ -345,13 +345,13 @@ def hand_over(upload, storage):
 
 def terminate(upload):
     """Termination: the staged bytes and the row go (423 while a chunk is still arriving)."""
-    folder = services.staging_dir(current_app.config)
+    folder = lifecycle.staging_dir(current_app.config)
     with unit_of_work(db.session):
         try:
-            with tus.locked_file(services.staging_path(folder, upload)):
-                services.end_upload(db.session, upload, get_storage(), folder)
+            with tus.locked_file(lifecycle.staging_path(folder, upload)):
+                lifecycle.end_upload(db.session, upload, get_storage(), folder)
         except tus.TusError as error:
             if error.status != 404:  # no staged file (finished, or lost): the row still goes
                 return json_error(error.status, error.message)
-            services.end_upload(db.session, upload, get_storage(), folder)
+            lifecycle.end_upload(db.session, upload, get_storage(), folder)
     return Response(status=204)

@@ -1,5 +1,5 @@
 """People's Choice pages: the entries, the email form, the code, the receipt. Thin: the rules
-are in contest/voting/services.py."""
+are in contest/voting/casting.py."""
 
 import secrets
 import time
@@ -26,8 +26,8 @@ from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode
 from contest.core.rules import current_contest
 from contest.core.transaction import unit_of_work
-from contest.submissions.services import public_credit
-from contest.voting import bp, identity, services, tally
+from contest.submissions.entries import public_credit
+from contest.voting import bp, casting, identity, tally
 from contest.voting.counting import contest_ballots, voter_key
 from contest.voting.forms import CodeForm, ConfirmLinkForm, EmailForm
 from contest.web.caching import cached, cached_page
@@ -154,22 +154,22 @@ def index():
 
     if state != "open":
         return render_template("voting/index.html", contest=contest(), state=state)
-    order = services.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
+    order = casting.gallery_order(session.setdefault(SEED, secrets.randbits(32)))
     blind = rules.judging_blind(clock)  # part of every cache key: it changes with the time
 
     def categories():  # the gallery's entries, from the database once per version
         return cached(
             clock.id,
             f"voting-entries:{blind}",
-            lambda: services.gallery(db.session, contest(), blind),
+            lambda: casting.gallery(db.session, contest(), blind),
         )
 
-    total = cached(clock.id, "voting-entry-count", lambda: services.gallery_size(categories()))
+    total = cached(clock.id, "voting-entry-count", lambda: casting.gallery_size(categories()))
     number = min(requested_page(request.args), Page([], 1, CARDS_PER_PAGE, total).pages)
 
     def render():
         row = contest()
-        page, shown = services.gallery_page(categories(), order, number, CARDS_PER_PAGE)
+        page, shown = casting.gallery_page(categories(), order, number, CARDS_PER_PAGE)
         counts = None
         if row.show_live_tally:  # else hidden until the results are out
             counts = tally.count(contest_ballots(db.session, row)).counts
@@ -192,14 +192,14 @@ def index():
 def entry(entry_id):
     contest = _contest()
     try:
-        entry = services.eligible_entry(db.session, contest, entry_id)
-    except services.EntryNotFound as error:
+        entry = casting.eligible_entry(db.session, contest, entry_id)
+    except casting.EntryNotFound as error:
         abort(404, error.message)
     form = EmailForm()
     if form.validate_on_submit():
         config = current_app.config
         with unit_of_work(db.session, show=on_form(form)) as work:
-            issued = services.request_code(
+            issued = casting.request_code(
                 db.session,
                 contest,
                 entry.id,
@@ -254,7 +254,7 @@ def code():
     if vote_code is not None and form.validate_on_submit():
         # A wrong code's attempt is kept with its refusal: the code dies after too many.
         with unit_of_work(db.session, show=on_form(form), keep=(ValidationError,)) as work:
-            receipt = services.confirm_code(
+            receipt = casting.confirm_code(
                 db.session,
                 vote_code.id,
                 form.code.data,
@@ -273,11 +273,11 @@ def code():
 def confirm(token):
     vote_code = _code_being_confirmed()
     if vote_code is None:
-        abort(404, describe(services.UNKNOWN_LINK))
+        abort(404, describe(casting.UNKNOWN_LINK))
     form = ConfirmLinkForm()
     if form.validate_on_submit():
         with unit_of_work(db.session, show=flash_error) as work:
-            receipt = services.confirm_link(
+            receipt = casting.confirm_link(
                 db.session,
                 token,
                 key=voter_key(),

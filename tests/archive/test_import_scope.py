@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 
 from contest.archive import archive, importing, reading, scope
-from contest.auth.services import hash_password
+from contest.auth.accounts import hash_password
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, RoleGrant, User
 from contest.core.models.assets import Asset

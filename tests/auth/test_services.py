@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.core.errors import Throttled, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, LoginFailure, User

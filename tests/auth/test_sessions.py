@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from contest.auth import services as accounts
-from contest.auth import sessions
+from contest.auth import accounts, sessions
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import User

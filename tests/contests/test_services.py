@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contest.contests.services import (
+from contest.contests.editing import (
     PHASE_ORDER,
     PHASES,
     RULE_LIMITS,

@@ -13,8 +13,8 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory, Rubric, ScoreSheet
+from contest.judging import panel as judging
 from contest.judging import progress as judging_progress
-from contest.judging import services as judging
 from tests import factories
 from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
 

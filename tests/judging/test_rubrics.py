@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from contest.contests.services import ContestDraft, create_contest
+from contest.contests.editing import ContestDraft, create_contest
 from contest.core.audit import AuditEvent
 from contest.core.errors import ValidationError
 from contest.core.models.entries import Entry, School

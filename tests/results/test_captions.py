@@ -14,7 +14,7 @@ from contest.core.models.entries import Entry
 from contest.core.models.results import Result
 from contest.results import choices as award_choices
 from contest.results import plan as awards_plan
-from contest.results import publication, services
+from contest.results import publication, ranking
 from contest.voting import counting
 from tests import factories
 from tests.helpers import page_text
@@ -127,7 +127,7 @@ def checked_awards(session, contest, reason):
     """The default awards, checked with `reason` to publish without captions."""
     tally, _, ballot_sha = counting.contest_tally(session, contest)
     plan = awards_plan.plan(
-        services.category_results(session, contest),
+        ranking.category_results(session, contest),
         tally,
         ballot_sha,
         awards_plan.entry_facts(session, contest),

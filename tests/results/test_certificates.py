@@ -13,7 +13,7 @@ from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.results import certificates
 from contest.results.certificates import Certificate
-from contest.submissions.services import public_credit
+from contest.submissions.entries import public_credit
 from tests import factories
 from tests.helpers import page_text
 from tests.test_security import inline_code

@@ -11,7 +11,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.judging import ScoreSheet
 from contest.core.models.results import Result
-from contest.results import exports, services
+from contest.results import exports, ranking
 from tests import factories
 
 
@@ -85,7 +85,7 @@ def test_results_csv_cell_by_cell(app, small_contest, login_as):
     contest, entries, _, _ = small_contest
     with app.app_context():
         row = db.session.get(Contest, contest.id)
-        screen = services.category_results(db.session, row)[0].rows
+        screen = ranking.category_results(db.session, row)[0].rows
     normalised = _normalised(SHEET_SCORES)
     response, table = download(login_as("organizer"), f"/admin/results/{contest.id}/results.csv")
     assert response.headers["Content-Disposition"] == (

@@ -18,9 +18,10 @@ from contest.core.models.results import Result
 from contest.core.notices import Notice
 from contest.results import choices as award_choices
 from contest.results import plan as awards_plan
-from contest.results import publication, services
+from contest.results import publication
+from contest.results import ranking as results_ranking
 from contest.results.plan import EntryFacts, PublicationProblems
-from contest.results.services import CategoryResults, RankingRow
+from contest.results.ranking import CategoryResults, RankingRow
 from contest.voting import counting
 from contest.voting.tally import Tally
 from tests import factories
@@ -347,7 +348,7 @@ def publish(session, contest, organizer, **changes):
     contest = session.get(Contest, contest.id)
     tally, _, ballot_sha = counting.contest_tally(session, contest)
     plan = awards_plan.plan(
-        services.category_results(session, contest),
+        results_ranking.category_results(session, contest),
         tally,
         ballot_sha,
         awards_plan.entry_facts(session, contest),
@@ -427,7 +428,7 @@ def test_later_sheets_and_votes_do_not_change_the_frozen_results(app, session, r
     session.commit()
     factories.seed_votes(app, contest, [{"entry": entries["E3"]}] * 5)
     session.expire_all()
-    live = services.category_results(session, session.get(Contest, contest.id))
+    live = results_ranking.category_results(session, session.get(Contest, contest.id))
     assert live[0].rows[0].entry_id == entries["E3"].id  # the live ranking moved...
 
     after = [(r.entry_id, r.place, r.figures) for r in session.scalars(select(Result))]

@@ -12,7 +12,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.results import scoring
-from contest.results.services import category_results, entry_sheets
+from contest.results.ranking import category_results, entry_sheets
 from tests import factories
 from tests.helpers import count_statements
 

@@ -5,14 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest.contests.services import ContestDraft, create_contest
+from contest.contests.editing import ContestDraft, create_contest
 from contest.core.audit import AuditEvent
 from contest.core.errors import NotAllowed, PhaseClosed, ValidationError
 from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
 from contest.core.storage import get_storage
-from contest.submissions import attachments, decisions
-from contest.submissions import services as entries
+from contest.submissions import attachments, decisions, entries
 from tests.factories import add_user
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)

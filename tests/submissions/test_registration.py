@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from contest.auth import services as accounts
+from contest.auth import accounts
 from contest.core import jobs
 from contest.core.audit import AuditEvent
 from contest.core.dbtypes import utcnow
@@ -17,9 +17,8 @@ from contest.core.errors import NotAllowed, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry, School
-from contest.submissions import attachments
+from contest.submissions import attachments, entries
 from contest.submissions import registration as schools
-from contest.submissions import services as entries
 from tests import factories
 from tests.helpers import count_statements, csrf_token, link_path, page_text, submit, tamper
 from tests.uploads.helpers import create, uploads

@@ -5,7 +5,7 @@ import pytest
 from contest.core.errors import ValidationError
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
-from contest.takedown import services
+from contest.takedown import reports
 from tests import factories
 
 
@@ -26,43 +26,43 @@ QUEUE = "http://localhost/admin/takedown/"
     "reason, details, email, field",
     [
         ("nonsense", "", "", "reason"),
-        ("privacy", "x" * (services.DETAILS_MAX + 1), "", "details"),
+        ("privacy", "x" * (reports.DETAILS_MAX + 1), "", "details"),
         ("privacy", "", "parent@", "contact_email"),
         ("privacy", "", "a@" + "b" * 260 + ".org", "contact_email"),
     ],
 )
 def test_file_report_refuses_bad_input(session, entry, reason, details, email, field):
     with pytest.raises(ValidationError) as refused:
-        services.file_report(session, entry, reason, details, email, QUEUE)
+        reports.file_report(session, entry, reason, details, email, QUEUE)
     assert refused.value.field == field
 
 
 def test_file_report_trims_and_normalises(session, entry):
-    report = services.file_report(
+    report = reports.file_report(
         session, entry, "other", "  Shows my house.  ", " Me@Example.ORG ", QUEUE
     )
     assert (report.details, report.contact_email) == ("Shows my house.", "me@example.org")
-    assert services.open_reports(session, entry.id) == [(report, entry)]
+    assert reports.open_reports(session, entry.id) == [(report, entry)]
 
 
 def test_organizers_are_the_active_organizer_accounts(session):
     active = factories.add_user(session, roles=["organizer", "judge"])
     factories.add_user(session, roles=["organizer"], active=False)
     factories.add_user(session, roles=["judge"])
-    assert services.organizers(session) == [active]
+    assert reports.organizers(session) == [active]
 
 
 def test_hide_and_unhide_guard_the_state(session, entry):
     organizer = factories.add_user(session, roles=["organizer"])
     with pytest.raises(ValidationError, match="not hidden"):
-        services.unhide_entry(session, organizer, entry, "Why not.")
+        reports.unhide_entry(session, organizer, entry, "Why not.")
     with pytest.raises(ValidationError, match="Give the reason"):
-        services.hide_entry(session, organizer, entry, "   ")
-    services.hide_entry(session, organizer, entry, "Shows a face.")
+        reports.hide_entry(session, organizer, entry, "   ")
+    reports.hide_entry(session, organizer, entry, "Shows a face.")
     assert entry.hidden_reason == "Shows a face."
     with pytest.raises(ValidationError, match="already hidden"):
-        services.hide_entry(session, organizer, entry, "Again.")
-    services.unhide_entry(session, organizer, entry, "Blurred now.")
+        reports.hide_entry(session, organizer, entry, "Again.")
+    reports.unhide_entry(session, organizer, entry, "Blurred now.")
     assert (entry.hidden_at, entry.hidden_reason) == (None, None)
 
 
@@ -71,9 +71,9 @@ def test_hiding_resolves_only_that_entrys_reports(session, app, entry):
     other = Entry(category_id=entry.category_id, school_id=entry.school_id, title="Other")
     session.add(other)
     session.flush()
-    mine = services.file_report(session, entry, "privacy", "", "a@example.org", QUEUE)
-    theirs = services.file_report(session, other, "privacy", "", "b@example.org", QUEUE)
-    services.hide_entry(session, organizer, entry, "Shows a face.")
+    mine = reports.file_report(session, entry, "privacy", "", "a@example.org", QUEUE)
+    theirs = reports.file_report(session, other, "privacy", "", "b@example.org", QUEUE)
+    reports.hide_entry(session, organizer, entry, "Shows a face.")
     assert (mine.outcome, mine.contact_email, mine.resolved_by_id) == ("hidden", "", organizer.id)
     assert (theirs.outcome, theirs.contact_email) == (None, "b@example.org")
 
@@ -84,11 +84,11 @@ def test_dismissing_needs_a_note_and_an_open_report(session, entry):
     session.add(report)
     session.flush()
     with pytest.raises(ValidationError) as refused:
-        services.dismiss_report(session, organizer, report, " ")
+        reports.dismiss_report(session, organizer, report, " ")
     assert refused.value.field == "note"
-    services.dismiss_report(session, organizer, report, "Fine as it is.")
+    reports.dismiss_report(session, organizer, report, "Fine as it is.")
     assert (report.outcome, report.note, report.contact_email) == (
         "dismissed", "Fine as it is.", "",
     )  # fmt: skip
     with pytest.raises(ValidationError, match="already been dealt with"):
-        services.dismiss_report(session, organizer, report, "Again.")
+        reports.dismiss_report(session, organizer, report, "Again.")

@@ -12,7 +12,7 @@ from contest.core.extensions import db, limiter
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.voting import Vote, VoteCode, Voter
-from contest.voting import identity, services
+from contest.voting import casting, identity
 from tests.factories import make_entry, make_voting_contest, store_asset
 from tests.helpers import csrf_token, outbox_messages, page_text, submit
 
@@ -333,13 +333,13 @@ def test_voting_state_follows_the_window_and_publication():
 
 def test_shuffled_is_stable_per_seed_and_keeps_every_entry():
     entries = list(range(20))
-    assert services.shuffled(entries, "1:5") == services.shuffled(entries, "1:5")
-    assert sorted(services.shuffled(entries, "2:5")) == entries
-    assert services.shuffled(entries, "1:5") != services.shuffled(entries, "2:5")
+    assert casting.shuffled(entries, "1:5") == casting.shuffled(entries, "1:5")
+    assert sorted(casting.shuffled(entries, "2:5")) == entries
+    assert casting.shuffled(entries, "1:5") != casting.shuffled(entries, "2:5")
 
 
 def test_receipts_are_random_and_easy_to_copy():
-    receipts = {services.new_receipt() for _ in range(500)}
+    receipts = {casting.new_receipt() for _ in range(500)}
     assert len(receipts) == 500
     for receipt in receipts:
         assert re.fullmatch(r"[2-9A-HJKMNP-TV-Z]{4}(-[2-9A-HJKMNP-TV-Z]{4}){2}", receipt)

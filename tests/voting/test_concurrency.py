@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from contest.core.extensions import db, limiter
 from contest.core.models.voting import Vote, Voter
-from contest.voting import identity, services
+from contest.voting import casting, identity
 from contest.voting.counting import voter_key
 from tests.factories import make_voting_contest
 
@@ -40,7 +40,7 @@ def issue_links(app, contest, entries, count, same_voter=False):
         tokens = []
         for number in range(count):
             email = "one@example.org" if same_voter else f"voter{number}@s{number % 7}.example.org"
-            issued = services.request_code(
+            issued = casting.request_code(
                 db.session, contest, entries[number % len(entries)].id, email,
                 key=key, blocked_domains=blocked, ip="198.51.100.7", lifetime_seconds=900,
             )  # fmt: skip

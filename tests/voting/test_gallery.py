@@ -8,7 +8,7 @@ import pytest
 
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db, limiter
-from contest.voting import services
+from contest.voting import casting
 from contest.voting.views import SEED
 from contest.web.pagination import CARDS_PER_PAGE
 from tests.factories import make_entry, make_school, make_voting_contest
@@ -69,9 +69,9 @@ def test_every_entry_appears_once_over_the_pages_in_the_visitors_order(app):
 
 def test_visitors_share_a_fixed_number_of_orders(app):
     make_voting_contest(app, entries_per_category=20)
-    assert services.gallery_order(1) == services.gallery_order(1 + services.GALLERY_ORDERS)
+    assert casting.gallery_order(1) == casting.gallery_order(1 + casting.GALLERY_ORDERS)
     orders = {tuple(entry_ids(visitor(app, seed).get("/vote/"))) for seed in range(100)}
-    assert len(orders) == services.GALLERY_ORDERS
+    assert len(orders) == casting.GALLERY_ORDERS
 
 
 def test_a_new_visitor_draws_an_order_once(app, client):

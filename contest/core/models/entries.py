@@ -33,7 +33,7 @@ class School(db.Model):
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Only an approved school's teachers may enter videos (submissions.services.check_teacher_of).
+    # Only an approved school's teachers may enter videos (submissions.entries.check_teacher_of).
     # Schools an organizer or the demo makes are approved; self-registration makes them pending.
     status: Mapped[str] = mapped_column(
         String(20), default=SchoolStatus.APPROVED, server_default=SchoolStatus.APPROVED.value

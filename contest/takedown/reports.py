@@ -15,7 +15,7 @@ from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
 from contest.core.statuses import ReportReason
-from contest.submissions.services import mail_school, tell_school
+from contest.submissions.entries import mail_school, tell_school
 from contest.web.caching import invalidate_after_commit
 
 DETAILS_MAX = 2000

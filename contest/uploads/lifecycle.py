@@ -23,7 +23,7 @@ from contest.core.models.entries import Entry, School
 from contest.core.models.uploads import Upload
 from contest.core.storage.base import StorageError, display_name
 from contest.core.transaction import unit_of_work
-from contest.submissions.services import (
+from contest.submissions.entries import (
     check_can_upload_video,
 )
 

@@ -21,8 +21,7 @@ from contest.core.errors import ContestError, PhaseClosed, ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode, Voter
-from contest.core.statuses import ConsentStatus, EntryStatus
-from contest.submissions.services import public_credit
+from contest.submissions.entries import public_credit
 from contest.voting import identity
 from contest.web.caching import invalidate_after_commit
 from contest.web.pagination import paginate
@@ -68,11 +67,7 @@ class Receipt:
 
 
 def _eligible(query):
-    return query.where(
-        Entry.status == EntryStatus.READY,
-        Entry.consent_status == ConsentStatus.APPROVED,
-        Entry.hidden_at.is_(None),
-    )
+    return query.where(Entry.shown)
 
 
 def eligible_entries(session, contest):

@@ -9,7 +9,7 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
-from contest.core.statuses import OUT_OF_RUNNING, SheetStatus
+from contest.core.statuses import SheetStatus
 
 # A module import: judging.calibration imports results.scoring, which loads this package.
 from contest.judging import calibration
@@ -345,7 +345,7 @@ def entry_sheets(session, entry):
                 counted=(
                     sheet.status == SheetStatus.SUBMITTED
                     and not anchor
-                    and entry.status not in OUT_OF_RUNNING
+                    and entry.in_running
                     and score is not None
                 ),
                 score=score,
