@@ -56,17 +56,19 @@ def test_a_savepoint_waits_for_the_outer_transaction(app):
 def test_a_failing_side_effect_is_logged_and_the_rest_still_run(app, caplog):
     ran = []
 
-    def fails():
+    def fails(to):
         raise RuntimeError("the mail server is on fire")
 
     with app.app_context(), caplog.at_level(logging.ERROR):
         db.session.add(User(email="a@example.org"))
-        after_commit(db.session, fails)
+        after_commit(db.session, fails, "voter@example.org")
         after_commit(db.session, ran.append, "second")
         db.session.commit()  # no exception: the change is committed
     assert ran == ["second"]
     assert users(app) == 1
     assert "the mail server is on fire" in caplog.text
+    assert "fails failed" in caplog.text
+    assert "voter@example.org" not in caplog.text  # arguments may hold addresses: never logged
 
 
 def test_queued_mail_goes_after_the_commit_to_exactly_one_recipient(make_app, restore_job_queue):

@@ -192,7 +192,8 @@ def _run_after_commit(session):
             function(*args, **kwargs)
         except Exception:
             name = getattr(function, "__name__", repr(function))
-            log.exception("after the commit, %s%r failed", name, args)
+            # The name only: arguments may hold an address or a message.
+            log.exception("after the commit, %s failed", name)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -164,6 +164,18 @@ def queue_mail(session, to, subject, body):
     jobs.enqueue_after_commit(session, deliver_mail, to, subject, body)
 
 
+def send_now(to, subject, body):
+    """Send in the request and say whether the message went: for the one message whose
+    recipient must be kept nowhere, a voter's code (docs/privacy.md). A queued job would store
+    the address, the code and the link that casts the vote. Call it after the commit; False
+    (logged by send_mail) tells the caller to say so and let the person try again."""
+    try:
+        send_mail(to, subject, body)
+    except MailError:
+        return False
+    return True
+
+
 def _write_to_outbox(message, folder):
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")

@@ -7,6 +7,7 @@ import time
 from flask import (
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from contest.core import rules
 from contest.core.errors import ValidationError, describe
 from contest.core.extensions import db, limiter
-from contest.core.mail import queue_mail
+from contest.core.mail import send_now
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.voting import Vote, VoteCode
@@ -37,6 +38,10 @@ from contest.web.pagination import CARDS_PER_PAGE, Page, requested_page
 
 # Session keys: the visitor's shuffle seed, the code they are confirming, their receipt.
 SEED, CODE, RECEIPT, ALREADY = "vote_seed", "vote_code_id", "vote_receipt", "vote_already"
+MAIL_FAILED = (
+    "We could not send the email just now, so no code went out. Check the address and try "
+    "again in a few minutes."
+)
 
 
 def _config(name):
@@ -209,10 +214,11 @@ def entry(entry_id):
                 ip=request.remote_addr,
                 lifetime_seconds=config["VOTE_CODE_LIFETIME_SECONDS"],
             )
-            _mail_code(form.email.data.strip(), issued, contest)
         if work.done:
-            session[CODE] = issued.code_id
-            return redirect(url_for(".code"))
+            if _mail_code(form.email.data.strip(), issued, contest):
+                session[CODE] = issued.code_id
+                return redirect(url_for(".code"))
+            flash(MAIL_FAILED, "error")  # not a redirect, so no code request is counted
     state = rules.voting(contest)
     blind = rules.judging_blind(contest)
     return render_template(
@@ -227,6 +233,7 @@ def entry(entry_id):
 
 
 def _mail_code(address, issued, contest):
+    """Send the code and link; True if the mail went."""
     minutes = current_app.config["VOTE_CODE_LIFETIME_SECONDS"] // 60
     body = render_template(
         "mail/vote_code.txt",
@@ -236,7 +243,7 @@ def _mail_code(address, issued, contest):
         contest=contest,
         minutes=minutes,
     )
-    queue_mail(db.session, address, f"Your People's Choice code: {issued.code}", body)
+    return send_now(address, f"Your People's Choice code: {issued.code}", body)
 
 
 def _receipt_page(receipt):

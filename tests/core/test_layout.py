@@ -108,12 +108,14 @@ def test_only_the_unit_of_work_ends_a_transaction():
 
 def test_mail_is_sent_only_by_the_mail_job():
     """`send_mail` talks to the mail server; only the queued job calls it, after the commit,
-    so a change that rolls back mails nobody and a slow mail server holds up no request."""
-    home = PACKAGE / "core" / "mail.py"
+    so a change that rolls back mails nobody and a slow mail server holds up no request. The
+    one exception, `send_now`, is the voter's code: its address must not be kept in the queue."""
+    allowed = {PACKAGE / "voting" / "views.py": {"send_now"}}
     found = [
-        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        f"{path.relative_to(PACKAGE.parent)}:{line} {name}"
         for path in modules()
-        if path != home
-        for line, _ in _calls(path, {"send_mail"})
+        if path != PACKAGE / "core" / "mail.py"
+        for line, name in _calls(path, {"send_mail", "send_now"})
+        if name not in allowed.get(path, set())
     ]
     assert not found, "\n".join(found)

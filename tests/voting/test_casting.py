@@ -2,11 +2,12 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from contest.core import rules
+from contest.core import jobs, rules
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db, limiter
 from contest.core.models.contests import Contest
@@ -293,6 +294,23 @@ def test_the_code_mail_goes_through_smtp(make_app, smtp_server):
     assert "/vote/confirm/" in message.get_content()
     response = submit(client, "/vote/code", {"code": code}, follow_redirects=True)
     assert "your vote is counted" in page_text(response)
+
+
+def test_the_code_mail_is_never_queued_so_the_address_is_kept_nowhere(
+    make_app, smtp_server, restore_job_queue
+):
+    """The job queue stores its jobs' arguments: a queued code mail would keep the voter's
+    address, their code and a link that casts the vote (docs/privacy.md)."""
+    app = make_app(MAIL_URL=smtp_server.url, JOBS_IMMEDIATE=False)
+    _, entries = make_voting_contest(app)
+    response = ask_code(app.test_client(), entries[0], "Kept.Nowhere@example.org")
+    assert response.status_code == 302
+    [(recipients, message)] = smtp_server.messages  # sent in the request, after the commit
+    assert recipients == ["kept.nowhere@example.org"]
+    assert jobs.huey.pending_count() == 0
+    queue = Path(app.config["JOBS_SQLITE_PATH"])
+    stored = queue.read_bytes().lower() if queue.exists() else b""
+    assert b"kept.nowhere" not in stored and b"nowhere@example.org" not in stored
 
 
 def test_the_public_can_watch_eligible_entries_only_while_voting_is_open(app, client):

@@ -13,6 +13,7 @@ from contest.core.models.voting import VoteCode
 from contest.voting import identity
 from tests.factories import make_voting_contest
 from tests.helpers import csrf_token, outbox_messages, page_text
+from tests.test_mail import closed_port_url
 
 GENEROUS = {
     "VOTE_CODE_REQUESTS_PER_IP": "100 per hour",
@@ -71,6 +72,26 @@ def test_code_requests_per_ip_are_limited_and_only_sent_codes_count(limited_app)
     for number in range(3):
         assert ask(client, entries[0], f"pupil{number}@example.org").status_code == 302
     assert_throttled(ask(client, entries[0], "pupil9@example.org"))
+
+
+def test_a_code_mail_that_cannot_go_says_so_and_costs_no_request(limited_app):
+    """The voter is told no code went out, keeps the address typed, and may try again: the
+    failure is not counted against the code-request limits."""
+    app = limited_app(
+        MAIL_URL=closed_port_url(),
+        VOTE_CODE_REQUESTS_PER_EMAIL="1 per hour",
+        VOTE_CODE_REQUESTS_PER_IP="1 per hour",
+    )
+    _, entries = make_voting_contest(app)
+    client = app.test_client()
+    for _ in range(3):
+        response = ask(client, entries[0], "sam@example.org")
+        assert response.status_code == 200
+        text = page_text(response)
+        assert "We could not send the email just now, so no code went out." in text
+        assert 'value="sam@example.org"' in response.get_data(as_text=True)
+    with client.session_transaction() as state:
+        assert "vote_code_id" not in state
 
 
 def test_code_attempts_per_code_are_limited(limited_app):
