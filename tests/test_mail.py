@@ -259,7 +259,7 @@ def test_an_invitation_sent_by_smtp_can_be_opened_and_accepted(app, make_app, sm
     )
 
     assert (response.status_code, response.headers["Location"]) == (302, "/admin/people")
-    assert "Invitation sent to new.teacher@example.org." in page_text(
+    assert "Invitation on its way to new.teacher@example.org." in page_text(
         organizer.get("/admin/people")
     )
     [(recipients, message)] = smtp_server.messages

@@ -130,7 +130,7 @@ def people():
             )
             record(db.session, current_user, "invitation.sent", invitation, role=invitation.role)
         if work.done:
-            flash(f"Invitation sent to {invitation.email}.", "success")
+            flash(f"Invitation on its way to {invitation.email}.", "success")
             return redirect(url_for("admin.people"))
     users = db.session.scalars(select(User).order_by(User.email)).all()
     pending = db.session.scalars(

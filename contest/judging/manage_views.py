@@ -101,7 +101,7 @@ def manage_reminders(contest_id):
             db.session, contest, chosen, current_user, url_for("judging.index", _external=True)
         )
     if reminded:
-        flash(f"Reminders sent to {', '.join(reminded)}.", "success")
+        flash(f"Reminders on their way to {', '.join(reminded)}.", "success")
     return redirect(url_for("judging.manage_progress", contest_id=contest.id))
 
 

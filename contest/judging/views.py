@@ -5,11 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import judge_required
+from contest.core import rules
+from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
-from contest.core.rules import current_contest
 from contest.core.statuses import SheetStatus
 from contest.judging import bp
 from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
@@ -20,30 +21,40 @@ FILTERS = {"todo": "To do", "done": "Done", "all": "All"}
 @bp.route("/")
 @judge_required
 def index():
-    """The judge's entries in the current contest, by title and category only (judging is
-    blind); earlier contests' sheets are listed apart and never counted."""
-    contest = current_contest()
+    """The judge's entries in every contest still being judged, by title and category only
+    (judging is blind); finished contests' sheets are listed apart and never counted. A newer
+    contest set up early hides nothing still open."""
     rows = db.session.execute(
-        select(Assignment, Entry.title, Category.name, ScoreSheet.status, Category.contest_id)
+        select(Assignment, Entry.title, Category.name, ScoreSheet.status, Contest)
         .join(Entry, Entry.id == Assignment.entry_id)
         .join(Category, Category.id == Entry.category_id)
+        .join(Contest, Contest.id == Category.contest_id)
         .outerjoin(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
         .where(Assignment.judge_id == current_user.id)
-        .order_by(Assignment.calibration.desc(), Category.sort_order, Entry.title, Assignment.id)
+        .order_by(
+            Contest.created_at.desc(),
+            Assignment.calibration.desc(),
+            Category.sort_order,
+            Entry.title,
+            Assignment.id,
+        )
     ).all()
+    now = utcnow()
     items, past = [], {}
-    for assignment, title, category, status, contest_id in rows:
+    for assignment, title, category, status, contest in rows:
         item = {
             "assignment": assignment,
             "title": title,
             "category": category,
+            "contest": contest,
             "status": status or "new",
             "done": status == SheetStatus.SUBMITTED,
         }
-        if contest is not None and contest_id == contest.id:
-            items.append(item)
+        if rules.judging_closed(contest, now):
+            past.setdefault(contest, []).append(item)
         else:
-            past.setdefault(contest_id, []).append(item)
+            items.append(item)
+    judging = list(dict.fromkeys(item["contest"] for item in items))
     done = sum(item["done"] for item in items)
     show = request.args.get("show", "all")
     if show not in FILTERS:
@@ -58,11 +69,6 @@ def index():
         done=done,
         show=show,
         filters=FILTERS,
-        contest=contest,
-        past=[
-            (earlier, past[earlier.id])
-            for earlier in db.session.scalars(
-                select(Contest).where(Contest.id.in_(past)).order_by(Contest.created_at.desc())
-            )
-        ],
+        judging=judging,
+        past=list(past.items()),
     )

@@ -20,26 +20,38 @@ SHORTEST = 4  # shorter distinctive words ("Ala", "Kai") match too much ordinary
 
 
 def _words(text):
-    return re.findall(r"[^\W_]+", text.casefold())  # "Carver's" holds the word "carver"
+    return re.findall(r"[^\W_]+", text)  # "Carver's" holds the word "Carver"
+
+
+def _key(words):
+    return " ".join(word.casefold() for word in words)
 
 
 def identifying_names(*names):
     """What would name a school or district in a text: each full name, and each distinctive
-    word of it (not generic, at least SHORTEST letters). Lower-case."""
-    found = set()
+    word of it (not generic, at least SHORTEST letters), as {key to look for: the name as the
+    school writes it}. Keys are case-folded."""
+    found = {}
     for name in names:
         words = _words(name or "")
         if not words:
             continue
-        found.add(" ".join(words))
-        found.update(w for w in words if w not in GENERIC and len(w) >= SHORTEST)
+        found[_key(words)] = " ".join(words)
+        for word in words:
+            key = word.casefold()
+            if key not in GENERIC and len(key) >= SHORTEST:
+                found.setdefault(key, word)
     return found
 
 
 def names_in(text, names):
-    """The names (from identifying_names) that `text` contains as whole words, longest first."""
-    words = " " + " ".join(_words(text or "")) + " "
-    return sorted((name for name in names if f" {name} " in words), key=lambda n: (-len(n), n))
+    """The names (from identifying_names) that `text` contains as whole words in any case,
+    as the school writes them, longest first."""
+    words = f" {_key(_words(text or ''))} "
+    return [
+        names[key]
+        for key in sorted((key for key in names if f" {key} " in words), key=lambda k: (-len(k), k))
+    ]
 
 
 def school_named(school_name, district, texts):

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from contest.auth.guards import teacher_required
+from contest.core import rules
 from contest.core.dbtypes import utcnow
 from contest.core.errors import ContestError, PhaseClosed, describe
 from contest.core.extensions import db
@@ -93,8 +94,10 @@ def registered():
     return render_template("submissions/registered.html")
 
 
-def _entries_by_contest(school_ids, contest):
-    """(this contest's entries, [(past contest, its entries)]), newest first."""
+def _entries_by_contest(school_ids, newest):
+    """The schools' entries as three lists: the newest contest's; [(contest, entries)] of older
+    contests whose results are not out yet (still judged, never "past" because a newer contest
+    was set up early); and [(contest, entries)] of finished contests. Newest first."""
     rows = db.session.execute(
         select(Entry, Contest)
         .join(Category, Category.id == Entry.category_id)
@@ -102,13 +105,15 @@ def _entries_by_contest(school_ids, contest):
         .where(Entry.school_id.in_(school_ids))
         .order_by(Contest.created_at.desc(), Entry.created_at.desc())
     ).all()
-    current, past = [], {}
-    for entry, entry_contest in rows:
-        if contest is not None and entry_contest.id == contest.id:
+    now = utcnow()
+    current, running, past = [], {}, {}
+    for entry, contest in rows:
+        if newest is not None and contest.id == newest.id:
             current.append(entry)
         else:
-            past.setdefault(entry_contest, []).append(entry)
-    return current, list(past.items())
+            older = past if rules.is_published(contest, now) else running
+            older.setdefault(contest, []).append(entry)
+    return current, list(running.items()), list(past.items())
 
 
 @bp.route("/")
@@ -117,7 +122,7 @@ def index():
     school_ids = current_user.school_ids
     schools = db.session.scalars(select(School).where(School.id.in_(school_ids))).all()
     contest = current_contest()
-    current, past = _entries_by_contest(school_ids, contest)
+    current, running, past = _entries_by_contest(school_ids, contest)
     notices = db.session.scalars(
         select(Notice)
         .where(
@@ -138,6 +143,7 @@ def index():
         schools=schools,
         approved=any(school.approved for school in schools),
         entries=current,
+        running=running,
         past=past,
         entered={entry.school_id for entry in current},
         notices=notices,

@@ -250,7 +250,7 @@ def invite_the_judges(run, organizer):
         page.select_option("#role", "judge")
         page.select_option("#school", label="(not a teacher)")
         page.get_by_role("button", name="Send invitation").click()
-        expect_flash(page, f"Invitation sent to {email}.")
+        expect_flash(page, f"Invitation on its way to {email}.")
     waiting = page.get_by_role("table", name="Invitations not yet accepted")
     for email in JUDGES:
         expect(waiting.get_by_role("row").filter(has_text=email)).to_contain_text("judge")

@@ -34,6 +34,7 @@ def test_the_teachers_list_keeps_past_contests_apart(app, people, login_as):
     old = factories.make_entry(
         app, last_year.categories[0], people["school_a"], status="ready", title="Old Clip"
     )
+    factories.publish_results(app, last_year, [(old, "place", 1)])
     this_year = _contest(app, name="Safety Awards 2026")
     new = factories.make_entry(
         app, this_year.categories[0], people["school_a"], status="draft", title="New Clip"
@@ -45,6 +46,26 @@ def test_the_teachers_list_keeps_past_contests_apart(app, people, login_as):
     assert new.title in current and old.title not in current
     past = _section(text, "Past contests")
     assert "Safety Awards 2025" in past and old.title in past and new.title not in past
+    # Last year's results stay one click away.
+    school = people["school_a"].id
+    assert f"/school/{school}/results/{last_year.id}" in past
+    assert f"/school/{school}/certificates/{last_year.id}" in past
+
+
+def test_next_years_contest_hides_no_entry_whose_results_are_not_out(app, people, login_as):
+    """Setting up next year's contest early leaves this year's entries, still being judged,
+    where the teacher looks for them, not under "Past contests"."""
+    this_year = _contest(app, name="Safety Awards 2026", opened_days_ago=60, closes_in_days=-5)
+    judged = factories.make_entry(
+        app, this_year.categories[0], people["school_a"], status="ready", title="Being Judged"
+    )
+    _contest(app, name="Safety Awards 2027", opened_days_ago=-200, closes_in_days=260)
+
+    text = page_text(login_as("teacher_a").get("/school/"))
+
+    assert "Past contests" not in text
+    assert judged.title in _section(text, "Entries for Safety Awards 2026")
+    assert "Entries for Safety Awards 2027" in text  # the contest teachers enter next
 
 
 def test_a_school_whose_deadline_passed_is_told_before_it_fills_a_form(app, people, login_as):
@@ -114,7 +135,7 @@ def test_a_title_or_description_naming_the_school_gets_a_warning_and_is_saved(
     assert named.status_code == 302
     text = page_text(client.get(named.headers["Location"]))
     assert "Proud of School A" in text  # saved all the same
-    assert "The title names “school a”" in text and "The description names “north”" in text
+    assert "The title names “School A”" in text and "The description names “North”" in text
     assert "Judging is blind to the school" in text
 
     plain = _entry_form(client, title="Think Before You Post")
@@ -136,4 +157,4 @@ def test_captions_naming_the_school_get_a_warning(app, people, login_as):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302, page_text(response)
-    assert "The captions name “school a”" in page_text(client.get(url))
+    assert "The captions name “School A”" in page_text(client.get(url))
