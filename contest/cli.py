@@ -39,7 +39,7 @@ def _checked_email(email):
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--name", default="", help="The organizer's name.")
+@click.option("--name", default="", help="The administrator's name.")
 @click.option(
     "--password",
     help="A new account's password (asked for when not given); for an existing account, "
@@ -47,7 +47,8 @@ def _checked_email(email):
 )
 @with_appcontext
 def create_admin_command(email, name, password):
-    """Create an organizer account, or give an existing account the organizer role."""
+    """Create a site administrator's account (every contest, the people, the schools), or make
+    an existing account one."""
     email = _checked_email(email)
     user = db.session.scalar(select(User).where(User.email == email))
     new_password = password is not None and user is not None
@@ -63,8 +64,8 @@ def create_admin_command(email, name, password):
                 accounts.set_password(user, password)  # ends the account's sessions
             user.name = name.strip() or user.name
             user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the operator vouches
-        accounts.grant_role(user, "organizer")
-    click.echo(f"{user.email} is an organizer.")
+        accounts.grant_role(user, "admin")
+    click.echo(f"{user.email} is a site administrator.")
     if new_password:
         click.echo("Its password is changed.")
 

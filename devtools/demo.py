@@ -51,7 +51,7 @@ TITLE_WORDS = {
 def demo_logins():
     """(role, email) of the accounts worth trying, as the demo command prints them."""
     return [
-        ("organizer", ORGANIZER),
+        ("admin (site administrator)", ORGANIZER),
         (f"teacher ({SCHOOL_NAMES[0]} Middle School)", "teacher1@demo.psa-contest.org"),
         ("judge", JUDGES[0]),
         (f"judge who also teaches ({SCHOOL_NAMES[-1]})", JUDGES[-1]),
@@ -104,7 +104,7 @@ def seed_demo(session, seed=2026):
 
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: scrypt is slow by design
     organizer = _person(session, ORGANIZER, "Olivia Organizer", password_hash)
-    grant_role(organizer, "organizer")
+    grant_role(organizer, "admin")
 
     schools = []
     for number, name in enumerate(SCHOOL_NAMES, start=1):

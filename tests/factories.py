@@ -45,7 +45,8 @@ def make_school(app, **fields):
 
 
 def user_row(roles=(), **fields):
-    """An unsaved user with a known password; `roles` holds role names or (role, school) pairs."""
+    """An unsaved user with a known password; `roles` holds role names, (role, school) pairs and
+    ("organizer", contest or its id) pairs."""
     number = next(_numbers)
     fields.setdefault("email", f"person{number}@example.org")
     fields.setdefault("name", f"Person {number}")
@@ -53,8 +54,11 @@ def user_row(roles=(), **fields):
     fields.setdefault("email_confirmed_at", utcnow())
     user = User(**fields)
     for role in roles:
-        name, school = role if isinstance(role, tuple) else (role, None)
-        user.grants.append(RoleGrant(role=name, school_id=getattr(school, "id", school)))
+        name, scope = role if isinstance(role, tuple) else (role, None)
+        if name == "organizer" or isinstance(scope, Contest):
+            user.grants.append(RoleGrant(role=name, contest_id=getattr(scope, "id", scope)))
+        else:
+            user.grants.append(RoleGrant(role=name, school_id=getattr(scope, "id", scope)))
     return user
 
 
@@ -106,7 +110,7 @@ def make_people(app):
     return {
         "school_a": school_a,
         "school_b": school_b,
-        "organizer": make_user(app, roles=["organizer"], email="organizer@example.org"),
+        "organizer": make_user(app, roles=["admin"], email="organizer@example.org"),
         "teacher_a": make_user(app, roles=[("teacher", school_a)], email="teacher.a@example.org"),
         "teacher_b": make_user(app, roles=[("teacher", school_b)], email="teacher.b@example.org"),
         "judge": make_user(app, roles=["judge"], email="judge@example.org"),

@@ -159,7 +159,10 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 
 # judge_conflict: a judge who declared a conflict with School A's district, and is not the
 # judge of the route values' assignment.
-ROLES = ("anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "organizer")
+ROLES = (
+    "anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "admin",
+    "contest_organizer", "other_organizer",
+)  # fmt: skip
 MATRIX_METHODS = ("GET", "POST")
 # Routes that end the session run last, so one sign-in per role serves the rest of a sweep
 # (each of them gets a session of its own: signing out ends every session of the account).
@@ -186,10 +189,26 @@ def route_url(app, rule, values):
     return adapter.build(rule.endpoint, {name: values[name] for name in rule.arguments})
 
 
-def role_client(app, login_as, role):
-    """A test client for one of ROLES: signed out for "anonymous", else signed in once."""
+def role_client(app, login_as, role, contest_id=None):
+    """A test client for one of ROLES: signed out for "anonymous", else signed in once. "admin"
+    is the people's organizer (a site administrator); "contest_organizer" organizes contest
+    `contest_id` (the route values'), "other_organizer" a contest of their own."""
     if role == "anonymous":
         return app.test_client()
+    if role == "admin":
+        return login_as("organizer")
+    if role in ("contest_organizer", "other_organizer"):
+        from tests import factories
+
+        if role == "other_organizer" or contest_id is None:
+            contest_id = factories.make_contest(app).id
+        email = f"{role.replace('_', '.')}.{contest_id}@example.org"
+        user = factories.fetch_user(app, email) or factories.make_user(
+            app, roles=[("organizer", contest_id)], email=email
+        )
+        client = app.test_client()
+        factories.sign_in(client, user.email)
+        return client
     if role == "judge_conflict":
         from tests import factories
 

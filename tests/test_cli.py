@@ -18,7 +18,7 @@ from contest.submissions.entries import submission_deadline
 from devtools import demo
 from tests import factories
 
-HOMES = {"organizer": "/admin/", "judge": "/judging/", "teacher": "/school/"}
+HOMES = {"admin": "/admin/", "judge": "/judging/", "teacher": "/school/"}
 
 
 def account(app, email):
@@ -81,12 +81,12 @@ def test_create_admin_makes_an_organizer_who_can_sign_in(app, runner):
     )
 
     assert result.exit_code == 0, result.output
-    assert "bea@example.org is an organizer." in result.output
+    assert "bea@example.org is a site administrator." in result.output
     name, roles, _ = account(app, "bea@example.org")
-    assert (name, roles) == ("Bea Boss", ["organizer"])
+    assert (name, roles) == ("Bea Boss", ["admin"])
     client = app.test_client()
     response = factories.sign_in(client, "bea@example.org", "a-long-pass")
-    assert response.headers["Location"].endswith(HOMES["organizer"])
+    assert response.headers["Location"].endswith(HOMES["admin"])
     assert client.get("/admin/contests/").status_code == 200
 
 
@@ -96,11 +96,11 @@ def test_create_admin_asks_for_the_password_twice(app, runner):
     )
 
     assert result.exit_code == 0, result.output
-    assert account(app, "bea@example.org")[1] == ["organizer"]
+    assert account(app, "bea@example.org")[1] == ["admin"]
     factories.sign_in(app.test_client(), "bea@example.org", "a-long-pass")
 
 
-def test_create_admin_gives_an_existing_account_the_organizer_role(app, runner):
+def test_create_admin_makes_an_existing_account_a_site_administrator(app, runner):
     school = factories.make_school(app)
     factories.make_user(app, roles=[("teacher", school)], email="teacher@example.org")
     before = account(app, "teacher@example.org")
@@ -108,15 +108,15 @@ def test_create_admin_gives_an_existing_account_the_organizer_role(app, runner):
     result = runner.invoke(args=["create-admin", "Teacher@example.org"])  # asks no password
 
     assert result.exit_code == 0, result.output
-    assert "teacher@example.org is an organizer." in result.output
+    assert "teacher@example.org is a site administrator." in result.output
     name, roles, password_hash = account(app, "teacher@example.org")
-    assert roles == ["organizer", "teacher"]
+    assert roles == ["admin", "teacher"]
     assert (name, password_hash) == (before[0], before[2])
     assert runner.invoke(args=["create-admin", "teacher@example.org"]).exit_code == 0
-    assert account(app, "teacher@example.org")[1] == ["organizer", "teacher"]  # once, not twice
+    assert account(app, "teacher@example.org")[1] == ["admin", "teacher"]  # once, not twice
     assert count(app, User) == 1
     response = factories.sign_in(app.test_client(), "teacher@example.org")
-    assert response.headers["Location"].endswith(HOMES["organizer"])
+    assert response.headers["Location"].endswith(HOMES["admin"])
 
 
 def test_create_admin_can_set_an_existing_accounts_password(app, runner):
@@ -128,7 +128,7 @@ def test_create_admin_can_set_an_existing_accounts_password(app, runner):
 
     assert result.exit_code == 0, result.output
     assert "password" in result.output
-    assert account(app, "judge@example.org")[1] == ["judge", "organizer"]
+    assert account(app, "judge@example.org")[1] == ["admin", "judge"]
     factories.sign_in(app.test_client(), "judge@example.org", "a-new-long-password")
 
 
@@ -267,7 +267,7 @@ def test_demo_seeds_the_contest_and_prints_the_logins(app, runner):
     check_demo_judging(app)
     logins = printed_logins(result.output)
     assert [email for _, email in logins] == [email for _, email in demo.demo_logins()]
-    assert {role.split()[0] for role, _ in logins} == {"organizer", "teacher", "judge"}
+    assert {role.split()[0] for role, _ in logins} == {"admin", "teacher", "judge"}
 
 
 def check_demo_judging(app):
@@ -332,7 +332,7 @@ def test_demo_keeps_an_account_that_is_already_there(app, runner):
     assert "Demo contest seeded." in result.output
     name, roles, password_hash = account(app, demo.ORGANIZER)
     assert (name, password_hash) == (before[0], before[2])
-    assert roles == ["judge", "organizer"]
+    assert roles == ["admin", "judge"]
     assert demo_counts(app)["entries"] == ALL_ENTRIES
     assert demo_counts(app)["ready entries"] == 0  # --no-videos: none made
 

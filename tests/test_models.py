@@ -109,7 +109,7 @@ NOTICE = {"user_id": "@judge", "kind": "entry.ready", "message": "Your entry is 
 CASES = {
     "user email unique": (User, {"email": "new@example.org"}, {"email": "judge@example.org"}),
     "user email lower-case": (User, {"email": "new@example.org"}, {"email": "New@example.org"}),
-    "role known": (RoleGrant, {"user_id": "@judge2", "role": "judge"}, {"role": "admin"}),
+    "role known": (RoleGrant, {"user_id": "@judge2", "role": "judge"}, {"role": "superuser"}),
     "role grant unique": (
         RoleGrant,
         {"user_id": "@judge2", "role": "judge"},
@@ -122,8 +122,18 @@ CASES = {
     ),
     "only a teacher has a school": (
         RoleGrant,
-        {"user_id": "@judge", "role": "organizer"},
+        {"user_id": "@judge", "role": "admin"},
         {"school_id": "@school"},
+    ),
+    "an organizer's grant names its contest": (
+        RoleGrant,
+        {"user_id": "@judge", "role": "organizer", "contest_id": "@contest"},
+        {"contest_id": None},
+    ),
+    "the site administrator's grant names no contest": (
+        RoleGrant,
+        {"user_id": "@judge", "role": "admin"},
+        {"contest_id": "@contest"},
     ),
     "grant names a real user": (
         RoleGrant,

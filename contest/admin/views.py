@@ -8,13 +8,16 @@ from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
 from contest.auth import accounts
 from contest.auth.forms import InvitationForm
-from contest.auth.guards import organizer_required
+from contest.auth.guards import admin_required, organizer_required
+from contest.core import permissions
 from contest.core.audit import record
 from contest.core.extensions import db
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import Invitation, RoleGrant, User
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry, School
+from contest.core.models.judging import Assignment
+from contest.core.statuses import Role
 from contest.core.transaction import unit_of_work
 from contest.submissions import registration as schools
 from contest.web.forms import flash_error, on_form
@@ -23,20 +26,40 @@ from contest.web.forms import flash_error, on_form
 @bp.route("/")
 @organizer_required
 def index():
+    """The site administrator's dashboard, or a contest organizer's: the same page, counting
+    only the contests the person manages; schools waiting for approval are the site's."""
+    admin = permissions.is_admin(current_user)
+    mine = permissions.managed_only(current_user, Entry.contest_id)
+    count = db.session.scalar
     counts = {
-        "contests": db.session.scalar(select(func.count(Contest.id))),
-        "schools": db.session.scalar(select(func.count(School.id))),
-        "entries": db.session.scalar(select(func.count(Entry.id))),
-        "judges": db.session.scalar(
+        "contests": count(
+            select(func.count(Contest.id)).where(permissions.managed_only(current_user, Contest.id))
+        ),
+        "schools": count(select(func.count(School.id)))
+        if admin
+        else count(select(func.count(func.distinct(Entry.school_id))).where(mine)),
+        "entries": count(select(func.count(Entry.id)).where(mine)),
+        "judges": count(
             select(func.count(func.distinct(RoleGrant.user_id))).where(RoleGrant.role == "judge")
+        )
+        if admin
+        else count(
+            select(func.count(func.distinct(Assignment.judge_id)))
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(mine)
         ),
     }
-    contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
+    contests = db.session.scalars(
+        select(Contest)
+        .where(permissions.managed_only(current_user, Contest.id))
+        .order_by(Contest.created_at.desc())
+    ).all()
     return render_template(
         "admin/index.html",
+        admin=admin,
         counts=counts,
         contests=contests,
-        pending=schools.pending_schools(db.session),
+        pending=schools.pending_schools(db.session) if admin else [],
         reject_form=RejectSchoolForm(),
     )
 
@@ -49,7 +72,7 @@ def _school_or_404(school_id):
 
 
 @bp.route("/schools/<int:school_id>/approve", methods=["POST"])
-@organizer_required
+@admin_required
 def approve_school(school_id):
     school = _school_or_404(school_id)
     if ApproveSchoolForm().validate_on_submit():
@@ -73,7 +96,7 @@ def approve_school(school_id):
 
 
 @bp.route("/schools/<int:school_id>/reject", methods=["POST"])
-@organizer_required
+@admin_required
 def reject_school(school_id):
     school = _school_or_404(school_id)
     form = RejectSchoolForm()
@@ -98,11 +121,17 @@ def reject_school(school_id):
 
 
 @bp.route("/people", methods=["GET", "POST"])
-@organizer_required
+@admin_required
 def people():
     form = InvitationForm()
     schools = db.session.scalars(select(School).order_by(School.name)).all()
     form.school.choices = [(0, "(not a teacher)")] + [(s.id, s.name) for s in schools]
+    contest_names = dict(
+        db.session.execute(
+            select(Contest.id, Contest.name).order_by(Contest.created_at.desc())
+        ).all()
+    )
+    form.contest.choices = [(0, "(every contest)"), *contest_names.items()]
     if form.validate_on_submit():
         config = current_app.config
         with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
@@ -114,6 +143,7 @@ def people():
                 invited_by=current_user,
                 max_age_seconds=config["INVITATION_MAX_AGE_SECONDS"],
                 school_id=form.school.data or None,
+                contest_id=form.contest.data or None,
             )
             link = url_for("auth.accept_invitation", token=token, _external=True)
             queue_mail(
@@ -123,6 +153,9 @@ def people():
                 render_template(
                     "mail/invitation.txt",
                     invitation=invitation,
+                    contest=db.session.get(Contest, invitation.contest_id)
+                    if invitation.contest_id
+                    else None,
                     inviter=current_user,
                     link=link,
                     days=config["INVITATION_MAX_AGE_SECONDS"] // 86400,
@@ -139,23 +172,25 @@ def people():
         .order_by(Invitation.created_at.desc())
     ).all()
     school_names = {s.id: s.name for s in schools}
-    contest_names = dict(db.session.execute(select(Contest.id, Contest.name)).all())
     return render_template(
         "admin/people.html",
         form=form,
         users=users,
         pending=pending,
         school_names=school_names,
+        contest_names=contest_names,
         roles={user.id: _roles(user, school_names, contest_names) for user in users},
     )
 
 
 def _roles(user, school_names, contest_names):
     """A person's grants in words, each with what it is for: "judge: Safety Awards 2026",
-    "teacher at Kalani High", "organizer: every contest"."""
+    "teacher at Kalani High", "judge: every contest", "site administrator"."""
     words = []
     for grant in user.grants:
-        if grant.school_id is not None:
+        if grant.role == Role.ADMIN:
+            words.append(Role.ADMIN.label)
+        elif grant.school_id is not None:
             words.append(f"{grant.role} at {school_names.get(grant.school_id, 'a school')}")
         elif grant.contest_id is not None:
             words.append(f"{grant.role}: {contest_names.get(grant.contest_id, 'a contest')}")

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 # Tables whose rows give a role, at once or once accepted.
 GRANTS = ("role_grants", "invitations")
-# Roles that can be scoped to one contest; an organizer is an organizer of every contest.
+# Roles an archive may bring, scoped to its contest. Who manages the imported contest is the
+# site administrator's to name on this instance, never the archive's.
 CONTEST_ROLES = ("judge", "teacher")
 # Links an archive leaves behind by design: what they point at is not in it.
 DROPPED_LINKS = {("contests", "cloned_from_id"): "the contest it was cloned from stays behind"}
@@ -65,6 +66,8 @@ def grant_refusal(row, contest_id, school_ids):
     not): a teacher's role may hold at a school the archive brings (`school_ids`), since
     teachers' roles are per school; any other role must name this contest."""
     role, scope = row.get("role"), row.get("contest_id")
+    if role == "organizer" and scope is not None:
+        return "the organizer role is not given by an archive: name the organizers here"
     if role not in CONTEST_ROLES:
         return f"the {role} role holds for every contest of this instance"
     if scope == contest_id:

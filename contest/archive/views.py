@@ -6,7 +6,7 @@ from flask import abort, send_file
 from flask_login import current_user
 
 from contest.archive import archive, bp
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest
 from contest.core import audit
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
@@ -14,7 +14,7 @@ from contest.core.transaction import unit_of_work
 
 
 @bp.route("/<int:contest_id>.zip")
-@organizer_required
+@manages_contest
 def download(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     # Built on disk, not in memory: the videos make it large. Closing it after sending deletes it.

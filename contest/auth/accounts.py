@@ -217,12 +217,14 @@ def invite(
     email = parse_address(email)
     if role == "teacher" and school_id is None:
         raise ValidationError("auth.choose_school_teacher_submits", field="school")
+    if role == "organizer" and contest_id is None:
+        raise ValidationError("auth.choose_contest_organizer_runs", field="contest")
     now = now or utcnow()
     invitation = Invitation(
         email=email,
         role=role,
         school_id=school_id if role == "teacher" else None,
-        contest_id=contest_id,
+        contest_id=contest_id if role in ("organizer", "judge") else None,
         invited_by_id=getattr(invited_by, "id", None),
         created_at=now,
         expires_at=now + timedelta(seconds=max_age_seconds),

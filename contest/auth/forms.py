@@ -67,10 +67,16 @@ class InvitationForm(Form):
         choices=[
             SelectChoice("teacher", "Teacher"),
             SelectChoice("judge", "Judge"),
-            SelectChoice("organizer", "Organizer"),
+            SelectChoice("organizer", "Organizer of a contest"),
+            SelectChoice("admin", "Site administrator (every contest, people, schools)"),
         ],
     )
     school = SelectField("School (for a teacher)", coerce=int, validators=[Optional()])
+    contest = SelectField(
+        "Contest (for an organizer; a judge's, or every contest)",
+        coerce=int,
+        validators=[Optional()],
+    )
     submit = SubmitField("Send invitation")
 
 

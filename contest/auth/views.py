@@ -17,7 +17,7 @@ from contest.auth.forms import (
     ResendConfirmationForm,
     ResetPasswordForm,
 )
-from contest.core import jobs
+from contest.core import jobs, permissions
 from contest.core.errors import Throttled, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import User
@@ -48,7 +48,7 @@ def _too_many_attempts(error, template, **context):
 
 
 def _home_for(user):
-    if user.has_role("organizer"):
+    if permissions.manages_any(user):
         return url_for("admin.index")
     if user.has_role("judge"):
         return url_for("judging.index")

@@ -4,10 +4,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import admin_required, manages_contest, organizer_required
 from contest.contests import bp
 from contest.contests import editing as contests
 from contest.contests.forms import CloneContestForm, ContestForm
+from contest.core import permissions
 from contest.core.audit import record
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
@@ -70,12 +71,16 @@ def _contest_or_404(contest_id):
 @bp.route("/")
 @organizer_required
 def index():
-    all_contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
-    return render_template("contests/index.html", contests=all_contests)
+    mine = db.session.scalars(
+        select(Contest)
+        .where(permissions.managed_only(current_user, Contest.id))
+        .order_by(Contest.created_at.desc())
+    ).all()
+    return render_template("contests/index.html", contests=mine)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@organizer_required
+@admin_required
 def create():
     form = ContestForm()
     if form.validate_on_submit():
@@ -89,14 +94,14 @@ def create():
 
 
 @bp.route("/<int:contest_id>")
-@organizer_required
+@manages_contest
 def show(contest_id):
     contest = _contest_or_404(contest_id)
     return render_template("contests/show.html", contest=contest, phases=contests.PHASES)
 
 
 @bp.route("/<int:contest_id>/edit", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def edit(contest_id):
     contest = _contest_or_404(contest_id)
     form = ContestForm()
@@ -113,7 +118,7 @@ def edit(contest_id):
 
 
 @bp.route("/clone", methods=["GET", "POST"])
-@organizer_required
+@admin_required
 def clone():
     form = CloneContestForm()
     sources = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()

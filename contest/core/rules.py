@@ -15,11 +15,12 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 
 
-def current_contest(session=None):
-    """The newest contest: the one the public home page, the teachers' and judges' pages are
-    about."""
+def current_contest(session=None, where=None):
+    """The newest contest: the one the public home page and the teachers' pages are about; with
+    `where` (permissions.managed_only), the newest an organizer manages."""
     session = session or db.session
-    return session.scalar(select(Contest).order_by(Contest.created_at.desc()).limit(1))
+    query = select(Contest).order_by(Contest.created_at.desc()).limit(1)
+    return session.scalar(query if where is None else query.where(where))
 
 
 class Phase(StrEnum):

@@ -50,9 +50,14 @@ OPEN_SHEET_STATUSES = (SheetStatus.DRAFT, SheetStatus.REOPENED)
 
 
 class Role(StrEnum):
-    ORGANIZER = "organizer"
+    ORGANIZER = "organizer"  # of one contest
     TEACHER = "teacher"
     JUDGE = "judge"
+    ADMIN = "admin"  # the site administrator: every contest, the people, the schools
+
+    @property
+    def label(self):
+        return "site administrator" if self is Role.ADMIN else self.value
 
 
 class Award(StrEnum):

@@ -5,7 +5,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import (
+    admin_required,
+    manages_contest,
+    newest_managed_contest,
+    organizer_required,
+)
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import User
@@ -77,17 +82,17 @@ def _label(user):
 @bp.route("/manage/")
 @organizer_required
 def manage_index():
-    return _progress_page(current_contest())
+    return _progress_page(newest_managed_contest())
 
 
 @bp.route("/manage/<int:contest_id>/")
-@organizer_required
+@manages_contest
 def manage_progress(contest_id):
     return _progress_page(_get_or_404(Contest, contest_id))
 
 
 @bp.route("/manage/<int:contest_id>/reminders", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_reminders(contest_id):
     contest = _get_or_404(Contest, contest_id)
     form = ReminderForm()
@@ -106,7 +111,7 @@ def manage_reminders(contest_id):
 
 
 @bp.route("/manage/<int:contest_id>/assign", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def manage_assign(contest_id):
     contest = _get_or_404(Contest, contest_id)
     form = AssignForm()
@@ -136,13 +141,13 @@ def _judges_page(contest, status=200, errors=None):
 
 
 @bp.route("/manage/<int:contest_id>/judges")
-@organizer_required
+@manages_contest
 def manage_judges(contest_id):
     return _judges_page(_get_or_404(Contest, contest_id))
 
 
 @bp.route("/manage/<int:contest_id>/judges/<int:judge_id>/categories", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_judge_categories(contest_id, judge_id):
     contest = _get_or_404(Contest, contest_id)
     judge = _judge_or_404(contest, judge_id)
@@ -164,7 +169,7 @@ def manage_judge_categories(contest_id, judge_id):
 
 
 @bp.route("/manage/<int:contest_id>/judges/<int:judge_id>/remove", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_remove_judge(contest_id, judge_id):
     contest = _get_or_404(Contest, contest_id)
     judge = _judge_or_404(contest, judge_id)
@@ -206,7 +211,7 @@ def _conflicts_page(form, status=200):
 
 
 @bp.route("/manage/conflicts", methods=["GET", "POST"])
-@organizer_required
+@admin_required
 def manage_conflicts():
     form = ConflictForm()
     _conflict_choices(form, current_contest())
@@ -232,7 +237,7 @@ def manage_conflicts():
 
 
 @bp.route("/manage/conflicts/<int:conflict_id>/remove", methods=["POST"])
-@organizer_required
+@admin_required
 def manage_remove_conflict(conflict_id):
     conflict = _get_or_404(Conflict, conflict_id)
     form = RemoveConflictForm()
@@ -248,7 +253,7 @@ def manage_remove_conflict(conflict_id):
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/reassign", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def manage_reassign(assignment_id):
     assignment = _get_or_404(Assignment, assignment_id)
     entry = db.session.get(Entry, assignment.entry_id)
@@ -296,13 +301,13 @@ def _entry_page(entry, reopen_form=None, status=200):
 
 
 @bp.route("/manage/entries/<int:entry_id>")
-@organizer_required
+@manages_contest
 def manage_entry(entry_id):
     return _entry_page(_get_or_404(Entry, entry_id))
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/reopen", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_reopen(assignment_id):
     assignment = _get_or_404(Assignment, assignment_id)
     entry = db.session.get(Entry, assignment.entry_id)

@@ -4,7 +4,7 @@ anchors, and the judge's own score distribution against the panel's."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from contest.auth.guards import judge_required, organizer_required
+from contest.auth.guards import judge_required, manages_contest
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.transaction import unit_of_work
@@ -37,7 +37,7 @@ def _scope(rubric):
 
 
 @bp.route("/rubrics/<int:contest_id>")
-@organizer_required
+@manages_contest
 def rubrics(contest_id):
     contest = _contest_or_404(contest_id)
     own = _scope(rubric_service.newest_rubric(db.session, contest))
@@ -135,7 +135,7 @@ def _saved_message(change):
     defaults={"category_id": None},
 )
 @bp.route("/rubrics/<int:contest_id>/<int:category_id>", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def edit_rubric(contest_id, category_id):
     contest = _contest_or_404(contest_id)
     category = _category_or_404(contest, category_id)
@@ -163,7 +163,7 @@ def edit_rubric(contest_id, category_id):
 
 
 @bp.route("/rubrics/<int:contest_id>/<int:category_id>/remove", methods=["POST"])
-@organizer_required
+@manages_contest
 def remove_override(contest_id, category_id):
     contest = _contest_or_404(contest_id)
     category = _category_or_404(contest, category_id)
@@ -180,7 +180,7 @@ def remove_override(contest_id, category_id):
 
 
 @bp.route("/calibration/<int:contest_id>", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def calibration_anchors(contest_id):
     contest = _contest_or_404(contest_id)
     choices = calibration.anchor_choices(db.session, contest)

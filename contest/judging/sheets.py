@@ -9,12 +9,13 @@ import math
 
 from sqlalchemy import select
 
-from contest.core import audit
+from contest.core import audit, permissions
 from contest.core.dbtypes import utcnow
 from contest.core.errors import NotAllowed, ValidationError
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Score, ScoreSheet
+from contest.core.permissions import Action
 from contest.core.statuses import SheetStatus
 from contest.judging.rubrics import rubric_for
 
@@ -260,9 +261,10 @@ def submit_sheet(session, judge, sheet, now):
 
 
 def reopen_sheet(session, organizer, sheet, reason):
-    """Unlock a submitted sheet so its judge can change it: organizers only, with a reason that
-    the audit trail and the sheet keep. Returns the sheet."""
-    if organizer is None or not organizer.has_role("organizer"):
+    """Unlock a submitted sheet so its judge can change it: the contest's organizers only, with a
+    reason that the audit trail and the sheet keep. Returns the sheet."""
+    contest_id = session.get(Entry, sheet.assignment.entry_id).contest_id
+    if not permissions.allowed(organizer, Action.MANAGE, contest_id):
         raise NotAllowed("judging.only_organizers_reopen_score")
     reason = (reason or "").strip()
     if not reason:

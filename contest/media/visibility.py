@@ -9,10 +9,12 @@ schools' videos are not left public longer than the contest needs them.
 
 from sqlalchemy import or_, select
 
+from contest.core import permissions
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment
 from contest.core.models.results import Result
+from contest.core.permissions import Action
 from contest.core.rules import phase as contest_phase
 
 # The Entry column that holds each kind of file, and whether the public may ever see it.
@@ -58,15 +60,17 @@ def publicly_visible(session, entry, now=None):
 def may_view(session, user, asset_id, now=None):
     """Return the entry if `user` (possibly anonymous) may see the asset, else None.
 
-    Organizers see everything; a school's teachers see all their entries' files; judges see the
-    video, poster and captions of entries assigned to them; the public sees those of entries
-    that are publicly visible. Consent forms and original uploads never leave the first two.
+    The contest's organizers see everything; a school's teachers see all their entries'
+    files; judges see the video, poster and captions of entries assigned to them; the public
+    sees those of entries that are publicly visible. Consent forms and original uploads never
+    leave the first two.
     """
     entry, part = find_entry(session, asset_id)
     if entry is None:
         return None
     signed_in = user is not None and user.is_authenticated
-    if signed_in and (user.has_role("organizer") or entry.school_id in user.school_ids):
+    organizer = permissions.allowed(user, Action.MANAGE, entry.contest_id)
+    if organizer or (signed_in and entry.school_id in user.school_ids):
         return entry
     if not PARTS[part]:
         return None

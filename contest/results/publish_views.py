@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
@@ -89,7 +89,7 @@ def _publish_page(contest, plan, form, captions, problems=(), status=200):
 
 
 @bp.route("/<int:contest_id>/publish", methods=["GET", "POST"])
-@organizer_required
+@manages_contest
 def publish(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     if request.method == "GET" and contest.published_at is not None:
@@ -172,13 +172,13 @@ def _published_page(contest, form=None, status=200):
 
 
 @bp.route("/<int:contest_id>/published")
-@organizer_required
+@manages_contest
 def published(contest_id):
     return _published_page(db.get_or_404(Contest, contest_id))
 
 
 @bp.route("/<int:contest_id>/published.json")
-@organizer_required
+@manages_contest
 def published_json(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     published = publication.current_publication(db.session, contest)
@@ -193,7 +193,7 @@ def published_json(contest_id):
 
 
 @bp.route("/<int:contest_id>/unpublish", methods=["POST"])
-@organizer_required
+@manages_contest
 def unpublish(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     form = UnpublishForm()

@@ -1,9 +1,11 @@
 """The organizer's results screen: rankings, uncertainty, reliability and each entry's sheets."""
 
 from flask import abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest, organizer_required
+from contest.core import permissions
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
@@ -14,12 +16,16 @@ from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 @bp.route("/")
 @organizer_required
 def index():
-    contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
+    contests = db.session.scalars(
+        select(Contest)
+        .where(permissions.managed_only(current_user, Contest.id))
+        .order_by(Contest.created_at.desc())
+    ).all()
     return render_template("results/index.html", contests=contests)
 
 
 @bp.route("/<int:contest_id>")
-@organizer_required
+@manages_contest
 def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
     categories = ranking.category_results(db.session, row)
@@ -39,7 +45,7 @@ def contest(contest_id):
 
 
 @bp.route("/entries/<int:entry_id>")
-@organizer_required
+@manages_contest
 def entry(entry_id):
     row = db.get_or_404(Entry, entry_id)
     if row.category is None:

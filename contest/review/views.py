@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest, newest_managed_contest, organizer_required
+from contest.core import permissions
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School, SchoolExtension
-from contest.core.rules import current_contest
 from contest.core.transaction import unit_of_work
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
@@ -26,9 +26,12 @@ def _entry_or_404(entry_id):
 @bp.route("/")
 @organizer_required
 def index():
-    queue = decisions.review_queue(db.session)
+    mine = permissions.managed_only(current_user, Entry.contest_id)
+    queue = decisions.review_queue(db.session, mine)
     counts = dict(
-        db.session.execute(select(Entry.status, func.count()).group_by(Entry.status)).all()
+        db.session.execute(
+            select(Entry.status, func.count()).where(mine).group_by(Entry.status)
+        ).all()
     )
     return render_template("review/index.html", queue=queue, counts=counts)
 
@@ -54,7 +57,7 @@ def _entry_page(entry, status=200, **forms):
 
 
 @bp.route("/entries/<int:entry_id>")
-@organizer_required
+@manages_contest
 def entry(entry_id):
     return _entry_page(_entry_or_404(entry_id))
 
@@ -72,7 +75,7 @@ def _decision(entry_id, form_class, prefix, decide, done):
 
 
 @bp.route("/entries/<int:entry_id>/approve", methods=["POST"])
-@organizer_required
+@manages_contest
 def approve(entry_id):
     return _decision(
         entry_id,
@@ -84,7 +87,7 @@ def approve(entry_id):
 
 
 @bp.route("/entries/<int:entry_id>/return", methods=["POST"])
-@organizer_required
+@manages_contest
 def return_consent(entry_id):
     return _decision(
         entry_id,
@@ -98,7 +101,7 @@ def return_consent(entry_id):
 
 
 @bp.route("/entries/<int:entry_id>/disqualify", methods=["POST"])
-@organizer_required
+@manages_contest
 def disqualify(entry_id):
     return _decision(
         entry_id,
@@ -112,7 +115,7 @@ def disqualify(entry_id):
 @bp.route("/extensions", methods=["GET", "POST"])
 @organizer_required
 def extensions():
-    contest = current_contest()
+    contest = newest_managed_contest()
     if contest is None:
         flash("Create a contest first.", "info")
         return redirect(url_for("contests.create"))

@@ -9,18 +9,22 @@ from contest.core.audit import record
 from contest.core.errors import ValidationError
 from contest.core.models.entries import Entry, SchoolExtension
 from contest.core.notices import notify
+from contest.core.permissions import EVERY_CONTEST
 from contest.core.statuses import FINAL_ENTRY_STATUSES, ConsentStatus, EntryStatus
 from contest.submissions.entries import mail_school, tell_school
 
 # --- the organizers' review -------------------------------------------------------------------
 
 
-def review_queue(session):
-    """Entries whose consent form waits for an organizer's check, oldest first."""
+def review_queue(session, where=EVERY_CONTEST):
+    """Entries whose consent form waits for an organizer's check, oldest first; `where` narrows
+    them (permissions.managed_only)."""
     return session.scalars(
         select(Entry)
         .where(
-            Entry.consent_status == ConsentStatus.PENDING, Entry.status.not_in(FINAL_ENTRY_STATUSES)
+            Entry.consent_status == ConsentStatus.PENDING,
+            Entry.status.not_in(FINAL_ENTRY_STATUSES),
+            where,
         )
         .order_by(Entry.updated_at)
     ).all()

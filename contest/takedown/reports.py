@@ -14,7 +14,8 @@ from contest.core.mail import queue_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
-from contest.core.statuses import ReportReason
+from contest.core.permissions import EVERY_CONTEST
+from contest.core.statuses import ReportReason, Role
 from contest.submissions.entries import mail_school, tell_school
 from contest.web.caching import invalidate_after_commit
 
@@ -55,12 +56,17 @@ def _contact_email(email):
     return parse_address(email, field="contact_email", lead=NOT_AN_ADDRESS)
 
 
-def organizers(session):
-    """Active users holding the organizer role, who are told about every new report."""
+def organizers(session, contest_id):
+    """Active users who manage the contest (its organizers, the site administrators): they are
+    told about each new report on one of its videos."""
     return session.scalars(
         select(User)
         .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == "organizer", User.active)
+        .where(
+            User.active,
+            (RoleGrant.role == Role.ADMIN)
+            | ((RoleGrant.role == Role.ORGANIZER) & (RoleGrant.contest_id == contest_id)),
+        )
         .distinct()
         .order_by(User.id)
     ).all()
@@ -88,17 +94,18 @@ def file_report(session, entry, reason, details, contact_email, queue_url):
         f"{REASON_LABELS[reason]}.\n\n{report.details or '(no details given)'}\n\n"
         f"Hide it or dismiss the report: {queue_url}"
     )
-    for organizer in organizers(session):
+    for organizer in organizers(session, entry.contest_id):
         queue_mail(session, organizer.email, f"Video reported: {entry.title}", body)
     return report
 
 
-def open_reports(session, entry_id=None):
-    """Unresolved reports, oldest first, with their entries: [(report, entry)]."""
+def open_reports(session, entry_id=None, where=EVERY_CONTEST):
+    """Unresolved reports, oldest first, with their entries: [(report, entry)]; `where` narrows
+    them (permissions.managed_only)."""
     query = (
         select(TakedownReport, Entry)
         .join(Entry, Entry.id == TakedownReport.entry_id)
-        .where(TakedownReport.resolved_at.is_(None))
+        .where(TakedownReport.resolved_at.is_(None), where)
         .order_by(TakedownReport.created_at, TakedownReport.id)
     )
     if entry_id is not None:
@@ -106,9 +113,9 @@ def open_reports(session, entry_id=None):
     return session.execute(query).all()
 
 
-def hidden_entries(session):
+def hidden_entries(session, where=EVERY_CONTEST):
     return session.scalars(
-        select(Entry).where(Entry.hidden_at.is_not(None)).order_by(Entry.hidden_at.desc())
+        select(Entry).where(Entry.hidden_at.is_not(None), where).order_by(Entry.hidden_at.desc())
     ).all()
 
 

@@ -5,7 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest, organizer_required
+from contest.core import permissions
 from contest.core.extensions import db, limiter
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
@@ -78,18 +79,23 @@ def _queue_page(status=200, failed=None, hide_any_form=None):
         "takedown/queue.html",
         status,
         failed,
-        reported=_grouped(takedowns.open_reports(db.session)),
-        hidden=takedowns.hidden_entries(db.session),
+        reported=_grouped(takedowns.open_reports(db.session, where=_mine())),
+        hidden=takedowns.hidden_entries(db.session, _mine()),
         hide_any_form=hide_any_form,
     )
 
 
+def _mine():
+    return permissions.managed_only(current_user, Entry.contest_id)
+
+
 def _entry_choices(form):
+    """Only the user's contests' videos: the form refuses any other entry id."""
     form.entry.choices = [
         SelectChoice(entry.id, f"{entry.title} (entry {entry.id})")
         for entry in db.session.scalars(
             select(Entry)
-            .where(Entry.hidden_at.is_(None), Entry.video_asset_id.is_not(None))
+            .where(Entry.hidden_at.is_(None), Entry.video_asset_id.is_not(None), _mine())
             .order_by(Entry.title, Entry.id)
         )
     ]
@@ -122,7 +128,7 @@ def queue():
 
 
 @bp.route("/admin/takedown/entries/<int:entry_id>")
-@organizer_required
+@manages_contest
 def entry(entry_id):
     return _entry_page(_entry_or_404(entry_id))
 
@@ -139,7 +145,7 @@ def _entry_decision(entry_id, form_class, kind, decide, message):
 
 
 @bp.route("/admin/takedown/entries/<int:entry_id>/hide", methods=["POST"])
-@organizer_required
+@manages_contest
 def hide(entry_id):
     return _entry_decision(
         entry_id, HideForm, "hide", takedowns.hide_entry,
@@ -148,7 +154,7 @@ def hide(entry_id):
 
 
 @bp.route("/admin/takedown/entries/<int:entry_id>/unhide", methods=["POST"])
-@organizer_required
+@manages_contest
 def unhide(entry_id):
     return _entry_decision(
         entry_id, UnhideForm, "unhide", takedowns.unhide_entry,
@@ -157,7 +163,7 @@ def unhide(entry_id):
 
 
 @bp.route("/admin/takedown/reports/<int:report_id>/dismiss", methods=["POST"])
-@organizer_required
+@manages_contest
 def dismiss(report_id):
     report = db.session.get(TakedownReport, report_id) or abort(404)
     form = DismissForm(prefix=f"dismiss-{report.id}")

@@ -5,11 +5,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import organizer_required
+from contest.auth.guards import manages_contest, newest_managed_contest, organizer_required
+from contest.core import permissions
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
-from contest.core.rules import current_contest
+from contest.core.permissions import Action
 from contest.core.transaction import unit_of_work
 from contest.voting import bp, counting, oversight, tally
 from contest.voting.manage_forms import VoidFlagForm, VoidVoteForm
@@ -56,17 +57,17 @@ def _manage_page(contest, void_form=None, flag_form=None, status=200):
 @bp.route("/manage/")
 @organizer_required
 def manage_index():
-    return _manage_page(current_contest())
+    return _manage_page(newest_managed_contest())
 
 
 @bp.route("/manage/<int:contest_id>")
-@organizer_required
+@manages_contest
 def manage_contest(contest_id):
     return _manage_page(_contest_or_404(contest_id))
 
 
 @bp.route("/manage/<int:contest_id>/void", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_void(contest_id):
     contest = _contest_or_404(contest_id)
     form = VoidVoteForm(prefix="void")
@@ -82,7 +83,7 @@ def manage_void(contest_id):
 
 
 @bp.route("/manage/<int:contest_id>/void-flag", methods=["POST"])
-@organizer_required
+@manages_contest
 def manage_void_flag(contest_id):
     contest = _contest_or_404(contest_id)
     form = VoidFlagForm(prefix="flagged")
@@ -103,9 +104,10 @@ def _ballots_public(contest):
 
 @bp.route("/<int:contest_id>/ballots.csv")
 def ballots(contest_id):
-    """The anonymised ballot file: organizers at any time, everyone once results are published."""
+    """The anonymised ballot file: the contest's organizers at any time, everyone once results
+    are published."""
     contest = _contest_or_404(contest_id)
-    organizer = current_user.is_authenticated and current_user.has_role("organizer")
+    organizer = permissions.allowed(current_user, Action.MANAGE, contest.id)
     if not (organizer or _ballots_public(contest)):
         abort(404)
     _, data, sha256 = counting.contest_tally(db.session, contest)

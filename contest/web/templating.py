@@ -3,7 +3,9 @@
 from flask_login import current_user
 from jinja2 import pass_context
 
+from contest.core import permissions
 from contest.core.rules import TIME_FORMAT, contest_time, current_contest
+from contest.core.statuses import Role
 
 
 def page_zone(context):
@@ -24,12 +26,17 @@ def local_time(context, value, timezone=None, fmt=TIME_FORMAT):
     return contest_time(value, timezone or page_zone(context), fmt)
 
 
+def role_label(role):
+    """A role as people call it ("site administrator" for "admin")."""
+    return Role(role).label
+
+
 def navigation():
     """The links a signed-in person's roles give them, in order."""
     links = []
     if not current_user.is_authenticated:
         return links
-    if current_user.has_role("organizer"):
+    if permissions.manages_any(current_user):
         links += [
             ("admin.index", "Dashboard"),
             ("contests.index", "Contests"),
@@ -46,4 +53,5 @@ def navigation():
 def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(local_time)
+    app.add_template_filter(role_label)
     app.add_template_global(navigation)

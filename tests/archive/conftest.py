@@ -70,7 +70,7 @@ def make_full_contest(app):
     school = factories.make_school(app, name="Ridge School", contact_email="office@ridge.example")
     rival = factories.make_school(app, name="Valley School")
     teacher = factories.make_user(app, roles=[("teacher", school)], name="Ms Teacher")
-    organizer = factories.make_user(app, roles=["organizer"], name="Olive Organizer")
+    organizer = factories.make_user(app, roles=["admin"], name="Olive Organizer")
     judges = [factories.make_user(app, roles=["judge"], name=f"Judge {n}") for n in range(3)]
     entry = factories.make_entry(
         app, category, school, title="Think First", status="ready", submitted_by_id=teacher.id,

@@ -183,6 +183,7 @@ def test_a_known_password_hash_is_not_imported_and_does_not_sign_in(genuine, tar
 # Grants an archive must never bring: who gets them is filled in by the test.
 WIDE_GRANTS = {
     "organizer everywhere": {"role": "organizer", "contest_id": None},
+    "site administrator": {"role": "admin", "contest_id": None},
     "organizer of the archived contest": {"role": "organizer", "contest_id": "archived"},
     "judge everywhere": {"role": "judge", "contest_id": None},
     "judge of the live contest": {"role": "judge", "contest_id": "live"},

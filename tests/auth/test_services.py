@@ -377,14 +377,14 @@ def test_an_invitation_cannot_be_used_to_guess_an_accounts_password(session):
     """Wrong passwords through an invitation count as failed sign-ins; past the limit, even the
     right one waits."""
     person = factories.add_user(session, roles=["judge"], email="judge@example.org")
-    invitation, _ = invitation_for(session, person.email, role="organizer")
+    invitation, _ = invitation_for(session, person.email, role="admin")
     for _ in range(LIMIT):
         with pytest.raises(ValidationError):
             accept(session, invitation, "a guessed password")
 
     with pytest.raises(Throttled):
         accept(session, invitation, factories.PASSWORD)
-    assert not person.has_role("organizer")
+    assert not person.has_role("admin")
     with pytest.raises(Throttled):
         sign_in(session, person.email, factories.PASSWORD)
 

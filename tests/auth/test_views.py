@@ -417,7 +417,7 @@ def test_a_teacher_invited_to_judge_gives_their_password_and_does_both(app, peop
 def test_an_invitation_cannot_be_used_to_guess_a_password(app, people):
     """Wrong passwords through an invitation count like failed sign-ins, across the site."""
     email = people["judge"].email
-    _, link = factories.make_invitation(app, email, "organizer")
+    _, link = factories.make_invitation(app, email, "admin")
     client = app.test_client()
     fail_sign_ins(client, email, app.config["LOGIN_FAILURE_LIMIT"], path=link)
 

@@ -49,7 +49,7 @@ def winners(live, small_contest, tmp_path):
             entry.poster_asset_id = factories.store_asset(poster_jpeg(), "image/jpeg").id
             entry.duration_seconds = CLIP_SECONDS
         db.session.commit()
-    organizer = factories.make_user(app, roles=["organizer"])
+    organizer = factories.make_user(app, roles=["admin"])
     with app.app_context():
         publish(db.session, contest, db.session.get(type(organizer), organizer.id))
     return contest, entries

@@ -606,7 +606,7 @@ def test_a_whole_contest_in_the_browser(
     allow_browser_uploads(live.app, live.url)
     limiter.reset()
     run = Run(live, smtp_server, browser)
-    factories.make_user(live.app, roles=["organizer"], email=ORGANIZER, name="Olive Organizer")
+    factories.make_user(live.app, roles=["admin"], email=ORGANIZER, name="Olive Organizer")
 
     # 1. The organizer signs in and creates the contest.
     organizer = run.signed_in(ORGANIZER, factories.PASSWORD)

@@ -64,7 +64,7 @@ def published(app, small_contest):
         give_media(app, entries[title].id)
     leave_feedback(app, entries["E1"].id)
     factories.seed_votes(app, contest, [{"entry": entries["E2"]}] * 3)
-    organizer = factories.make_user(app, roles=["organizer"], email="chief@example.org")
+    organizer = factories.make_user(app, roles=["admin"], email="chief@example.org")
     with app.app_context():
         publish(db.session, contest, db.session.get(type(organizer), organizer.id))
     return contest, entries, teacher, organizer

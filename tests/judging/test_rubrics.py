@@ -35,7 +35,7 @@ class Contest:
     def __init__(self, session):
         self.session = session
         self.contest = create_contest(session, ContestDraft(name="Safe Online 2026"))
-        self.organizer = add_user(session, roles=["organizer"])
+        self.organizer = add_user(session, roles=["admin"])
         school = School(name="Adams Middle", district="North")
         session.add(school)
         session.flush()

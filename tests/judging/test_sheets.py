@@ -46,7 +46,7 @@ class Setting:
         session.add(self.entry)
         self.judge = add_user(session, roles=["judge"])
         self.other_judge = add_user(session, roles=["judge"])
-        self.organizer = add_user(session, roles=["organizer"])
+        self.organizer = add_user(session, roles=["admin"])
         session.flush()
         self.assignment = Assignment(judge_id=self.judge.id, entry_id=self.entry.id)
         session.add(self.assignment)

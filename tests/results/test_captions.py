@@ -102,7 +102,7 @@ def test_the_reason_is_confirmed_audited_and_published(app, login_as, uncaptione
 
 def test_the_service_refuses_uncaptioned_winners_without_a_reason(app, session, uncaptioned):
     contest, entries = uncaptioned
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     with pytest.raises(awards_plan.PublicationProblems) as refused:
         publish(session, contest, organizer)
     assert [(field, str(phrase)) for field, phrase in refused.value.problems] == [

@@ -367,7 +367,7 @@ def test_publishing_freezes_results_with_a_digest_anyone_can_recompute(app, sess
         [{"entry": entries["E2"]}] * 3 + [{"entry": entries["E3"]}]
         + [{"entry": entries["E1"], "void_reason": "duplicate address"}] * 4,
     )  # fmt: skip
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     plan, data, sha = publish(session, contest, organizer)
 
     results = session.scalars(select(Result).order_by(Result.id)).all()
@@ -416,7 +416,7 @@ def test_publishing_freezes_results_with_a_digest_anyone_can_recompute(app, sess
 def test_later_sheets_and_votes_do_not_change_the_frozen_results(app, session, ready_contest):
     contest, entries, judges, rubric, _ = ready_contest
     factories.seed_votes(app, contest, [{"entry": entries["E2"]}])
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     _, data, sha = publish(session, contest, organizer)
     before = [(r.entry_id, r.place, r.figures) for r in session.scalars(select(Result))]
 
@@ -441,7 +441,7 @@ def test_later_sheets_and_votes_do_not_change_the_frozen_results(app, session, r
 
 def test_publish_unpublish_and_publish_again_are_audited(session, ready_contest):
     contest, entries, *_ = ready_contest
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     _, first_data, first_sha = publish(session, contest, organizer)
     row = session.get(Contest, contest.id)
 

@@ -38,7 +38,7 @@ def world(session):
     session.flush()
     teacher_a = add_user(session, roles=[("teacher", school_a)])
     teacher_b = add_user(session, roles=[("teacher", school_b)])
-    organizer = add_user(session, roles=["organizer"])
+    organizer = add_user(session, roles=["admin"])
     session.commit()
     return {
         "contest": contest,

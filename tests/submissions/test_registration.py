@@ -156,7 +156,7 @@ def test_a_pending_school_cannot_enter_anything(app, session):
         with pytest.raises(NotAllowed, match="waiting for the organizers' approval"):
             check()
 
-    schools.approve_school(session, factories.add_user(session, roles=["organizer"]), entry.school)
+    schools.approve_school(session, factories.add_user(session, roles=["admin"]), entry.school)
     entries.check_can_upload_video(session, registered.user, entry, 1000)
 
 
@@ -361,7 +361,7 @@ def test_mailed_links_name_the_sites_own_host_whatever_the_request_said(site, sm
 def test_an_organizer_approves_a_pending_school_and_the_teacher_is_told(site, smtp_server):
     open_contest(site)
     teacher = register_and_confirm(site, smtp_server)
-    factories.make_user(site, roles=["organizer"], email="olive@example.org")
+    factories.make_user(site, roles=["admin"], email="olive@example.org")
     organizer = site.test_client()
     factories.sign_in(organizer, "olive@example.org")
     school = school_named(site, "Carver Middle School")
@@ -392,7 +392,7 @@ def test_an_organizer_approves_a_pending_school_and_the_teacher_is_told(site, sm
 
 def test_a_rejected_school_goes_with_its_new_account_and_the_teacher_is_told(site, smtp_server):
     register_and_confirm(site, smtp_server)
-    factories.make_user(site, roles=["organizer"], email="olive@example.org")
+    factories.make_user(site, roles=["admin"], email="olive@example.org")
     organizer = site.test_client()
     factories.sign_in(organizer, "olive@example.org")
     school = school_named(site, "Carver Middle School")

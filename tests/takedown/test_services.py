@@ -3,6 +3,7 @@
 import pytest
 
 from contest.core.errors import ValidationError
+from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.models.takedowns import TakedownReport
 from contest.takedown import reports
@@ -45,15 +46,20 @@ def test_file_report_trims_and_normalises(session, entry):
     assert reports.open_reports(session, entry.id) == [(report, entry)]
 
 
-def test_organizers_are_the_active_organizer_accounts(session):
-    active = factories.add_user(session, roles=["organizer", "judge"])
-    factories.add_user(session, roles=["organizer"], active=False)
+def test_organizers_are_the_active_accounts_managing_the_contest(session, entry):
+    admin = factories.add_user(session, roles=["admin"])
+    ours = factories.add_user(session, roles=[("organizer", entry.contest), "judge"])
+    other = Contest(name="Another", slug="another")
+    session.add(other)
+    session.flush()
+    factories.add_user(session, roles=[("organizer", other)])
+    factories.add_user(session, roles=["admin"], active=False)
     factories.add_user(session, roles=["judge"])
-    assert reports.organizers(session) == [active]
+    assert reports.organizers(session, entry.contest_id) == [admin, ours]
 
 
 def test_hide_and_unhide_guard_the_state(session, entry):
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     with pytest.raises(ValidationError, match="not hidden"):
         reports.unhide_entry(session, organizer, entry, "Why not.")
     with pytest.raises(ValidationError, match="Give the reason"):
@@ -67,7 +73,7 @@ def test_hide_and_unhide_guard_the_state(session, entry):
 
 
 def test_hiding_resolves_only_that_entrys_reports(session, app, entry):
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     other = Entry(category_id=entry.category_id, school_id=entry.school_id, title="Other")
     session.add(other)
     session.flush()
@@ -79,7 +85,7 @@ def test_hiding_resolves_only_that_entrys_reports(session, app, entry):
 
 
 def test_dismissing_needs_a_note_and_an_open_report(session, entry):
-    organizer = factories.add_user(session, roles=["organizer"])
+    organizer = factories.add_user(session, roles=["admin"])
     report = TakedownReport(entry_id=entry.id, reason="other", contact_email="c@example.org")
     session.add(report)
     session.flush()

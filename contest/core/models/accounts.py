@@ -77,6 +77,10 @@ class RoleGrant(db.Model):
         one_of("role", Role),
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
         CheckConstraint("role = 'teacher' OR school_id IS NULL", name="school_only_for_teacher"),
+        CheckConstraint(
+            "role <> 'organizer' OR contest_id IS NOT NULL", name="organizer_has_contest"
+        ),
+        CheckConstraint("role <> 'admin' OR contest_id IS NULL", name="admin_of_every_contest"),
         # NULLs are distinct in a unique constraint, so each scope gets its own partial index.
         UniqueConstraint("user_id", "role", "contest_id", "school_id"),
         partial_unique(
@@ -104,7 +108,8 @@ class RoleGrant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
-    # Null: the role holds for every contest (organizers, returning judges).
+    # Null: the role holds for every contest (the site administrator, returning judges); an
+    # organizer's grant always names its contest.
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -113,12 +118,16 @@ class RoleGrant(db.Model):
 
 
 class Invitation(db.Model):
-    """A signed, expiring, single-use link that makes a teacher or judge account."""
+    """A signed, expiring, single-use link that grants a role (a teacher's at a school, an
+    organizer's of a contest), making the account if need be."""
 
     __tablename__ = "invitations"
     __table_args__ = (
         one_of("role", Role),
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
+        CheckConstraint(
+            "role <> 'organizer' OR contest_id IS NOT NULL", name="organizer_has_contest"
+        ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),
     )
