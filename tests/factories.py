@@ -46,7 +46,7 @@ def make_school(app, **fields):
 
 def user_row(roles=(), **fields):
     """An unsaved user with a known password; `roles` holds role names, (role, school) pairs and
-    ("organizer", contest or its id) pairs."""
+    (organizer or observer, contest or its id) pairs."""
     number = next(_numbers)
     fields.setdefault("email", f"person{number}@example.org")
     fields.setdefault("name", f"Person {number}")
@@ -55,7 +55,7 @@ def user_row(roles=(), **fields):
     user = User(**fields)
     for role in roles:
         name, scope = role if isinstance(role, tuple) else (role, None)
-        if name == "organizer" or isinstance(scope, Contest):
+        if name in ("organizer", "observer") or isinstance(scope, Contest):
             user.grants.append(RoleGrant(role=name, contest_id=getattr(scope, "id", scope)))
         else:
             user.grants.append(RoleGrant(role=name, school_id=getattr(scope, "id", scope)))

@@ -161,7 +161,7 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 # judge of the route values' assignment.
 ROLES = (
     "anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "admin",
-    "contest_organizer", "other_organizer",
+    "contest_organizer", "other_organizer", "observer",
 )  # fmt: skip
 MATRIX_METHODS = ("GET", "POST")
 # Routes that end the session run last, so one sign-in per role serves the rest of a sweep
@@ -192,19 +192,21 @@ def route_url(app, rule, values):
 def role_client(app, login_as, role, contest_id=None):
     """A test client for one of ROLES: signed out for "anonymous", else signed in once. "admin"
     is the people's organizer (a site administrator); "contest_organizer" organizes contest
-    `contest_id` (the route values'), "other_organizer" a contest of their own."""
+    `contest_id` (the route values'), "other_organizer" a contest of their own; "observer"
+    observes contest `contest_id`."""
     if role == "anonymous":
         return app.test_client()
     if role == "admin":
         return login_as("organizer")
-    if role in ("contest_organizer", "other_organizer"):
+    if role in ("contest_organizer", "other_organizer", "observer"):
         from tests import factories
 
         if role == "other_organizer" or contest_id is None:
             contest_id = factories.make_contest(app).id
         email = f"{role.replace('_', '.')}.{contest_id}@example.org"
+        grant = "observer" if role == "observer" else "organizer"
         user = factories.fetch_user(app, email) or factories.make_user(
-            app, roles=[("organizer", contest_id)], email=email
+            app, roles=[(grant, contest_id)], email=email
         )
         client = app.test_client()
         factories.sign_in(client, user.email)

@@ -8,7 +8,7 @@ from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
 from contest.auth import accounts
 from contest.auth.forms import InvitationForm
-from contest.auth.guards import admin_required, organizer_required
+from contest.auth.guards import admin_required, overview_required
 from contest.core import permissions
 from contest.core.audit import record
 from contest.core.extensions import db
@@ -17,6 +17,7 @@ from contest.core.models.accounts import Invitation, RoleGrant, User
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment
+from contest.core.permissions import Action
 from contest.core.statuses import Role
 from contest.core.transaction import unit_of_work
 from contest.submissions import registration as schools
@@ -24,16 +25,18 @@ from contest.web.forms import flash_error, on_form
 
 
 @bp.route("/")
-@organizer_required
+@overview_required
 def index():
     """The site administrator's dashboard, or a contest organizer's: the same page, counting
     only the contests the person manages; schools waiting for approval are the site's."""
     admin = permissions.is_admin(current_user)
-    mine = permissions.managed_only(current_user, Entry.contest_id)
+    mine = permissions.only(current_user, Entry.contest_id, Action.VIEW)
     count = db.session.scalar
     counts = {
         "contests": count(
-            select(func.count(Contest.id)).where(permissions.managed_only(current_user, Contest.id))
+            select(func.count(Contest.id)).where(
+                permissions.only(current_user, Contest.id, Action.VIEW)
+            )
         ),
         "schools": count(select(func.count(School.id)))
         if admin
@@ -51,7 +54,7 @@ def index():
     }
     contests = db.session.scalars(
         select(Contest)
-        .where(permissions.managed_only(current_user, Contest.id))
+        .where(permissions.only(current_user, Contest.id, Action.VIEW))
         .order_by(Contest.created_at.desc())
     ).all()
     return render_template(

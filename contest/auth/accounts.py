@@ -17,6 +17,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.emails import parse_address
 from contest.core.errors import Throttled, ValidationError
 from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
+from contest.core.statuses import Role
 
 MIN_PASSWORD_LENGTH = 10
 # Checked when the email is unknown, so a wrong email costs as much time as a wrong password.
@@ -217,14 +218,14 @@ def invite(
     email = parse_address(email)
     if role == "teacher" and school_id is None:
         raise ValidationError("auth.choose_school_teacher_submits", field="school")
-    if role == "organizer" and contest_id is None:
-        raise ValidationError("auth.choose_contest_organizer_runs", field="contest")
+    if role in (Role.ORGANIZER, Role.OBSERVER) and contest_id is None:
+        raise ValidationError("auth.choose_contest_of_role", field="contest", role=role)
     now = now or utcnow()
     invitation = Invitation(
         email=email,
         role=role,
         school_id=school_id if role == "teacher" else None,
-        contest_id=contest_id if role in ("organizer", "judge") else None,
+        contest_id=contest_id if role in (Role.ORGANIZER, Role.OBSERVER, Role.JUDGE) else None,
         invited_by_id=getattr(invited_by, "id", None),
         created_at=now,
         expires_at=now + timedelta(seconds=max_age_seconds),

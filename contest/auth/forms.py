@@ -68,12 +68,13 @@ class InvitationForm(Form):
             SelectChoice("teacher", "Teacher"),
             SelectChoice("judge", "Judge"),
             SelectChoice("organizer", "Organizer of a contest"),
+            SelectChoice("observer", "Observer of a contest (sees, changes nothing)"),
             SelectChoice("admin", "Site administrator (every contest, people, schools)"),
         ],
     )
     school = SelectField("School (for a teacher)", coerce=int, validators=[Optional()])
     contest = SelectField(
-        "Contest (for an organizer; a judge's, or every contest)",
+        "Contest (for an organizer or an observer; a judge's, or every contest)",
         coerce=int,
         validators=[Optional()],
     )

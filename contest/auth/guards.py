@@ -45,6 +45,8 @@ judge_required = role_required("judge")
 admin_required = _guard(permissions.is_admin)
 # Pages listing what the user manages (each lists only that): an organizer of any contest.
 organizer_required = _guard(permissions.manages_any)
+# Overviews an observer sees too, each listing only the contests the person may see.
+overview_required = _guard(permissions.sees_any)
 
 _ENTRY_CONTEST = select(Category.contest_id).join(Entry, Entry.category_id == Category.id)
 # The contest each route value belongs to. A route is checked against every value it carries,
@@ -96,6 +98,8 @@ def contest_permission(action):
 
 
 manages_contest = contest_permission(Action.MANAGE)
+# Read-only pages of a contest that show no voter data and no judge's identity: observers too.
+sees_contest = contest_permission(Action.VIEW)
 
 
 def newest_managed_contest():

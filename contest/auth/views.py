@@ -48,7 +48,7 @@ def _too_many_attempts(error, template, **context):
 
 
 def _home_for(user):
-    if permissions.manages_any(user):
+    if permissions.sees_any(user):
         return url_for("admin.index")
     if user.has_role("judge"):
         return url_for("judging.index")

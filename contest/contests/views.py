@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import admin_required, manages_contest, organizer_required
+from contest.auth.guards import admin_required, manages_contest, overview_required, sees_contest
 from contest.contests import bp
 from contest.contests import editing as contests
 from contest.contests.forms import CloneContestForm, ContestForm
@@ -12,6 +12,7 @@ from contest.core import permissions
 from contest.core.audit import record
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
+from contest.core.permissions import Action
 from contest.core.transaction import unit_of_work
 from contest.web.forms import on_form
 
@@ -69,14 +70,16 @@ def _contest_or_404(contest_id):
 
 
 @bp.route("/")
-@organizer_required
+@overview_required
 def index():
     mine = db.session.scalars(
         select(Contest)
-        .where(permissions.managed_only(current_user, Contest.id))
+        .where(permissions.only(current_user, Contest.id, Action.VIEW))
         .order_by(Contest.created_at.desc())
     ).all()
-    return render_template("contests/index.html", contests=mine)
+    return render_template(
+        "contests/index.html", contests=mine, is_admin=permissions.is_admin(current_user)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,7 +97,7 @@ def create():
 
 
 @bp.route("/<int:contest_id>")
-@manages_contest
+@sees_contest
 def show(contest_id):
     contest = _contest_or_404(contest_id)
     return render_template("contests/show.html", contest=contest, phases=contests.PHASES)

@@ -2,7 +2,8 @@
 
 Plain functions over a person's grants as (role, contest id) pairs, so the rule is tested and
 called without a request. A site administrator may do everything; an organizer of a contest
-everything about that contest and nothing about another.
+everything about that contest and nothing about another; an observer of a contest may see it
+(progress, entries, results before publication) and change nothing.
 """
 
 from enum import StrEnum
@@ -18,6 +19,14 @@ EVERY_CONTEST = true()
 class Action(StrEnum):
     ADMINISTER = "administer"  # the site: contests, people, schools
     MANAGE = "manage"  # one contest: its settings, entries, judging, results
+    VIEW = "view"  # one contest, read only: no voter data, no judge's identity
+
+
+# The contest roles that allow each action on their contest.
+_ROLES_FOR = {
+    Action.MANAGE: {Role.ORGANIZER},
+    Action.VIEW: {Role.ORGANIZER, Role.OBSERVER},
+}
 
 
 def _pairs(user):
@@ -30,31 +39,44 @@ def is_admin(user):
     return any(role == Role.ADMIN for role, _ in _pairs(user))
 
 
-def allowed(user, action, contest_id=None):
-    """May `user` do `action` (to the contest `contest_id`, for MANAGE)?"""
+def contests_for(user, action=Action.MANAGE):
+    """The ids of the contests `user` may do `action` to, or None for every contest."""
     pairs = _pairs(user)
     if any(role == Role.ADMIN for role, _ in pairs):
+        return None
+    return {scope for role, scope in pairs if role in _ROLES_FOR.get(action, ())}
+
+
+def allowed(user, action, contest_id=None):
+    """May `user` do `action` (to the contest `contest_id`, but for ADMINISTER)?"""
+    ids = contests_for(user, action)
+    if ids is None:
         return True
-    if action is Action.ADMINISTER or contest_id is None:
-        return False
-    return any(role == Role.ORGANIZER and scope == contest_id for role, scope in pairs)
+    return action is not Action.ADMINISTER and contest_id in ids
 
 
 def managed_contests(user):
     """The ids of the contests `user` may manage, or None for every contest."""
-    pairs = _pairs(user)
-    if any(role == Role.ADMIN for role, _ in pairs):
-        return None
-    return {scope for role, scope in pairs if role == Role.ORGANIZER}
+    return contests_for(user, Action.MANAGE)
 
 
 def manages_any(user):
-    """Does `user` manage at least one contest (or the site)? Who sees the organizer's pages."""
-    return managed_contests(user) != set()
+    """Does `user` manage at least one contest (or the site)?"""
+    return contests_for(user, Action.MANAGE) != set()
+
+
+def sees_any(user):
+    """Does `user` see at least one contest's inside (an organizer's or an observer's)?"""
+    return contests_for(user, Action.VIEW) != set()
+
+
+def only(user, contest_column, action=Action.MANAGE):
+    """A WHERE clause keeping the rows of the contests `user` may do `action` to
+    (`contest_column` holds the row's contest id): every list an organizer or an observer sees
+    goes through it."""
+    ids = contests_for(user, action)
+    return EVERY_CONTEST if ids is None else contest_column.in_(ids)
 
 
 def managed_only(user, contest_column):
-    """A WHERE clause keeping the rows of the contests `user` manages (`contest_column` holds
-    the row's contest id): every list an organizer sees goes through it."""
-    ids = managed_contests(user)
-    return EVERY_CONTEST if ids is None else contest_column.in_(ids)
+    return only(user, contest_column, Action.MANAGE)

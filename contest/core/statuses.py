@@ -54,6 +54,7 @@ class Role(StrEnum):
     TEACHER = "teacher"
     JUDGE = "judge"
     ADMIN = "admin"  # the site administrator: every contest, the people, the schools
+    OBSERVER = "observer"  # of one contest: sees, changes nothing (a sponsor, a board member)
 
     @property
     def label(self):

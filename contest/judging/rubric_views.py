@@ -4,7 +4,7 @@ anchors, and the judge's own score distribution against the panel's."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from contest.auth.guards import judge_required, manages_contest
+from contest.auth.guards import judge_required, manages_contest, sees_contest
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.transaction import unit_of_work
@@ -37,7 +37,7 @@ def _scope(rubric):
 
 
 @bp.route("/rubrics/<int:contest_id>")
-@manages_contest
+@sees_contest
 def rubrics(contest_id):
     contest = _contest_or_404(contest_id)
     own = _scope(rubric_service.newest_rubric(db.session, contest))

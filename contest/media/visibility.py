@@ -61,9 +61,9 @@ def may_view(session, user, asset_id, now=None):
     """Return the entry if `user` (possibly anonymous) may see the asset, else None.
 
     The contest's organizers see everything; a school's teachers see all their entries'
-    files; judges see the video, poster and captions of entries assigned to them; the public
-    sees those of entries that are publicly visible. Consent forms and original uploads never
-    leave the first two.
+    files; its observers and the judges assigned to an entry see its video, poster and
+    captions; the public sees those of entries that are publicly visible. Consent forms and
+    original uploads never leave the first two.
     """
     entry, part = find_entry(session, asset_id)
     if entry is None:
@@ -74,6 +74,8 @@ def may_view(session, user, asset_id, now=None):
         return entry
     if not PARTS[part]:
         return None
+    if permissions.allowed(user, Action.VIEW, entry.contest_id):
+        return entry
     if signed_in and user.has_role("judge"):
         assigned = session.scalar(
             select(Assignment.id).where(

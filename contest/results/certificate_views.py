@@ -5,7 +5,7 @@ import io
 from flask import abort, render_template, send_file
 from werkzeug.utils import secure_filename
 
-from contest.auth.guards import manages_contest
+from contest.auth.guards import sees_contest
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.results import bp, certificates
@@ -31,7 +31,7 @@ def _published_files(contest_id):
 
 
 @bp.route("/<int:contest_id>/certificates")
-@manages_contest
+@sees_contest
 def certificates_index(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     return render_template(
@@ -42,21 +42,21 @@ def certificates_index(contest_id):
 
 
 @bp.route("/<int:contest_id>/certificates/entries/<int:entry_id>.pdf")
-@manages_contest
+@sees_contest
 def entry_certificate(contest_id, entry_id):
     _, files = _published_files(contest_id)
     return send_certificate(certificates.find_file(files, entry_id=entry_id))
 
 
 @bp.route("/<int:contest_id>/certificates/schools/<int:school_id>.pdf")
-@manages_contest
+@sees_contest
 def school_certificate(contest_id, school_id):
     _, files = _published_files(contest_id)
     return send_certificate(certificates.find_file(files, school_id=school_id))
 
 
 @bp.route("/<int:contest_id>/certificates.zip")
-@manages_contest
+@sees_contest
 def certificates_zip(contest_id):
     contest, files = _published_files(contest_id)
     if not files:

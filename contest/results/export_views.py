@@ -2,7 +2,7 @@
 
 from flask import Response
 
-from contest.auth.guards import manages_contest
+from contest.auth.guards import sees_contest
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.storage.base import content_disposition
@@ -18,14 +18,14 @@ def _csv_download(text, filename):
 
 
 @bp.route("/<int:contest_id>/results.csv")
-@manages_contest
+@sees_contest
 def export_results(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     return _csv_download(exports.results_csv(db.session, contest), f"{contest.slug}-results.csv")
 
 
 @bp.route("/<int:contest_id>/score-sheets.csv")
-@manages_contest
+@sees_contest
 def export_sheets(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     return _csv_download(

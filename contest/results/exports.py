@@ -173,6 +173,16 @@ class ExportedSheet:
     score: float
 
 
+def without_judge_names(categories):
+    """The categories' judges named by the pseudonyms of the score-sheet export, for a reader
+    who may not know who judged (an observer)."""
+    names = pseudonyms(judge.judge_id for category in categories for judge in category.judges)
+    for category in categories:
+        for judge in category.judges:
+            judge.name = names[judge.judge_id]
+    return categories
+
+
 def pseudonyms(judge_ids):
     """Judge id -> "J01", "J02" ... by ascending id (wider numbers past 99 judges)."""
     ordered = sorted(set(judge_ids))

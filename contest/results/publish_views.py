@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from contest.auth.guards import manages_contest
+from contest.auth.guards import manages_contest, sees_contest
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
@@ -172,13 +172,13 @@ def _published_page(contest, form=None, status=200):
 
 
 @bp.route("/<int:contest_id>/published")
-@manages_contest
+@sees_contest
 def published(contest_id):
     return _published_page(db.get_or_404(Contest, contest_id))
 
 
 @bp.route("/<int:contest_id>/published.json")
-@manages_contest
+@sees_contest
 def published_json(contest_id):
     contest = db.get_or_404(Contest, contest_id)
     published = publication.current_publication(db.session, contest)

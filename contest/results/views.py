@@ -4,31 +4,34 @@ from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from contest.auth.guards import manages_contest, organizer_required
+from contest.auth.guards import manages_contest, overview_required, sees_contest
 from contest.core import permissions
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
-from contest.results import bp, ranking, scoring
+from contest.core.permissions import Action
+from contest.results import bp, exports, ranking, scoring
 from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
 
 @bp.route("/")
-@organizer_required
+@overview_required
 def index():
     contests = db.session.scalars(
         select(Contest)
-        .where(permissions.managed_only(current_user, Contest.id))
+        .where(permissions.only(current_user, Contest.id, Action.VIEW))
         .order_by(Contest.created_at.desc())
     ).all()
     return render_template("results/index.html", contests=contests)
 
 
 @bp.route("/<int:contest_id>")
-@manages_contest
+@sees_contest
 def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
     categories = ranking.category_results(db.session, row)
+    if not permissions.allowed(current_user, Action.MANAGE, row.id):  # an observer
+        categories = exports.without_judge_names(categories)
     # Each category's ranking pages on its own: ?category=<id>&page=<n> turns one of them.
     turned = request.args.get("category", "")
     pages = {

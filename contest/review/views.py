@@ -6,12 +6,19 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from contest.auth.guards import manages_contest, newest_managed_contest, organizer_required
+from contest.auth.guards import (
+    manages_contest,
+    newest_managed_contest,
+    organizer_required,
+    overview_required,
+    sees_contest,
+)
 from contest.core import permissions
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School, SchoolExtension
+from contest.core.permissions import Action
 from contest.core.transaction import unit_of_work
 from contest.review import bp
 from contest.review.forms import ApproveForm, DisqualifyForm, ExtensionForm, ReturnConsentForm
@@ -24,9 +31,9 @@ def _entry_or_404(entry_id):
 
 
 @bp.route("/")
-@organizer_required
+@overview_required
 def index():
-    mine = permissions.managed_only(current_user, Entry.contest_id)
+    mine = permissions.only(current_user, Entry.contest_id, Action.VIEW)
     queue = decisions.review_queue(db.session, mine)
     counts = dict(
         db.session.execute(
@@ -57,7 +64,7 @@ def _entry_page(entry, status=200, **forms):
 
 
 @bp.route("/entries/<int:entry_id>")
-@manages_contest
+@sees_contest
 def entry(entry_id):
     return _entry_page(_entry_or_404(entry_id))
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from contest.core import permissions
+from contest.core.permissions import Action
 from contest.core.rules import TIME_FORMAT, contest_time, current_contest
 from contest.core.statuses import Role
 
@@ -31,18 +32,27 @@ def role_label(role):
     return Role(role).label
 
 
+def may_manage(contest_id=None):
+    """May the signed-in person change the contest (any contest, when none is named)? Pages an
+    observer also sees show their forms and links to changes only then."""
+    if contest_id is None:
+        return permissions.manages_any(current_user)
+    return permissions.allowed(current_user, Action.MANAGE, contest_id)
+
+
 def navigation():
     """The links a signed-in person's roles give them, in order."""
     links = []
     if not current_user.is_authenticated:
         return links
-    if permissions.manages_any(current_user):
+    if permissions.sees_any(current_user):
         links += [
             ("admin.index", "Dashboard"),
             ("contests.index", "Contests"),
             ("review.index", "Review"),
-            ("judging.manage_index", "Judging"),
         ]
+    if permissions.manages_any(current_user):
+        links.append(("judging.manage_index", "Judging"))
     if current_user.has_role("teacher"):
         links.append(("submissions.index", "My entries"))
     if current_user.has_role("judge"):
@@ -54,4 +64,5 @@ def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(local_time)
     app.add_template_filter(role_label)
+    app.add_template_global(may_manage)
     app.add_template_global(navigation)

@@ -1,4 +1,4 @@
-"""roles: a site administrator; an organizer's grant names its contest
+"""roles: a site administrator; observers; an organizer's grant names its contest
 
 Revision ID: 15a0roles01
 Revises: 14a0digests01
@@ -21,14 +21,14 @@ branch_labels = None
 depends_on = None
 
 OLD_ROLES = "role IN ('organizer', 'teacher', 'judge')"
-NEW_ROLES = "role IN ('organizer', 'teacher', 'judge', 'admin')"
+NEW_ROLES = "role IN ('organizer', 'teacher', 'judge', 'admin', 'observer')"
 ADDED = {
     'role_grants': (
-        ("organizer_has_contest", "role <> 'organizer' OR contest_id IS NOT NULL"),
+        ("role_names_contest", "role NOT IN ('organizer', 'observer') OR contest_id IS NOT NULL"),
         ("admin_of_every_contest", "role <> 'admin' OR contest_id IS NULL"),
     ),
     'invitations': (
-        ("organizer_has_contest", "role <> 'organizer' OR contest_id IS NOT NULL"),
+        ("role_names_contest", "role NOT IN ('organizer', 'observer') OR contest_id IS NOT NULL"),
     ),
 }
 

@@ -78,7 +78,8 @@ class RoleGrant(db.Model):
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
         CheckConstraint("role = 'teacher' OR school_id IS NULL", name="school_only_for_teacher"),
         CheckConstraint(
-            "role <> 'organizer' OR contest_id IS NOT NULL", name="organizer_has_contest"
+            "role NOT IN ('organizer', 'observer') OR contest_id IS NOT NULL",
+            name="role_names_contest",
         ),
         CheckConstraint("role <> 'admin' OR contest_id IS NULL", name="admin_of_every_contest"),
         # NULLs are distinct in a unique constraint, so each scope gets its own partial index.
@@ -126,7 +127,8 @@ class Invitation(db.Model):
         one_of("role", Role),
         CheckConstraint("role <> 'teacher' OR school_id IS NOT NULL", name="teacher_has_school"),
         CheckConstraint(
-            "role <> 'organizer' OR contest_id IS NOT NULL", name="organizer_has_contest"
+            "role NOT IN ('organizer', 'observer') OR contest_id IS NOT NULL",
+            name="role_names_contest",
         ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),
