@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from contest.auth.accounts import create_user, grant_role, hash_password
 from contest.contests.editing import ContestDraft, create_contest
+from contest.core import districts
 from contest.core.dbtypes import utcnow
 from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
@@ -67,8 +68,11 @@ def _person(session, email, name, password_hash):
     return user
 
 
-def _school(session, name, district, contact_name, contact_email):
-    school = session.scalar(select(School).where(School.name == name, School.district == district))
+def _school(session, name, district_name, contact_name, contact_email):
+    district = districts.find_or_create(session, district_name)
+    school = session.scalar(
+        select(School).where(School.name == name, School.district_id == district.id)
+    )
     if school is None:
         school = School(
             name=name, district=district, contact_name=contact_name, contact_email=contact_email

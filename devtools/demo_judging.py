@@ -45,7 +45,9 @@ def _demo_anchors(session, contest, organizer, teaching_judge_school):
         .order_by(Entry.id)
     ):
         school = session.get(School, entry.school_id)
-        if school.district == teaching_judge_school.district or entry.category_id in categories:
+        if school.district_id == teaching_judge_school.district_id or (
+            entry.category_id in categories
+        ):
             continue
         chosen.append(entry.id)
         categories.add(entry.category_id)

@@ -26,6 +26,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _check_foreign_keys(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migrations left rows pointing at nothing: {broken[:10]}")
+
+
 def run_migrations_online():
     def skip_empty(context_, revision, directives):
         # `flask db migrate` with no model change writes no empty revision.
@@ -34,9 +40,27 @@ def run_migrations_online():
             logger.info("No changes in schema detected.")
 
     with engine.connect() as connection:
-        context.configure(connection=connection, process_revision_directives=skip_empty, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table's constraints only by rebuilding it (Alembic's batch mode),
+            # and dropping the old table with foreign keys on would run their ON DELETE actions
+            # on every row pointing at it. Off for the migrations (it cannot change inside a
+            # transaction), the links checked at the end, on again for the pooled connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection, process_revision_directives=skip_empty, **options
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from contest.auth import accounts
 from contest.contests.editing import ContestDraft, create_contest
+from contest.core import districts
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.assets import Asset
 from contest.core.models.contests import Contest
-from contest.core.models.entries import Entry, School
+from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
 from contest.core.models.results import Result
 from contest.core.notices import notify
@@ -36,12 +37,19 @@ def _saved(*rows):
     return rows[0] if len(rows) == 1 else rows
 
 
-def make_school(app, **fields):
+def district_row(name):
+    """An unsaved District called `name`."""
+    return District(name=name, name_key=districts.name_key(name))
+
+
+def make_school(app, district=None, **fields):
+    """A saved school; `district` names its district (made if need be; "" for none)."""
     number = next(_numbers)
     fields.setdefault("name", f"School {number}")
-    fields.setdefault("district", f"District {number}")
+    district = f"District {number}" if district is None else district
     with app.app_context():
-        return _saved(School(**fields))
+        found = districts.find_or_create(db.session, district)
+        return _saved(School(district_id=getattr(found, "id", None), **fields))
 
 
 def user_row(roles=(), **fields):
@@ -123,7 +131,9 @@ def make_conflicted_judge(app):
     judge = make_user(app, roles=["judge"], email="judge.conflict@example.org")
     with app.app_context():
         school = db.session.scalar(select(School).where(School.name == "School A"))
-        db.session.add(Conflict(judge_id=judge.id, district=school.district, source="declared"))
+        db.session.add(
+            Conflict(judge_id=judge.id, district_id=school.district_id, source="declared")
+        )
         db.session.commit()
     return judge
 
@@ -226,6 +236,7 @@ def make_route_values(app):
         "token": INVALID_TOKEN,
         "entry_id": entry.id,
         "school_id": entry.school_id,
+        "district_id": _district_of(app, entry.school_id),
         "upload_id": "0" * 32,
         "asset_id": asset_id,
         "notice_id": notice_id,
@@ -233,6 +244,11 @@ def make_route_values(app):
         "report_id": make_takedown_report(app, entry).id,
         **_judge_and_conflict(app),
     }
+
+
+def _district_of(app, school_id):
+    with app.app_context():
+        return db.session.get(School, school_id).district_id
 
 
 def make_takedown_report(app, entry, **fields):
@@ -250,7 +266,8 @@ def _judge_and_conflict(app):
     recorded conflict, so the matrix judge's pages stay as they are."""
     judge = make_user(app, roles=["judge"], email=f"route.judge{next(_numbers)}@example.org")
     with app.app_context():
-        conflict = Conflict(judge_id=judge.id, district="Elsewhere", source="declared")
+        elsewhere = districts.find_or_create(db.session, "Elsewhere")
+        conflict = Conflict(judge_id=judge.id, district_id=elsewhere.id, source="declared")
         db.session.add(conflict)
         db.session.commit()
         return {"judge_id": judge.id, "conflict_id": conflict.id}

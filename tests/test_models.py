@@ -18,6 +18,8 @@ from contest.core.models import (
     Conflict,
     Contest,
     Criterion,
+    District,
+    DistrictDomain,
     Entry,
     Invitation,
     JudgeCategory,
@@ -54,7 +56,11 @@ def ids(session):
         rows[name] = row.id
         return row
 
-    add("school", School(name="Adams", district="North"))
+    add("district", District(name="North", name_key="north"))
+    add("district2", District(name="South", name_key="south"))
+    add("school", School(name="Adams", district_id=rows["district"]))
+    add("school_alone", School(name="Alone"))
+    add("domain", DistrictDomain(district_id=rows["district"], domain="north.k12.example"))
     add("judge", User(email="judge@example.org"))
     add("judge2", User(email="judge2@example.org"))
     add("contest", Contest(name="ISA", slug="isa"))
@@ -187,8 +193,28 @@ CASES = {
     ),
     "school name unique in a district": (
         School,
-        {"name": "Adams", "district": "South"},
-        {"district": "North"},
+        {"name": "Adams", "district_id": "@district2"},
+        {"district_id": "@district"},
+    ),
+    "school name unique without a district": (
+        School,
+        {"name": "Alone", "district_id": "@district"},
+        {"district_id": None},
+    ),
+    "district name unique however typed": (
+        District,
+        {"name": "East", "name_key": "east"},
+        {"name_key": "north"},
+    ),
+    "district domain unique": (
+        DistrictDomain,
+        {"district_id": "@district2", "domain": "south.k12.example"},
+        {"domain": "north.k12.example"},
+    ),
+    "district domain lower-case": (
+        DistrictDomain,
+        {"district_id": "@district", "domain": "east.k12.example"},
+        {"domain": "East.k12.example"},
     ),
     "school name not empty": (School, {"name": "Baker"}, {"name": ""}),
     "asset backend known": (Asset, ASSET, {"backend": "ftp"}),
@@ -274,7 +300,7 @@ CASES = {
     ),
     "conflict source known": (
         Conflict,
-        {"judge_id": "@judge", "district": "North", "source": "declared"},
+        {"judge_id": "@judge", "district_id": "@district", "source": "declared"},
         {"source": "rumour"},
     ),
     "voter unique per contest": (

@@ -57,6 +57,7 @@ def _values(session):
                 "contest_id": contest.id,
                 "entry_id": entry.id,
                 "school_id": entry.school_id,
+                "district_id": entry.school.district_id,
                 "category_id": entry.category_id,
                 "assignment_id": assignment.id if assignment else 0,
             }

@@ -47,6 +47,31 @@ EXPECTED = {
         "contest_organizer": 403, "other_organizer": 403,
         "observer": 403,
     },
+    # Districts: the site administrator's. An empty form is refused on the page (400).
+    ("admin.district_list", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 200,
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403,
+    },
+    ("admin.district_list", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403,
+    },
+    ("admin.edit_district", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 200,
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403,
+    },
+    ("admin.edit_district", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403,
+    },
     # School A is approved: only a pending school can be decided on (a flash says so).
     ("admin.approve_school", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,

@@ -7,10 +7,10 @@ Which rows belong to a contest: the contest and everything hanging from it (cate
 and criteria, entries, assignments, sheets and scores, judges' categories, extensions, voters
 and their codes and votes, results, notices about its entries, invitations and role grants for
 it, the conflicts its judges declared, audit events about any of those rows), then the people,
-schools and files those rows point to, and the teachers' roles at those schools. Every table
-of the metadata is either exported (`SCOPES`, `SHARED`) or left out with a reason (`EXCLUDED`);
-a table in neither stops export and import (`unclassified_tables`), so a new table is never
-silently forgotten. An export holds exactly what an import accepts (`scope.vet`).
+schools, districts and files those rows point to, and the teachers' roles at those schools.
+Every table of the metadata is either exported (`SCOPES`, `SHARED`) or left out with a reason
+(`EXCLUDED`); a table in neither stops export and import (`unclassified_tables`), so a new table
+is never silently forgotten. An export holds exactly what an import accepts (`scope.vet`).
 
 Secrets stay behind (`scope.secret_columns`): users come without their password hashes, so
 imported people choose a password through "Forgot password" (or an invitation). Invitations and
@@ -77,8 +77,9 @@ SCOPES = {
     ),
 }
 # Tables shared between contests: exported as far as the contest's rows point to them.
-SHARED = ("users", "schools", "assets")
+SHARED = ("users", "schools", "districts", "assets")
 EXCLUDED = {
+    "district_domains": "how this instance routes teachers' registrations, about no contest",
     "uploads": "uploads in progress: staging files, not stored assets, and they expire",
     "login_failures": "sign-in throttling of this instance, about no contest",
 }

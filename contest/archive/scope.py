@@ -49,6 +49,7 @@ NOT_SECRET = {
     ("vote_codes", "link_hash"): "the hash of a one-time link that expired minutes after use",
     ("vote_codes", "network_hash"): "a keyed pseudonym of the network a code was asked from",
     ("votes", "network_hash"): "a keyed pseudonym of the network a vote came from",
+    ("districts", "name_key"): "the district's name case-folded, to match names however typed",
 }
 
 
@@ -66,8 +67,8 @@ def grant_refusal(row, contest_id, school_ids):
     not): a teacher's role may hold at a school the archive brings (`school_ids`), since
     teachers' roles are per school; any other role must name this contest."""
     role, scope = row.get("role"), row.get("contest_id")
-    if role == "organizer" and scope is not None:
-        return "the organizer role is not given by an archive: name the organizers here"
+    if role in ("organizer", "observer") and scope is not None:
+        return f"the {role} role is not given by an archive: name the {role}s here"
     if role not in CONTEST_ROLES:
         return f"the {role} role holds for every contest of this instance"
     if scope == contest_id:

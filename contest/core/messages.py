@@ -8,5 +8,9 @@ register(
         # parser's particular complaint.
         "email.invalid": "{lead}",
         "email.invalid_because": "{lead} {reason}",
+        "districts.not_a_domain": "“{domain}” is not an email domain (such as schools.k12.hi.us).",
+        "districts.name_required": "Give the district a name.",
+        "districts.name_taken": "There is already a district called {name}.",
+        "districts.domain_taken": "{domain} already belongs to {name}.",
     }
 )

@@ -18,7 +18,7 @@ class EntryInfo:
     id: int
     category_id: int
     school_id: int
-    district: str = ""
+    district: int | str | None = None  # what names the school's district (its id), if any
     calibration_anchor: bool = False
     category_name: str = ""
 
@@ -40,7 +40,7 @@ class ConflictInfo:
 
     judge_id: int
     school_id: int | None = None
-    district: str | None = None
+    district: int | str | None = None  # as EntryInfo.district
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class Plan:
 
 
 class Conflicts:
-    """Who may not score what: a judge's schools and districts ('' is no district)."""
+    """Who may not score what: a judge's schools and districts (None or '' is no district)."""
 
     def __init__(self, conflicts):
         self.schools = defaultdict(set)

@@ -7,7 +7,6 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -77,11 +76,7 @@ class RemoveJudgeForm(Form):
 class ConflictForm(Form):
     judge = SelectField("Judge", coerce=int)
     school = SelectField("School", coerce=int)
-    district = StringField(
-        "Or a whole district",
-        description="Leave empty for the school alone.",
-        validators=[Length(max=200)],
-    )
+    district = SelectField("Or a whole district", coerce=int)
     reason = _reason("Reason", "Say why the judge has a conflict.")
     submit = SubmitField("Record conflict")
 

@@ -15,7 +15,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
-from contest.core.models.entries import Entry, School
+from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.core.rules import current_contest
 from contest.core.transaction import unit_of_work
@@ -189,8 +189,12 @@ def _conflict_choices(form, contest):
     form.judge.choices = [(judge.id, _label(judge)) for judge in judges]
     schools = db.session.scalars(select(School).order_by(School.name)).all()
     form.school.choices = [(0, "(none: a district)")] + [
-        (school.id, f"{school.name} ({school.district})" if school.district else school.name)
+        (school.id, f"{school.name} ({school.district_name})" if school.district else school.name)
         for school in schools
+    ]
+    form.district.choices = [(0, "(none: the school alone)")] + [
+        (district.id, district.name)
+        for district in db.session.scalars(select(District).order_by(District.name))
     ]
 
 
@@ -218,9 +222,10 @@ def manage_conflicts():
     if form.validate_on_submit():
         judge = _get_or_404(User, form.judge.data)
         school = db.session.get(School, form.school.data) if form.school.data else None
+        district = db.session.get(District, form.district.data) if form.district.data else None
         with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
             judging.add_conflict(
-                db.session, current_user, judge, form.reason.data, school, form.district.data
+                db.session, current_user, judge, form.reason.data, school, district
             )
             contest = current_contest()
             dropped = []

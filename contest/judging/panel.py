@@ -104,14 +104,14 @@ def automatic_conflicts(session, contest):
     district (computed from the teacher grants, so they follow the roles as they change)."""
     judge_ids = [judge.id for judge in contest_judges(session, contest)]
     rows = session.execute(
-        select(RoleGrant.user_id, School.id, School.district)
+        select(RoleGrant.user_id, School.id, School.district_id)
         .join(School, School.id == RoleGrant.school_id)
         .where(RoleGrant.role == "teacher", RoleGrant.user_id.in_(judge_ids))
         .order_by(RoleGrant.user_id, School.id)
     ).all()
     return [
-        ConflictInfo(judge_id=user_id, school_id=school_id, district=district or None)
-        for user_id, school_id, district in rows
+        ConflictInfo(judge_id=user_id, school_id=school_id, district=district_id)
+        for user_id, school_id, district_id in rows
     ]
 
 
@@ -127,7 +127,7 @@ def all_conflicts(session, contest):
     """Every conflict that binds a judge of `contest`, automatic and recorded, as ConflictInfo."""
     judge_ids = [judge.id for judge in contest_judges(session, contest)]
     recorded = [
-        ConflictInfo(judge_id=row.judge_id, school_id=row.school_id, district=row.district)
+        ConflictInfo(judge_id=row.judge_id, school_id=row.school_id, district=row.district_id)
         for row in recorded_conflicts(session, judge_ids)
     ]
     return automatic_conflicts(session, contest) + recorded
@@ -138,7 +138,7 @@ def _entry_info(entry, category_names):
         id=entry.id,
         category_id=entry.category_id,
         school_id=entry.school_id,
-        district=entry.school.district,
+        district=entry.school.district_id,
         calibration_anchor=entry.calibration_anchor,
         category_name=category_names.get(entry.category_id, ""),
     )
@@ -253,14 +253,14 @@ def contest_of_entry(session, entry):
 
 
 def add_conflict(session, actor, judge, reason, school=None, district=None, source="declared"):
-    """Record that `judge` must not score `school`'s entries (or any from `district`)."""
-    district = (district or "").strip() or None
+    """Record that `judge` must not score `school`'s entries (or any from `district`, a
+    District)."""
     if school is None and district is None:
         raise ValidationError("judging.choose_school_name_district", field="school")
     conflict = Conflict(
         judge_id=judge.id,
         school_id=getattr(school, "id", None),
-        district=district,
+        district_id=getattr(district, "id", None),
         source=source,
         reason=(reason or "").strip(),
     )
@@ -273,7 +273,7 @@ def add_conflict(session, actor, judge, reason, school=None, district=None, sour
         conflict,
         judge_id=judge.id,
         school_id=conflict.school_id,
-        district=district,
+        district_id=conflict.district_id,
         source=source,
     )
     return conflict
@@ -338,7 +338,7 @@ def remove_conflict(session, organizer, conflict, reason):
         conflict,
         judge_id=conflict.judge_id,
         school_id=conflict.school_id,
-        district=conflict.district,
+        district_id=conflict.district_id,
         reason=reason,
     )
     session.delete(conflict)

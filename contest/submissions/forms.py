@@ -72,7 +72,11 @@ class RegisterSchoolForm(Form):
         "School name",
         validators=[DataRequired(message="Give your school's name."), Length(max=200)],
     )
-    district = StringField("District", validators=[Optional(), Length(max=200)])
+    district = StringField(
+        "District",
+        description="Left empty, your school address tells us when it belongs to a district.",
+        validators=[Optional(), Length(max=200)],
+    )
     name = StringField(
         "Your name", validators=[DataRequired(message="Give your name."), Length(max=120)]
     )

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.auth import accounts
 from contest.auth import mails as account_mails
-from contest.core import jobs
+from contest.core import districts, jobs
 from contest.core.audit import AuditEvent, record
 from contest.core.dbtypes import utcnow
 from contest.core.errors import ValidationError
@@ -99,12 +99,13 @@ def decide_registration(fields, password_hash, links):
 def register_school(session, registration, password_hash):
     """Register a pending school and its teacher's unconfirmed account (password already hashed),
     unless the address or the school is known already; see Registered."""
-    email, name, district = registration.email, registration.school_name, registration.district
-    known = _known(session, email, name, district)
+    email, name = registration.email, registration.school_name
+    known = _known(session, email, name, _district(session, registration))
     if known is not None:
         return _refused(session, known, name)
     try:
         with session.begin_nested():  # a registration racing this one for the name or address
+            district = _district(session, registration, create=True)
             school = School(
                 name=name,
                 district=district,
@@ -123,11 +124,11 @@ def register_school(session, registration, password_hash):
             )
             session.flush()
     except IntegrityError:
-        known = _known(session, email, name, district)
+        known = _known(session, email, name, _district(session, registration))
         if known is None:
             raise
         return _refused(session, known, name)
-    record(session, user, "school.registered", school, name=name, district=district)
+    record(session, user, "school.registered", school, name=name, district=school.district_name)
     return Registered(NEW, user=user, school=school)
 
 
@@ -153,11 +154,23 @@ def _refused(session, known, name):
     return known
 
 
+def _district(session, registration, create=False):
+    """The school's district: the one whose email domain the teacher's address is in, else the
+    one the teacher named (in any case and spacing), made if `create` and there is none."""
+    by_domain = districts.for_email(session, registration.email)
+    if by_domain is not None or not create:
+        return by_domain or districts.find(session, registration.district)
+    return districts.find_or_create(session, registration.district)
+
+
 def _known(session, email, name, district):
     user = session.scalar(select(User).where(User.email == email))
     if user is not None:
         return Registered(KNOWN_ADDRESS, user=user)
-    school = session.scalar(select(School).where(School.name == name, School.district == district))
+    district_id = getattr(district, "id", None)
+    school = session.scalar(
+        select(School).where(School.name == name, School.district_id == district_id)
+    )
     return Registered(KNOWN_SCHOOL, school=school) if school is not None else None
 
 
@@ -230,7 +243,7 @@ def reject_school(session, organizer, school, reason=""):
     told = [(teacher.email, teacher.name) for teacher in teachers]
     record(
         session, organizer, "school.rejected", school,
-        name=school.name, district=school.district, reason=reason.strip(),
+        name=school.name, district=school.district_name, reason=reason.strip(),
         teachers=[email for email, _ in told],
     )  # fmt: skip
     only_here = [

@@ -38,7 +38,7 @@ def _warn_if_school_named(entry, captions=None):
     texts = {"The title names": entry.title, "The description names": entry.description}
     if captions is not None:
         texts = {"The captions name": captions}
-    for what, names in naming.school_named(school.name, school.district, texts):
+    for what, names in naming.school_named(school.name, school.district_name, texts):
         quoted = " and ".join(f"“{name}”" for name in names)
         flash(describe("submissions.names_school", {"what": what, "names": quoted}), "warning")
 

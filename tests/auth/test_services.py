@@ -47,7 +47,7 @@ def person(session):
 
 @pytest.fixture
 def school(session):
-    school = School(name="Adams High", district="North")
+    school = School(name="Adams High", district=factories.district_row("North"))
     session.add(school)
     session.flush()
     return school

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from contest.core.extensions import db
+from contest.core.models.entries import School
 from contest.core.models.judging import Assignment
 from tests import factories
 from tests.helpers import app_routes, route_url
@@ -31,11 +32,13 @@ def _values(app, contest, entries, judges):
     entry = entries["E1"]
     with app.app_context():
         assignment = db.session.scalar(select(Assignment.id).where(Assignment.entry_id == entry.id))
+        district = db.session.get(School, entry.school_id).district_id
     return {
         "contest_id": contest.id,
         "category_id": contest.categories[0].id,
         "entry_id": entry.id,
         "school_id": entry.school_id,
+        "district_id": district,
         "assignment_id": assignment,
         "report_id": factories.make_takedown_report(app, entries["E1"]).id,
         "judge_id": judges["a"].id,

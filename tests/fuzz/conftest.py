@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from contest.core import districts
 from contest.core.extensions import db, limiter
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Conflict, ScoreSheet
@@ -65,7 +66,8 @@ def _bystander_rows(app, people):
         row = db.session.get(Entry, entry.id)
         row.video_asset_id = asset.id
         sheet = db.session.get(ScoreSheet, sheet_id)
-        db.session.add(Conflict(judge_id=judge.id, district="Far Away", source="declared"))
+        far = districts.find_or_create(db.session, "Far Away")
+        db.session.add(Conflict(judge_id=judge.id, district_id=far.id, source="declared"))
         db.session.commit()
         return {
             "contests": [contest.id],

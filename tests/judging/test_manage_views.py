@@ -137,7 +137,8 @@ def test_reassigning_to_a_conflicted_judge_is_refused(app, login_as, field):
     entry = field.entries[0]
     spare = next(judge for judge in field.judges if judge.id not in assigned(app, entry.id))
     with app.app_context():
-        db.session.add(Conflict(judge_id=spare.id, district="North", source="declared"))
+        north = field.north.district_id
+        db.session.add(Conflict(judge_id=spare.id, district_id=north, source="declared"))
         assignment_id = db.session.scalar(
             select(Assignment.id).where(Assignment.entry_id == entry.id).limit(1)
         )
@@ -157,7 +158,7 @@ def test_recording_a_conflict_moves_that_judges_entries_of_the_school(app, login
     response = submit(
         client,
         "/judging/manage/conflicts",
-        {"judge": str(judge.id), "school": str(field.north.id), "district": "", "reason": "Aunt"},
+        {"judge": str(judge.id), "school": str(field.north.id), "district": "0", "reason": "Aunt"},
     )
     assert response.status_code == 302
     for entry in field.entries[:2]:  # North High's

@@ -20,6 +20,7 @@ from contest.judging.rubrics import (
     scoring_started,
     submitted_sheets,
 )
+from tests import factories
 from tests.factories import add_user
 
 SUBMITTED_AT = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ class Contest:
         self.session = session
         self.contest = create_contest(session, ContestDraft(name="Safe Online 2026"))
         self.organizer = add_user(session, roles=["admin"])
-        school = School(name="Adams Middle", district="North")
+        school = School(name="Adams Middle", district=factories.district_row("North"))
         session.add(school)
         session.flush()
         self.entries = [

@@ -21,6 +21,7 @@ from contest.judging.sheets import (
     sheet_for,
     submit_sheet,
 )
+from tests import factories
 from tests.factories import add_user
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ class Setting:
         self.session = session
         self.contest = create_contest(session, ContestDraft(name="Safe Online 2026"))
         self.contest.require_full_play = require_full_play
-        school = School(name="Adams Middle", district="North")
+        school = School(name="Adams Middle", district=factories.district_row("North"))
         session.add(school)
         session.flush()
         self.entry = Entry(

@@ -4,9 +4,10 @@ digest ever published still verifies and the public download is the same file.""
 
 import hashlib
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
@@ -45,7 +46,17 @@ def test_past_publications_move_into_their_table_and_still_verify(
         downgrade(revision=BEFORE)
     contest = factories.make_contest(site, name="Safety Awards 2025")
     organizer = factories.make_user(site, roles=["organizer"])
-    school = factories.make_school(site)
+    with site.app_context(), db.engine.begin() as connection:  # schools as they were then
+        school = SimpleNamespace(
+            id=connection.execute(
+                text(
+                    "INSERT INTO schools (name, district, contact_name, contact_email, "
+                    "created_at, status) VALUES ('Old High', '', '', '', :at, 'approved') "
+                    "RETURNING id"
+                ),  # fmt: skip
+                {"at": datetime(2026, 1, 5, tzinfo=UTC)},
+            ).scalar_one()
+        )
     entry = factories.make_entry(site, contest.categories[0], school, status="ready")
     first_at = datetime(2026, 6, 1, 12, tzinfo=UTC)
     second_at = datetime(2026, 6, 3, 9, tzinfo=UTC)

@@ -12,6 +12,7 @@ from contest.core.models.entries import Entry, School
 from contest.core.notices import Notice
 from contest.core.storage import get_storage
 from contest.submissions import attachments, decisions, entries
+from tests import factories
 from tests.factories import add_user
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -33,7 +34,10 @@ def world(session):
             },
         ),
     )
-    school_a, school_b = School(name="Adams", district="North"), School(name="Baker")
+    school_a, school_b = (
+        School(name="Adams", district=factories.district_row("North")),
+        School(name="Baker"),
+    )
     session.add_all([school_a, school_b])
     session.flush()
     teacher_a = add_user(session, roles=[("teacher", school_a)])

@@ -4,7 +4,7 @@ from contest.core.audit import AuditEvent
 from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
 from contest.core.models.assets import Asset
 from contest.core.models.contests import Category, Contest
-from contest.core.models.entries import Entry, School, SchoolExtension
+from contest.core.models.entries import District, DistrictDomain, Entry, School, SchoolExtension
 from contest.core.models.judging import (
     Assignment,
     Conflict,
@@ -28,6 +28,8 @@ __all__ = [
     "Conflict",
     "Contest",
     "Criterion",
+    "District",
+    "DistrictDomain",
     "Entry",
     "Invitation",
     "JudgeCategory",

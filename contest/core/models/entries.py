@@ -1,4 +1,4 @@
-"""Schools and their entries."""
+"""Districts, schools and their entries."""
 
 from datetime import datetime
 
@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.core.dbtypes import UTCDateTime, one_of, utcnow
+from contest.core.dbtypes import UTCDateTime, one_of, partial_unique, utcnow
 from contest.core.extensions import db
 from contest.core.models.contests import Category, Contest
 from contest.core.statuses import (
@@ -18,18 +18,60 @@ from contest.core.statuses import (
 )
 
 
+class District(db.Model):
+    """A school district: its schools, the email domains its teachers' addresses end in (a
+    registration from one is routed to the district), its coordinators."""
+
+    __tablename__ = "districts"
+    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name case-folded with its spaces collapsed: one district however its name is typed.
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    domains: Mapped[list["DistrictDomain"]] = relationship(
+        back_populates="district",
+        cascade="all, delete-orphan",
+        order_by="DistrictDomain.domain",
+        lazy="selectin",
+    )
+
+    def __repr__(self):
+        return f"<District {self.name}>"
+
+
+class DistrictDomain(db.Model):
+    """An email domain whose addresses belong to one district (teachers' school accounts)."""
+
+    __tablename__ = "district_domains"
+    __table_args__ = (CheckConstraint("domain = lower(domain)", name="domain_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+    district: Mapped[District] = relationship(back_populates="domains")
+
+
 class School(db.Model):
     __tablename__ = "schools"
     __table_args__ = (
-        UniqueConstraint("name", "district"),
+        UniqueConstraint("name", "district_id"),
+        partial_unique("uq_schools_name_no_district", "district_id IS NULL", "name"),
         CheckConstraint("name <> ''", name="name_not_empty"),
         one_of("status", SchoolStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Empty when the school belongs to no district; conflicts of interest key on it.
-    district: Mapped[str] = mapped_column(String(200), default="")
+    # None when the school belongs to no district; conflicts of interest key on it.
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="SET NULL"), index=True
+    )
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -39,9 +81,15 @@ class School(db.Model):
         String(20), default=SchoolStatus.APPROVED, server_default=SchoolStatus.APPROVED.value
     )
 
+    district: Mapped[District | None] = relationship(lazy="joined")
+
     @property
     def approved(self):
         return self.status == SchoolStatus.APPROVED
+
+    @property
+    def district_name(self):
+        return self.district.name if self.district else ""
 
     def __repr__(self):
         return f"<School {self.name}>"

@@ -152,14 +152,17 @@ class Conflict(db.Model):
     __table_args__ = (
         one_of("source", CONFLICT_SOURCES),
         CheckConstraint(
-            "school_id IS NOT NULL OR district IS NOT NULL", name="names_school_or_district"
+            "school_id IS NOT NULL OR district_id IS NOT NULL", name="names_school_or_district"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
-    district: Mapped[str | None] = mapped_column(String(200))
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="CASCADE"), index=True
+    )
+    district = relationship("District")
     source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

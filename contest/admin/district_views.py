@@ -1,0 +1,62 @@
+"""The site administrator's districts: their names and the email domains that route a
+teacher's registration to one. The rules are in contest/core/districts.py."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from contest.admin import bp
+from contest.admin.forms import DistrictForm
+from contest.auth.guards import admin_required
+from contest.core import districts
+from contest.core.audit import record
+from contest.core.extensions import db
+from contest.core.models.entries import District, School
+from contest.core.transaction import unit_of_work
+from contest.web.forms import on_form
+
+
+def _save(form, district):
+    """Save the form's district and go back to the list; None when there is nothing to save or
+    the form is refused (its errors are on it)."""
+    if form.validate_on_submit():
+        with unit_of_work(db.session, show=on_form(form)) as work:
+            saved = districts.save(db.session, district, form.name.data, form.domains.data)
+            record(db.session, current_user, "district.saved", saved,
+                   name=saved.name, domains=[row.domain for row in saved.domains])  # fmt: skip
+        if work.done:
+            flash(f"{saved.name} is saved.", "success")
+            return redirect(url_for("admin.district_list"))
+    return None
+
+
+@bp.route("/districts", methods=["GET", "POST"])
+@admin_required
+def district_list():
+    form = DistrictForm()
+    done = _save(form, None)
+    if done is not None:
+        return done
+    rows = db.session.execute(
+        select(District, func.count(School.id))
+        .outerjoin(School, School.district_id == District.id)
+        .group_by(District.id)
+        .order_by(District.name)
+    ).all()
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/districts.html", form=form, rows=rows), status
+
+
+@bp.route("/districts/<int:district_id>", methods=["GET", "POST"])
+@admin_required
+def edit_district(district_id):
+    district = db.session.get(District, district_id) or abort(404)
+    form = DistrictForm()  # never filled from the row: a field left out of a POST stays empty
+    if request.method == "GET":
+        form.name.data = district.name
+        form.domains.data = "\n".join(row.domain for row in district.domains)
+    done = _save(form, district)
+    if done is not None:
+        return done
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/district.html", form=form, district=district), status

@@ -1,0 +1,85 @@
+"""Districts as rows (issue 15): one district however its name is typed, email domains that
+route a registering teacher's school to its district, and the site administrator's screens."""
+
+import pytest
+from sqlalchemy import select
+
+from contest.core import districts
+from contest.core.errors import ValidationError, describe
+from contest.core.extensions import db
+from contest.core.models.entries import District, School
+from tests import factories
+from tests.helpers import page_text, submit
+from tests.submissions.test_registration import register
+
+
+def test_a_name_is_one_district_in_any_case_and_spacing(session):
+    north = districts.find_or_create(session, "North  Shore ")
+    assert north.name == "North Shore"
+    assert districts.find_or_create(session, "north shore") is north
+    assert districts.find(session, " NORTH SHORE") is north
+    assert districts.find_or_create(session, "  ") is None
+
+
+def test_saving_a_district_checks_its_name_and_domains(session):
+    north = districts.save(session, None, "North", "North.k12.example\n@north.example.org, ")
+    assert [row.domain for row in north.domains] == ["north.example.org", "north.k12.example"]
+    south = districts.save(session, None, "South", "")
+    refusals = {
+        "taken name": (lambda: districts.save(session, south, " north ", ""), "name",
+                       "There is already a district called North."),
+        "taken domain": (lambda: districts.save(session, south, "South", "north.k12.example"),
+                         "domains", "north.k12.example already belongs to North."),
+        "not a domain": (lambda: districts.save(session, south, "South", "not a domain!"),
+                         "domains", "“not” is not an email domain"),
+        "no name": (lambda: districts.save(session, None, "  ", ""), "name",
+                    "Give the district a name."),
+    }  # fmt: skip
+    for case, (attempt, field, words) in refusals.items():
+        with pytest.raises(ValidationError) as refused:
+            attempt()
+        assert refused.value.field == field, case
+        assert words in describe(refused.value.code, refused.value.params), case
+    districts.save(session, north, "North", "north.k12.example")  # a domain dropped, one kept
+    assert [row.domain for row in north.domains] == ["north.k12.example"]
+
+
+def test_a_teacher_with_a_district_address_is_routed_to_its_district(session):
+    districts.save(session, None, "Lakeshore Unified", "lakeshore.k12.example")
+    routed = register(session, email="casey@lakeshore.k12.example", district="")
+    assert routed.school.district_name == "Lakeshore Unified"
+    typed = register(
+        session, email="dee@example.org", school="Dewey", district="lakeshore  unified"
+    )
+    assert typed.school.district_name == "Lakeshore Unified"  # the same district, typed otherwise
+    assert session.scalar(select(District.id).where(District.name == "lakeshore  unified")) is None
+    none = register(session, email="eve@example.org", school="Evergreen", district="")
+    assert none.school.district is None
+
+
+def test_the_site_administrator_keeps_the_districts(app, people, login_as):
+    client = login_as("organizer")
+    made = submit(client, "/admin/districts", {"name": "Leeward", "domains": "leeward.k12.example"})
+    assert made.status_code == 302
+    page = page_text(client.get("/admin/districts"))
+    assert "Leeward" in page and "leeward.k12.example" in page
+    with app.app_context():
+        leeward = db.session.scalar(select(District).where(District.name == "Leeward"))
+    refused = submit(client, "/admin/districts", {"name": "LEEWARD", "domains": ""})
+    assert refused.status_code == 400
+    assert "There is already a district called Leeward." in page_text(refused)
+    url = f"/admin/districts/{leeward.id}"
+    assert "leeward.k12.example" in page_text(client.get(url))
+    changed = submit(client, url, {"name": "Leeward", "domains": "leeward.k12.example\nl.example"})
+    assert changed.status_code == 302
+    with app.app_context():
+        domains = [row.domain for row in db.session.get(District, leeward.id).domains]
+    assert domains == ["l.example", "leeward.k12.example"]
+
+
+def test_schools_of_one_district_typed_two_ways_share_its_conflicts(app):
+    first = factories.make_school(app, name="Kailua High", district="Windward")
+    second = factories.make_school(app, name="Kaneohe High", district="  windward")
+    assert first.district_id == second.district_id is not None
+    with app.app_context():
+        assert db.session.get(School, second.id).district_name == "Windward"
