@@ -54,7 +54,7 @@ def make_school(app, district=None, **fields):
 
 def user_row(roles=(), **fields):
     """An unsaved user with a known password; `roles` holds role names, (role, school) pairs and
-    (organizer or observer, contest or its id) pairs."""
+    (organizer or observer, contest or its id) and (coordinator, district or its id) pairs."""
     number = next(_numbers)
     fields.setdefault("email", f"person{number}@example.org")
     fields.setdefault("name", f"Person {number}")
@@ -63,7 +63,9 @@ def user_row(roles=(), **fields):
     user = User(**fields)
     for role in roles:
         name, scope = role if isinstance(role, tuple) else (role, None)
-        if name in ("organizer", "observer") or isinstance(scope, Contest):
+        if name == "coordinator":
+            user.grants.append(RoleGrant(role=name, district_id=getattr(scope, "id", scope)))
+        elif name in ("organizer", "observer") or isinstance(scope, Contest):
             user.grants.append(RoleGrant(role=name, contest_id=getattr(scope, "id", scope)))
         else:
             user.grants.append(RoleGrant(role=name, school_id=getattr(scope, "id", scope)))
@@ -244,6 +246,11 @@ def make_route_values(app):
         "report_id": make_takedown_report(app, entry).id,
         **_judge_and_conflict(app),
     }
+
+
+def district_of_school_a(app):
+    with app.app_context():
+        return db.session.scalar(select(School.district_id).where(School.name == "School A"))
 
 
 def _district_of(app, school_id):

@@ -7,12 +7,13 @@ import re
 import secrets
 import socket
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 
 _CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -161,7 +162,7 @@ def fresh_postgres_database(base_url, worker_id, purpose="tests"):
 # judge of the route values' assignment.
 ROLES = (
     "anonymous", "teacher_a", "teacher_b", "judge", "judge_conflict", "admin",
-    "contest_organizer", "other_organizer", "observer",
+    "contest_organizer", "other_organizer", "observer", "coordinator",
 )  # fmt: skip
 MATRIX_METHODS = ("GET", "POST")
 # Routes that end the session run last, so one sign-in per role serves the rest of a sweep
@@ -193,11 +194,21 @@ def role_client(app, login_as, role, contest_id=None):
     """A test client for one of ROLES: signed out for "anonymous", else signed in once. "admin"
     is the people's organizer (a site administrator); "contest_organizer" organizes contest
     `contest_id` (the route values'), "other_organizer" a contest of their own; "observer"
-    observes contest `contest_id`."""
+    observes contest `contest_id`; "coordinator" coordinates School A's district."""
     if role == "anonymous":
         return app.test_client()
     if role == "admin":
         return login_as("organizer")
+    if role == "coordinator":  # of School A's district
+        from tests import factories
+
+        email = "district.coordinator@example.org"
+        user = factories.fetch_user(app, email) or factories.make_user(
+            app, roles=[("coordinator", factories.district_of_school_a(app))], email=email
+        )
+        client = app.test_client()
+        factories.sign_in(client, user.email)
+        return client
     if role in ("contest_organizer", "other_organizer", "observer"):
         from tests import factories
 
@@ -461,3 +472,33 @@ def count_statements(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def insert_old_user(app, email, role=None, contest_id=None):
+    """A user (and a grant of `role`) written in SQL, for a database at an earlier revision,
+    where today's models would name columns it does not have yet; the user's id."""
+    from contest.core.extensions import db
+    from tests import factories
+
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    password_hash = factories.user_row().password_hash
+    with app.app_context():
+        with db.engine.begin() as connection:
+            user_id = connection.execute(
+                text(
+                    "INSERT INTO users (email, name, password_hash, active, created_at, "
+                    "email_confirmed_at, session_generation) "
+                    "VALUES (:email, '', :hash, :active, :at, :at, 0) RETURNING id"
+                ),
+                {"email": email, "hash": password_hash, "active": True, "at": at},
+            ).scalar_one()
+            if role is not None:
+                connection.execute(
+                    text(
+                        "INSERT INTO role_grants (user_id, role, contest_id, created_at) "
+                        "VALUES (:user, :role, :contest, :at)"
+                    ),
+                    {"user": user_id, "role": role, "contest": contest_id, "at": at},
+                )
+        db.engine.dispose()  # closed first: the migrations that follow use their own
+    return user_id

@@ -136,6 +136,16 @@ CASES = {
         {"user_id": "@judge", "role": "organizer", "contest_id": "@contest"},
         {"contest_id": None},
     ),
+    "a coordinator's grant names a district": (
+        RoleGrant,
+        {"user_id": "@judge", "role": "coordinator", "district_id": "@district"},
+        {"district_id": None},
+    ),
+    "only a coordinator's grant names a district": (
+        RoleGrant,
+        {"user_id": "@judge2", "role": "admin"},
+        {"district_id": "@district"},
+    ),
     "the site administrator's grant names no contest": (
         RoleGrant,
         {"user_id": "@judge", "role": "admin"},

@@ -6,13 +6,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from contest.admin import bp
-from contest.admin.forms import DistrictForm
-from contest.auth.guards import admin_required
-from contest.core import districts
+from contest.admin.forms import DistrictForm, RejectSchoolForm
+from contest.auth.guards import admin_required, coordinator_required
+from contest.core import districts, permissions
 from contest.core.audit import record
 from contest.core.extensions import db
-from contest.core.models.entries import District, School
+from contest.core.models.contests import Category, Contest
+from contest.core.models.entries import District, Entry, School
 from contest.core.transaction import unit_of_work
+from contest.submissions import registration as schools
 from contest.web.forms import on_form
 
 
@@ -60,3 +62,31 @@ def edit_district(district_id):
         return done
     status = 400 if form.is_submitted() else 200
     return render_template("admin/district.html", form=form, district=district), status
+
+
+@bp.route("/district")
+@coordinator_required
+def district_schools():
+    """A coordinator's districts: the schools waiting for approval, and the status and consent
+    of their schools' entries (a coordinator never scores or judges)."""
+    mine = permissions.districts_only(current_user, School.district_id)
+    entries = db.session.execute(
+        select(Entry, School, Contest)
+        .join(School, School.id == Entry.school_id)
+        .join(Category, Category.id == Entry.category_id)
+        .join(Contest, Contest.id == Category.contest_id)
+        .where(mine)
+        .order_by(Contest.created_at.desc(), School.name, Entry.title)
+    ).all()
+    coordinated = db.session.scalars(
+        select(District)
+        .where(permissions.districts_only(current_user, District.id))
+        .order_by(District.name)
+    ).all()
+    return render_template(
+        "admin/district_schools.html",
+        districts=coordinated,
+        pending=schools.pending_schools(db.session, mine),
+        entries=entries,
+        reject_form=RejectSchoolForm(),
+    )

@@ -8,14 +8,14 @@ from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
 from contest.auth import accounts
 from contest.auth.forms import InvitationForm
-from contest.auth.guards import admin_required, overview_required
+from contest.auth.guards import admin_required, coordinates_school, overview_required
 from contest.core import permissions
 from contest.core.audit import record
 from contest.core.extensions import db
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import Invitation, RoleGrant, User
 from contest.core.models.contests import Contest
-from contest.core.models.entries import Entry, School
+from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment
 from contest.core.permissions import Action
 from contest.core.statuses import Role
@@ -74,8 +74,15 @@ def _school_or_404(school_id):
     return school
 
 
+def _back():
+    """Where a decision on a school returns: the dashboard, or a coordinator's district page."""
+    if permissions.is_admin(current_user):
+        return redirect(url_for("admin.index"))
+    return redirect(url_for("admin.district_schools"))
+
+
 @bp.route("/schools/<int:school_id>/approve", methods=["POST"])
-@admin_required
+@coordinates_school
 def approve_school(school_id):
     school = _school_or_404(school_id)
     if ApproveSchoolForm().validate_on_submit():
@@ -95,11 +102,11 @@ def approve_school(school_id):
                 )
         if work.done:
             flash(f"{school.name} is approved; its teachers are told.", "success")
-    return redirect(url_for("admin.index"))
+    return _back()
 
 
 @bp.route("/schools/<int:school_id>/reject", methods=["POST"])
-@admin_required
+@coordinates_school
 def reject_school(school_id):
     school = _school_or_404(school_id)
     form = RejectSchoolForm()
@@ -120,7 +127,7 @@ def reject_school(school_id):
             flash(f"{name} is rejected and removed; its teachers are told.", "success")
     else:
         flash(" ".join(form.reason.errors) or "The rejection was not sent.", "error")
-    return redirect(url_for("admin.index"))
+    return _back()
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -135,6 +142,10 @@ def people():
         ).all()
     )
     form.contest.choices = [(0, "(every contest)"), *contest_names.items()]
+    district_names = dict(
+        db.session.execute(select(District.id, District.name).order_by(District.name)).all()
+    )
+    form.district.choices = [(0, "(not a coordinator)"), *district_names.items()]
     if form.validate_on_submit():
         config = current_app.config
         with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
@@ -147,6 +158,7 @@ def people():
                 max_age_seconds=config["INVITATION_MAX_AGE_SECONDS"],
                 school_id=form.school.data or None,
                 contest_id=form.contest.data or None,
+                district_id=form.district.data or None,
             )
             link = url_for("auth.accept_invitation", token=token, _external=True)
             queue_mail(
@@ -182,17 +194,23 @@ def people():
         pending=pending,
         school_names=school_names,
         contest_names=contest_names,
-        roles={user.id: _roles(user, school_names, contest_names) for user in users},
+        district_names=district_names,
+        roles={
+            user.id: _roles(user, school_names, contest_names, district_names) for user in users
+        },
     )
 
 
-def _roles(user, school_names, contest_names):
+def _roles(user, school_names, contest_names, district_names):
     """A person's grants in words, each with what it is for: "judge: Safety Awards 2026",
     "teacher at Kalani High", "judge: every contest", "site administrator"."""
     words = []
     for grant in user.grants:
         if grant.role == Role.ADMIN:
             words.append(Role.ADMIN.label)
+        elif grant.district_id is not None:
+            district = district_names.get(grant.district_id, "a district")
+            words.append(f"{Role(grant.role).label}: {district}")
         elif grant.school_id is not None:
             words.append(f"{grant.role} at {school_names.get(grant.school_id, 'a school')}")
         elif grant.contest_id is not None:

@@ -67,7 +67,7 @@ def grant_refusal(row, contest_id, school_ids):
     not): a teacher's role may hold at a school the archive brings (`school_ids`), since
     teachers' roles are per school; any other role must name this contest."""
     role, scope = row.get("role"), row.get("contest_id")
-    if role in ("organizer", "observer") and scope is not None:
+    if (role in ("organizer", "observer") and scope is not None) or role == "coordinator":
         return f"the {role} role is not given by an archive: name the {role}s here"
     if role not in CONTEST_ROLES:
         return f"the {role} role holds for every contest of this instance"

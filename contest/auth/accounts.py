@@ -80,12 +80,15 @@ def create_user(
     return user
 
 
-def grant_role(user, role, school_id=None, contest_id=None):
+def grant_role(user, role, school_id=None, contest_id=None, district_id=None):
     """Give `user` a role unless they already hold exactly it."""
+    scope = (role, school_id, contest_id, district_id)
     for grant in user.grants:
-        if (grant.role, grant.school_id, grant.contest_id) == (role, school_id, contest_id):
+        if (grant.role, grant.school_id, grant.contest_id, grant.district_id) == scope:
             return grant
-    grant = RoleGrant(role=role, school_id=school_id, contest_id=contest_id)
+    grant = RoleGrant(
+        role=role, school_id=school_id, contest_id=contest_id, district_id=district_id
+    )
     user.grants.append(grant)
     return grant
 
@@ -212,6 +215,7 @@ def invite(
     max_age_seconds,
     school_id=None,
     contest_id=None,
+    district_id=None,
     now=None,
 ):
     """Record an invitation and return (invitation, token) for the link sent by mail."""
@@ -220,12 +224,15 @@ def invite(
         raise ValidationError("auth.choose_school_teacher_submits", field="school")
     if role in (Role.ORGANIZER, Role.OBSERVER) and contest_id is None:
         raise ValidationError("auth.choose_contest_of_role", field="contest", role=role)
+    if role == Role.COORDINATOR and district_id is None:
+        raise ValidationError("auth.choose_district_coordinator", field="district")
     now = now or utcnow()
     invitation = Invitation(
         email=email,
         role=role,
         school_id=school_id if role == "teacher" else None,
         contest_id=contest_id if role in (Role.ORGANIZER, Role.OBSERVER, Role.JUDGE) else None,
+        district_id=district_id if role == Role.COORDINATOR else None,
         invited_by_id=getattr(invited_by, "id", None),
         created_at=now,
         expires_at=now + timedelta(seconds=max_age_seconds),
@@ -281,7 +288,9 @@ def accept_invitation(session, invitation, password, name="", *, limit, window_s
         _use_up(session, invitation, now)
     # The link came to this address: it is confirmed now if it was not before.
     user.email_confirmed_at = user.email_confirmed_at or now
-    grant_role(user, invitation.role, invitation.school_id, invitation.contest_id)
+    grant_role(
+        user, invitation.role, invitation.school_id, invitation.contest_id, invitation.district_id
+    )
     session.flush()
     invitation.accepted_by_id = user.id
     return user

@@ -69,6 +69,7 @@ class InvitationForm(Form):
             SelectChoice("judge", "Judge"),
             SelectChoice("organizer", "Organizer of a contest"),
             SelectChoice("observer", "Observer of a contest (sees, changes nothing)"),
+            SelectChoice("coordinator", "District coordinator (approves its schools)"),
             SelectChoice("admin", "Site administrator (every contest, people, schools)"),
         ],
     )
@@ -78,6 +79,7 @@ class InvitationForm(Form):
         coerce=int,
         validators=[Optional()],
     )
+    district = SelectField("District (for a coordinator)", coerce=int, validators=[Optional()])
     submit = SubmitField("Send invitation")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from contest.core import permissions
 from contest.core.extensions import db, login_manager
 from contest.core.models.contests import Category, Contest
-from contest.core.models.entries import Entry
+from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment
 from contest.core.models.takedowns import TakedownReport
 from contest.core.permissions import Action
@@ -105,3 +105,14 @@ sees_contest = contest_permission(Action.VIEW)
 def newest_managed_contest():
     """The contest an organizer's overview pages open on: the newest they manage."""
     return current_contest(where=permissions.managed_only(current_user, Contest.id))
+
+
+def _school_district():
+    school = db.session.get(School, (request.view_args or {}).get("school_id")) or abort(404)
+    return school.district_id
+
+
+# A school's approval: the site administrator's, or its district's coordinator's.
+coordinates_school = _guard(lambda user: permissions.coordinates(user, _school_district()))
+# A coordinator's overview of their districts' schools.
+coordinator_required = _guard(permissions.coordinates_any)

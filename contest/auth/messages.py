@@ -18,6 +18,7 @@ register(
         "auth.choose_password_used_here": "Choose a password you have not used here.",
         "auth.choose_school_teacher_submits": "Choose the school this teacher submits for.",
         "auth.choose_contest_of_role": "Choose the contest this {role} is for.",
+        "auth.choose_district_coordinator": "Choose the district this coordinator looks after.",
         "auth.link_valid_check_copied": "This link is not valid. Check that you copied all of it.",
         "auth.invitation_already_been_used": (
             "This invitation has already been used. Sign in instead."

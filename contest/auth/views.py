@@ -50,6 +50,8 @@ def _too_many_attempts(error, template, **context):
 def _home_for(user):
     if permissions.sees_any(user):
         return url_for("admin.index")
+    if permissions.coordinates_any(user):
+        return url_for("admin.district_schools")
     if user.has_role("judge"):
         return url_for("judging.index")
     if user.has_role("teacher"):

@@ -1,9 +1,11 @@
-"""Who may do what to which contest: the one rule the views, the API and the CLI ask.
+"""Who may do what to which contest or district: the one rule the views, the API and the CLI
+ask.
 
-Plain functions over a person's grants as (role, contest id) pairs, so the rule is tested and
-called without a request. A site administrator may do everything; an organizer of a contest
-everything about that contest and nothing about another; an observer of a contest may see it
-(progress, entries, results before publication) and change nothing.
+Plain functions over a person's grants, so the rule is tested and called without a request. A
+site administrator may do everything; an organizer of a contest everything about that contest
+and nothing about another; an observer of a contest may see it (progress, entries, results
+before publication) and change nothing; a district coordinator approves the district's new
+schools and sees their entries' status and consent, and never judges.
 """
 
 from enum import StrEnum
@@ -80,3 +82,28 @@ def only(user, contest_column, action=Action.MANAGE):
 
 def managed_only(user, contest_column):
     return only(user, contest_column, Action.MANAGE)
+
+
+def coordinated_districts(user):
+    """The ids of the districts whose schools `user` looks after, or None for every one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if is_admin(user):
+        return None
+    return {grant.district_id for grant in user.grants if grant.role == Role.COORDINATOR}
+
+
+def coordinates(user, district_id):
+    """May `user` approve and look after the schools of district `district_id`?"""
+    ids = coordinated_districts(user)
+    return ids is None or (district_id is not None and district_id in ids)
+
+
+def coordinates_any(user):
+    return coordinated_districts(user) != set()
+
+
+def districts_only(user, district_column):
+    """A WHERE clause keeping the rows of the districts `user` looks after."""
+    ids = coordinated_districts(user)
+    return EVERY_CONTEST if ids is None else district_column.in_(ids)

@@ -55,10 +55,13 @@ class Role(StrEnum):
     JUDGE = "judge"
     ADMIN = "admin"  # the site administrator: every contest, the people, the schools
     OBSERVER = "observer"  # of one contest: sees, changes nothing (a sponsor, a board member)
+    COORDINATOR = "coordinator"  # of one district: approves its schools, sees their entries
 
     @property
     def label(self):
-        return "site administrator" if self is Role.ADMIN else self.value
+        return {Role.ADMIN: "site administrator", Role.COORDINATOR: "district coordinator"}.get(
+            self, self.value
+        )
 
 
 class Award(StrEnum):

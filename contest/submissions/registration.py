@@ -28,7 +28,8 @@ from contest.core.mail import queue_mail
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.entries import School
 from contest.core.notices import notify
-from contest.core.statuses import SchoolStatus
+from contest.core.permissions import EVERY_CONTEST
+from contest.core.statuses import Role, SchoolStatus
 from contest.core.transaction import unit_of_work
 
 NEW, KNOWN_ADDRESS, KNOWN_SCHOOL = "new", "known address", "known school"
@@ -94,6 +95,8 @@ def decide_registration(fields, password_hash, links):
     with unit_of_work(db.session):
         registered = register_school(db.session, registration, password_hash)
         _mail(registered, registration, links)
+        if registered.kind == NEW:
+            _tell_coordinators(db.session, registered.school, links["login"])
 
 
 def register_school(session, registration, password_hash):
@@ -197,11 +200,42 @@ def _mail(registered, registration, links):
         )
 
 
-def pending_schools(session):
-    """Schools waiting for an organizer, oldest first, each with its teachers."""
+def coordinators(session, district_id):
+    """The active coordinators of a district, who approve the schools registering in it."""
+    if district_id is None:
+        return []
+    return session.scalars(
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            RoleGrant.role == Role.COORDINATOR,
+            RoleGrant.district_id == district_id,
+            User.active,
+        )
+        .order_by(User.id)
+    ).all()
+
+
+def _tell_coordinators(session, school, login_link):
+    """A school registered in a district goes to the district's coordinators for approval."""
+    for coordinator in coordinators(session, school.district_id):
+        queue_mail(
+            session,
+            coordinator.email,
+            f"{school.name} registered in {school.district_name}",
+            render_template(
+                "mail/school_registered.txt", name=coordinator.name, school=school,
+                link=login_link,
+            ),
+        )  # fmt: skip
+
+
+def pending_schools(session, where=EVERY_CONTEST):
+    """Schools waiting for approval, oldest first, each with its teachers; `where` narrows them
+    (permissions.districts_only)."""
     schools = session.scalars(
         select(School)
-        .where(School.status == SchoolStatus.PENDING)
+        .where(School.status == SchoolStatus.PENDING, where)
         .order_by(School.created_at, School.id)
     ).all()
     return [(school, _teachers(session, school)) for school in schools]

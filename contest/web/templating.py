@@ -53,6 +53,8 @@ def navigation():
         ]
     if permissions.manages_any(current_user):
         links.append(("judging.manage_index", "Judging"))
+    if permissions.coordinates_any(current_user) and not permissions.is_admin(current_user):
+        links.append(("admin.district_schools", "Your district"))
     if current_user.has_role("teacher"):
         links.append(("submissions.index", "My entries"))
     if current_user.has_role("judge"):

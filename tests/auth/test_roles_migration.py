@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.core.extensions import db
 from tests import factories
-from tests.helpers import fresh_test_database
+from tests.helpers import fresh_test_database, insert_old_user
 
 BEFORE = "14a0digests01"
 CREATED = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -27,8 +27,8 @@ def test_organizers_of_every_contest_become_site_administrators(make_app, tmp_pa
     )
     with site.app_context():
         upgrade(revision=BEFORE)  # the users and contests tables are as they are today
-    factories.make_user(site, roles=["organizer"], email="boss@example.org")
-    narrow = factories.make_user(site, email="narrow@example.org").id
+    insert_old_user(site, "boss@example.org", "organizer")
+    narrow = insert_old_user(site, "narrow@example.org")
     contest = factories.make_contest(site).id
     with site.app_context():
         with db.engine.begin() as connection:

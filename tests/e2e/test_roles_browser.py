@@ -1,5 +1,6 @@
-"""An observer in Chromium (issue 15): they open the contest's results before publication, see
-no judge's name and no form, and every form of the contest answers 403 when sent anyway.
+"""Roles in Chromium (issue 15): an observer opens the contest's results before publication,
+sees no judge's name and no form, and every form of the contest answers 403 when sent anyway;
+a district coordinator approves a school that registered with the district's email domain.
 
 Chromium must be at /usr/bin/chromium (`scripts/ensure-chromium` installs it; `make test` runs
 it). Without it these tests fail: they never skip.
@@ -9,11 +10,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from contest.core import districts
 from contest.core.extensions import db
 from contest.core.models.entries import School
 from contest.core.models.judging import Assignment
 from tests import factories
-from tests.helpers import app_routes, route_url
+from tests.helpers import app_routes, outbox_messages, route_url
 from tests.results import conftest as results_fixtures
 
 small_contest = results_fixtures.small_contest
@@ -83,3 +85,45 @@ def test_an_observer_sees_the_results_and_every_form_answers_403(live, browser, 
         )
     assert len(answers) > 20
     assert {endpoint for endpoint, status in answers.items() if status != 403} == set()
+
+
+def sign_in(page, url, email):
+    page.goto(f"{url}/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", factories.PASSWORD)
+    page.click("main input[type=submit]")
+    page.wait_for_url(lambda address: "/auth/login" not in address)
+
+
+def test_a_coordinator_approves_a_school_of_the_districts_domain(live, browser):
+    app = live.app
+    with app.app_context():
+        leeward = districts.save(db.session, None, "Leeward", "leeward.k12.example")
+        db.session.commit()
+        district_id = leeward.id
+    coordinator = factories.make_user(
+        app, roles=[("coordinator", district_id)], email="coordinator@leeward.k12.example"
+    )
+
+    teacher = browser.new_page()
+    teacher.goto(f"{live.url}/school/register")
+    teacher.fill("#school_name", "Kapolei Middle")
+    teacher.fill("#name", "Kai Teacher")
+    teacher.fill("#email", "kai@leeward.k12.example")  # no district typed: the domain says
+    teacher.fill("#password", factories.PASSWORD)
+    teacher.fill("#confirm", factories.PASSWORD)
+    teacher.click("main input[type=submit]")
+    teacher.wait_for_url(lambda address: "/school/register" not in address or "sent" in address)
+    told = [m for m in outbox_messages(app) if m["To"] == coordinator.email]
+    assert told and "Kapolei Middle registered in Leeward" in told[-1]["Subject"]
+
+    page = browser.new_page()
+    sign_in(page, live.url, coordinator.email)
+    assert page.url.endswith("/admin/district")
+    row = page.get_by_role("row").filter(has_text="Kapolei Middle")
+    expect(row).to_contain_text("kai@leeward.k12.example")
+    row.get_by_role("button", name="Approve Kapolei Middle").click()
+    expect(page.locator("p.flash-success")).to_contain_text("Kapolei Middle is approved")
+    with app.app_context():
+        school = db.session.scalar(select(School).where(School.name == "Kapolei Middle"))
+        assert school.approved and school.district_id == district_id

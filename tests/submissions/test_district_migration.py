@@ -18,7 +18,7 @@ from devtools.demo import DEMO_PASSWORD, ORGANIZER, seed_demo
 from devtools.demo_judging import seed_demo_judging
 from devtools.demo_videos import seed_demo_videos
 from tests import factories
-from tests.helpers import fresh_test_database
+from tests.helpers import fresh_test_database, insert_old_user
 
 BEFORE = "15a0roles01"
 CREATED = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -40,7 +40,7 @@ def test_districts_typed_differently_become_one(make_app, tmp_path, worker_id, c
     )
     with site.app_context():
         upgrade(revision=BEFORE)
-    judge = factories.make_user(site, roles=["judge"], email="judge@example.org").id
+    judge = insert_old_user(site, "judge@example.org", "judge")
     with site.app_context():
         with db.engine.begin() as connection:
             _school(connection, "Kailua High", "North Shore")

@@ -83,3 +83,40 @@ def test_schools_of_one_district_typed_two_ways_share_its_conflicts(app):
     assert first.district_id == second.district_id is not None
     with app.app_context():
         assert db.session.get(School, second.id).district_name == "Windward"
+
+
+def test_a_coordinator_decides_on_their_districts_schools_only(app, people, login_as):
+    """School A is in North; a coordinator of South sees none of it and may not decide on it."""
+    north = factories.district_of_school_a(app)
+    pending = factories.make_school(app, name="North Pending", district="North", status="pending")
+    elsewhere = factories.make_school(app, name="Far Pending", district="Far", status="pending")
+    contest = factories.make_contest(app)
+    factories.make_entry(app, contest.categories[0], people["school_a"], title="North Clip")
+    factories.make_entry(app, contest.categories[0], people["school_b"], title="South Clip")
+    ours = factories.make_user(app, roles=[("coordinator", north)], email="n@example.org")
+    client = app.test_client()
+    factories.sign_in(client, ours.email)
+
+    page = page_text(client.get("/admin/district"))
+    assert "North Pending" in page and "North Clip" in page
+    assert "Far Pending" not in page and "South Clip" not in page
+    refused = submit(client, f"/admin/schools/{elsewhere.id}/approve", {}, page="/admin/district")
+    assert refused.status_code == 403
+    done = submit(client, f"/admin/schools/{pending.id}/approve", {}, page="/admin/district")
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin/district")
+    with app.app_context():
+        assert db.session.get(School, pending.id).approved
+        assert not db.session.get(School, elsewhere.id).approved
+    assert client.get("/admin/").status_code == 403  # no contest of theirs: no dashboard
+    people_page = page_text(login_as("organizer").get("/admin/people"))
+    assert "district coordinator: North" in people_page
+
+
+def test_a_coordinators_invitation_names_a_district(app, people, login_as):
+    client = login_as("organizer")
+    form = {"email": "coord@example.org", "role": "coordinator", "school": "0", "contest": "0",
+            "district": "0"}  # fmt: skip
+    refused = submit(client, "/admin/people", form)
+    assert "Choose the district this coordinator looks after." in page_text(refused)
+    north = factories.district_of_school_a(app)
+    assert submit(client, "/admin/people", {**form, "district": str(north)}).status_code == 302

@@ -82,13 +82,19 @@ class RoleGrant(db.Model):
             name="role_names_contest",
         ),
         CheckConstraint("role <> 'admin' OR contest_id IS NULL", name="admin_of_every_contest"),
+        CheckConstraint(
+            "(role = 'coordinator') = (district_id IS NOT NULL)", name="coordinator_of_district"
+        ),
         # NULLs are distinct in a unique constraint, so each scope gets its own partial index.
         UniqueConstraint("user_id", "role", "contest_id", "school_id"),
         partial_unique(
             "uq_role_grants_everywhere",
-            "contest_id IS NULL AND school_id IS NULL",
+            "contest_id IS NULL AND school_id IS NULL AND district_id IS NULL",
             "user_id",
             "role",
+        ),
+        partial_unique(
+            "uq_role_grants_district", "district_id IS NOT NULL", "user_id", "role", "district_id"
         ),
         partial_unique(
             "uq_role_grants_contest",
@@ -113,6 +119,8 @@ class RoleGrant(db.Model):
     # organizer's grant always names its contest.
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    # A district coordinator's district (and nobody else's grant has one).
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
@@ -130,6 +138,9 @@ class Invitation(db.Model):
             "role NOT IN ('organizer', 'observer') OR contest_id IS NOT NULL",
             name="role_names_contest",
         ),
+        CheckConstraint(
+            "(role = 'coordinator') = (district_id IS NOT NULL)", name="coordinator_of_district"
+        ),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),
     )
@@ -139,6 +150,7 @@ class Invitation(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     contest_id: Mapped[int | None] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="CASCADE"))
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
