@@ -30,14 +30,11 @@ def index():
     """The site administrator's dashboard, or a contest organizer's: the same page, counting
     only the contests the person manages; schools waiting for approval are the site's."""
     admin = permissions.is_admin(current_user)
+    seen = permissions.only(current_user, Contest.id, Action.VIEW)
     mine = permissions.only(current_user, Entry.contest_id, Action.VIEW)
     count = db.session.scalar
     counts = {
-        "contests": count(
-            select(func.count(Contest.id)).where(
-                permissions.only(current_user, Contest.id, Action.VIEW)
-            )
-        ),
+        "contests": count(select(func.count(Contest.id)).where(seen)),
         "schools": count(select(func.count(School.id)))
         if admin
         else count(select(func.count(func.distinct(Entry.school_id))).where(mine)),
@@ -53,9 +50,7 @@ def index():
         ),
     }
     contests = db.session.scalars(
-        select(Contest)
-        .where(permissions.only(current_user, Contest.id, Action.VIEW))
-        .order_by(Contest.created_at.desc())
+        select(Contest).where(seen).order_by(Contest.created_at.desc())
     ).all()
     return render_template(
         "admin/index.html",

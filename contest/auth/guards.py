@@ -77,13 +77,6 @@ def route_contests(values):
     return found
 
 
-def require(action, contest_id):
-    """403 unless the signed-in user may do `action` to the contest: for a contest a view finds
-    another way than by its route (an id in a form)."""
-    if not permissions.allowed(current_user, action, contest_id):
-        abort(403)
-
-
 def contest_permission(action):
     """For a route about one contest: the contest every one of its values names must be one
     the user may do `action` to."""
