@@ -244,6 +244,7 @@ def make_route_values(app):
         "notice_id": notice_id,
         "assignment_id": assignment_id,
         "report_id": make_takedown_report(app, entry).id,
+        "invitation_id": make_invitation(app, "invited.somebody@example.org", "judge")[0].id,
         **_judge_and_conflict(app),
     }
 

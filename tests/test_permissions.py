@@ -48,6 +48,13 @@ EXPECTED = {
         "contest_organizer": 403, "other_organizer": 403,
         "observer": 403, "coordinator": 403,
     },
+    # Sending a waiting invitation (again): the site administrator's, like the people page.
+    ("admin.send_invitation", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": (302, "/admin/people"),
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
     # Districts: the site administrator's. An empty form is refused on the page (400).
     ("admin.district_list", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,

@@ -11,6 +11,7 @@ from contest.auth.forms import InvitationForm
 from contest.auth.guards import admin_required, coordinates_school, overview_required
 from contest.core import permissions
 from contest.core.audit import record
+from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.mail import queue_mail
 from contest.core.models.accounts import Invitation, RoleGrant, User
@@ -21,7 +22,7 @@ from contest.core.permissions import Action
 from contest.core.statuses import Role
 from contest.core.transaction import unit_of_work
 from contest.submissions import registration as schools
-from contest.web.forms import flash_error, on_form
+from contest.web.forms import Form, flash_error, on_form
 
 
 @bp.route("/")
@@ -155,23 +156,7 @@ def people():
                 contest_id=form.contest.data or None,
                 district_id=form.district.data or None,
             )
-            link = url_for("auth.accept_invitation", token=token, _external=True)
-            queue_mail(
-                db.session,
-                invitation.email,
-                "You are invited to PSA Contest",
-                render_template(
-                    "mail/invitation.txt",
-                    invitation=invitation,
-                    contest=db.session.get(Contest, invitation.contest_id)
-                    if invitation.contest_id
-                    else None,
-                    inviter=current_user,
-                    link=link,
-                    days=config["INVITATION_MAX_AGE_SECONDS"] // 86400,
-                ),
-            )
-            record(db.session, current_user, "invitation.sent", invitation, role=invitation.role)
+            _mail_invitation(invitation, token)
         if work.done:
             flash(f"Invitation on its way to {invitation.email}.", "success")
             return redirect(url_for("admin.people"))
@@ -187,6 +172,7 @@ def people():
         form=form,
         users=users,
         pending=pending,
+        now=utcnow(),
         school_names=school_names,
         contest_names=contest_names,
         district_names=district_names,
@@ -194,6 +180,46 @@ def people():
             user.id: _roles(user, school_names, contest_names, district_names) for user in users
         },
     )
+
+
+@bp.route("/invitations/<int:invitation_id>/send", methods=["POST"])
+@admin_required
+def send_invitation(invitation_id):
+    """Send a waiting invitation: one an archive held, or again when the mail was lost or the
+    link expired."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if Form().validate_on_submit():
+        with unit_of_work(db.session, show=flash_error) as work:
+            token = accounts.send_invitation(
+                db.session,
+                current_app.config["SECRET_KEY"],
+                invitation,
+                current_app.config["INVITATION_MAX_AGE_SECONDS"],
+            )
+            _mail_invitation(invitation, token)
+        if work.done:
+            flash(f"Invitation on its way to {invitation.email}.", "success")
+    return redirect(url_for("admin.people"))
+
+
+def _mail_invitation(invitation, token):
+    """Queue the invitation's mail with its link, on the record."""
+    queue_mail(
+        db.session,
+        invitation.email,
+        "You are invited to PSA Contest",
+        render_template(
+            "mail/invitation.txt",
+            invitation=invitation,
+            contest=db.session.get(Contest, invitation.contest_id)
+            if invitation.contest_id
+            else None,
+            inviter=current_user,
+            link=url_for("auth.accept_invitation", token=token, _external=True),
+            days=current_app.config["INVITATION_MAX_AGE_SECONDS"] // 86400,
+        ),
+    )
+    record(db.session, current_user, "invitation.sent", invitation, role=invitation.role)
 
 
 def _roles(user, school_names, contest_names, district_names):

@@ -20,7 +20,9 @@ recognised only if it shares VOTER_KEY.
 
 An archive is untrusted input (`scope`): only the rows of its one contest come in, each linked
 inside the archive, with no role or secret reaching past the contest; the rest is refused and
-reported. Import goes into an instance that holds none of the archive's ids, emails or slug, at
+reported. The contest's organizers and observers travel, but an import only holds them, as
+invitations for the site administrator to send.
+Import goes into an instance that holds none of the archive's ids, emails or slug, at
 the same schema revision: it refuses an archive whose revision differs, a clash, a damaged zip,
 an oversized `contest.json` and a file that exceeds its declared size (stopped while streaming)
 or whose sha256 differs, and then leaves the database and the storage as they were. Rows keep
@@ -241,6 +243,6 @@ def export_contest(session, metadata, contest_id, out):
         archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
 
 
-def vet(metadata, tables, contest_id):
+def vet(metadata, tables, contest_id, hold=False):
     """`scope.vet` over the tables an archive may hold."""
-    return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED})
+    return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED}, hold)

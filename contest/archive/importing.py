@@ -23,8 +23,11 @@ from contest.archive.archive import (
     vet,
 )
 from contest.archive.reading import ArchiveError
+from contest.auth import accounts
 from contest.auth.accounts import normalise_email
 from contest.core.dbtypes import UTCDateTime
+from contest.core.emails import parse_address
+from contest.core.errors import ValidationError
 from contest.core.storage import get_storage
 from contest.core.storage.base import StorageError, check_key
 from contest.core.transaction import unit_of_work
@@ -198,6 +201,7 @@ class ImportReport:
     refused: list = field(default_factory=list)  # (table, id, reason)
     secrets: list = field(default_factory=list)  # (table, id, column) of values left out
     check_only: bool = False  # nothing was written: what an import would do
+    held: list = field(default_factory=list)  # (email, role): invitations nobody is sent yet
 
     def lines(self):
         """The report in plain words, a line each."""
@@ -217,6 +221,12 @@ class ImportReport:
                 f"Roles given ({given}): judges of this contest only; teachers at the schools the "
                 "archive brought, who may enter videos for them once they sign in."
             )
+        if self.held:
+            lines.append(
+                f"Held for you ({len(self.held)}): an archive opens a contest to no one. Each is "
+                "an invitation nobody is sent; send those you trust from People:"
+            )
+            lines += [f"  {role} of this contest: {email}" for email, role in self.held]
         people = len(self.imported.get("users", ()))
         if people:
             lines.append(
@@ -226,6 +236,26 @@ class ImportReport:
         if self.check_only:
             lines.append("Nothing was imported (--check).")
         return lines
+
+
+def _held_invitations(vetting, users):
+    """The (email, role) pairs of the roles `vetting` held, each once, and its refusals with
+    those of held roles whose address is unusable. A held invitation already accepted was
+    history: its role, if the person kept it, is a held grant."""
+    emails = {user["id"]: user.get("email") for user in users}
+    held, refused = [], list(vetting.refused)
+    for name, row in vetting.held:
+        if row.get("accepted_at") is not None:
+            continue
+        email = row.get("email") if name == "invitations" else emails.get(row.get("user_id"))
+        try:
+            pair = (parse_address(str(email or "")), row["role"])
+        except ValidationError:
+            refused.append((name, row["id"], f"its address {email!r} is not one mail can reach"))
+            continue
+        if pair not in held:
+            held.append(pair)
+    return sorted(held), sorted(refused, key=lambda item: (item[0], item[1]))
 
 
 def import_contest(session, metadata, source):
@@ -253,10 +283,11 @@ def import_archive(session, metadata, source, check_only=False):
         secrets = []
         scope.strip_secrets(metadata, tables, secrets)
         scope.drop_links(tables)
-        vetting = vet(metadata, tables, contest_id)
+        vetting = vet(metadata, tables, contest_id, hold=True)
         rows = {name: table_rows for name, table_rows in vetting.rows.items() if table_rows}
         if not rows.get("contests"):
             raise ArchiveError(f"{MANIFEST} holds no contest {contest_id}")
+        held, refused = _held_invitations(vetting, rows.get("users", ()))
         _check_empty(session, metadata, rows)
         storage = get_storage()
         for asset in rows.get("assets", ()):
@@ -265,7 +296,7 @@ def import_archive(session, metadata, source, check_only=False):
         kept = {(name, row["id"]) for name, table_rows in rows.items() for row in table_rows}
         secrets = sorted(item for item in secrets if item[:2] in kept)
         report = ImportReport(
-            contest_id, dict(sorted(rows.items())), vetting.refused, secrets, check_only
+            contest_id, dict(sorted(rows.items())), refused, secrets, check_only, held
         )
         if check_only:
             return report
@@ -282,6 +313,9 @@ def import_archive(session, metadata, source, check_only=False):
                 for group in groups.values():
                     session.execute(table.insert(), group)
             _fix_sequences(session, metadata, list(rows))
+            max_age = current_app.config["INVITATION_MAX_AGE_SECONDS"]
+            for email, role in held:
+                accounts.hold_invitation(session, email, role, contest_id, max_age)
     except (SQLAlchemyError, ValueError, TypeError) as error:
         _remove(storage, written)
         raise ArchiveError(

@@ -8,9 +8,11 @@ read from the SQLAlchemy metadata rather than listed per table (a table added la
   their target this way go too, and so on down;
 - every row must be connected, through those keys, to the contest: a row about nothing in it
   (a user only a refused grant named, a table the importer cannot scope) stays out;
-- roles: only judge and teacher roles (and invitations to them) for this contest, or a teacher's
-  role at a school the archive brings; organizer roles and roles for every contest or another
-  contest never come in (they would reach past the contest);
+- roles: only roles (and invitations to them) for this contest, or a teacher's role at a school
+  the archive brings; roles for every contest, another contest or a district never come in (they
+  would reach past the contest). Judges' and teachers' roles are given; organizers' and
+  observers' are held (`held`): the import makes each an invitation nobody is sent until the
+  site administrator sends it, so a file from elsewhere never opens a contest's inside;
 - secret-like columns (`secret_columns`: names like password, secret, token, totp, hash, key,
   except those `NOT_SECRET` lists with a reason) are never exported nor imported;
 - files only of the content types this instance stores (`STORED_TYPES`), never a page or
@@ -22,11 +24,15 @@ import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from contest.core.permissions import INSIDE_ROLES
+from contest.core.statuses import Role
+
 # Tables whose rows give a role, at once or once accepted.
 GRANTS = ("role_grants", "invitations")
-# Roles an archive may bring, scoped to its contest. Who manages the imported contest is the
-# site administrator's to name on this instance, never the archive's.
-CONTEST_ROLES = ("judge", "teacher")
+# Roles an archive may bring, scoped to its contest. Those that see its inside (organizer,
+# observer) an import holds as unsent invitations: who manages or watches the imported contest is
+# the site administrator's to decide on this instance, never the archive's.
+CONTEST_ROLES = (Role.JUDGE, Role.TEACHER, *sorted(INSIDE_ROLES))
 # Links an archive leaves behind by design: what they point at is not in it.
 DROPPED_LINKS = {("contests", "cloned_from_id"): "the contest it was cloned from stays behind"}
 # The polymorphic link of audit events: (type column, id column).
@@ -65,27 +71,34 @@ def secret_columns(table):
 def grant_refusal(row, contest_id, school_ids):
     """Why a role grant or invitation `row` reaches past contest `contest_id` (None if it does
     not): a teacher's role may hold at a school the archive brings (`school_ids`), since
-    teachers' roles are per school; any other role must name this contest."""
+    teachers' roles are per school; any other contest role must name this contest."""
     role, scope = row.get("role"), row.get("contest_id")
-    if (role in ("organizer", "observer") and scope is not None) or role == "coordinator":
-        return f"the {role} role is not given by an archive: name the {role}s here"
-    if role not in CONTEST_ROLES:
+    if role == Role.COORDINATOR:
+        return "the coordinator role is not given by an archive: name the district's here"
+    if role not in CONTEST_ROLES or (scope is None and role != Role.TEACHER):
         return f"the {role} role holds for every contest of this instance"
     if scope == contest_id:
         return None
-    if scope is None and role == "teacher" and row.get("school_id") in school_ids:
+    if scope is None and row.get("school_id") in school_ids:
         return None
     if scope is None:
-        return f"the {role} role for every contest of this instance"
+        return f"the {role} role at a school the archive does not bring"
     return f"the {role} role in contest {scope}, not the archived one"
+
+
+def held(name, row):
+    """Is `row` of table `name` a role an import holds rather than gives (`INSIDE_ROLES`)?"""
+    return name in GRANTS and row.get("role") in INSIDE_ROLES
 
 
 @dataclass
 class Vetting:
-    """The rows to import ({table: [rows]}) and what was refused: [(table, id, reason)]."""
+    """The rows to import ({table: [rows]}), what was refused: [(table, id, reason)], and the
+    roles held for the site administrator: [(table, row)]."""
 
     rows: dict
     refused: list = field(default_factory=list)
+    held: list = field(default_factory=list)
 
 
 def strip_secrets(metadata, tables, dropped=None):
@@ -123,10 +136,11 @@ def _links(metadata, name, row):
         yield SUBJECT[1], row.get(SUBJECT[0]), row.get(SUBJECT[1])
 
 
-def vet(metadata, tables, contest_id, importable):
+def vet(metadata, tables, contest_id, importable, hold=False):
     """Split the archive's `tables` ({name: rows}) into what may come in and what may not,
     for the contest `contest_id`. `importable`: the table names an archive may hold rows of.
-    Rows are dicts with an integer "id" (checked before)."""
+    `hold`: set the roles an import only holds (`held`) apart, with their history. Rows are
+    dicts with an integer "id" (checked before)."""
     refused = []
     brought = {name: {row["id"] for row in rows} for name, rows in tables.items()}
     accepted = {name: {} for name in tables}
@@ -166,10 +180,27 @@ def vet(metadata, tables, contest_id, importable):
         for row_id in [row_id for row_id in rows if (name, row_id) not in reached]:
             refused.append((name, row_id, "it belongs to nothing of the archived contest"))
             del rows[row_id]
+    holding = []
+    if hold:
+        holding = [(name, row) for name, rows in accepted.items() for row in rows.values()
+                   if held(name, row)]  # fmt: skip
+        for name, row in holding:
+            del accepted[name][row["id"]]
+        # Their history would name rows that are not here.
+        about = {(name, row["id"]) for name, row in holding}
+        for name, rows in accepted.items():
+            for row_id, row in list(rows.items()):
+                if (row.get(SUBJECT[0]), row.get(SUBJECT[1])) in about:
+                    refused.append((name, row_id, "it is about a role held for the administrator"))
+                    del rows[row_id]
     kept = {
         name: sorted(rows.values(), key=lambda row: row["id"]) for name, rows in accepted.items()
     }
-    return Vetting(rows=kept, refused=sorted(refused, key=lambda item: (item[0], item[1])))
+    return Vetting(
+        rows=kept,
+        refused=sorted(refused, key=lambda item: (item[0], item[1])),
+        held=sorted(holding, key=lambda item: (item[0], item[1]["id"])),
+    )
 
 
 def _row_refusal(name, row, contest_id, brought, importable):

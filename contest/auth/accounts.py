@@ -17,6 +17,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.emails import parse_address
 from contest.core.errors import Throttled, ValidationError
 from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
+from contest.core.permissions import INSIDE_ROLES
 from contest.core.statuses import Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -236,18 +237,55 @@ def invite(
         invited_by_id=getattr(invited_by, "id", None),
         created_at=now,
         expires_at=now + timedelta(seconds=max_age_seconds),
+        sent_at=now,
     )
     session.add(invitation)
     session.flush()
-    token = _serializer(secret_key, "invitation", now).dumps({"id": invitation.id, "email": email})
-    return invitation, token
+    return invitation, _invitation_token(secret_key, invitation, now)
+
+
+def _invitation_token(secret_key, invitation, now):
+    data = {"id": invitation.id, "email": invitation.email}
+    return _serializer(secret_key, "invitation", now).dumps(data)
+
+
+def hold_invitation(session, email, role, contest_id, max_age_seconds, now=None):
+    """Record an invitation to `role` in contest `contest_id` that nobody is sent yet (a role an
+    archive proposes; the site administrator decides whether to `send_invitation`)."""
+    email = parse_address(email)
+    if role not in INSIDE_ROLES:
+        raise ValueError(f"{role} roles are given at once, not held")
+    now = now or utcnow()
+    invitation = Invitation(
+        email=email,
+        role=role,
+        contest_id=contest_id,
+        created_at=now,
+        expires_at=now + timedelta(seconds=max_age_seconds),
+    )
+    session.add(invitation)
+    return invitation
+
+
+def send_invitation(session, secret_key, invitation, max_age_seconds, now=None):
+    """Make an open invitation's link good for `max_age_seconds` from now and return its token,
+    for the mail: a held invitation's first sending, or another for a lost or expired mail.
+    Links sent before stay good until they expire."""
+    if invitation.accepted_at is not None:
+        raise ValidationError("auth.invitation_already_been_used")
+    now = now or utcnow()
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(seconds=max_age_seconds)
+    session.flush()
+    return _invitation_token(secret_key, invitation, now)
 
 
 def read_invitation(session, secret_key, token, max_age_seconds, now=None):
     """The open invitation a token names; ValidationError if forged, expired or already used."""
     data = _load_token(secret_key, "invitation", token, max_age_seconds, now)
     invitation = session.get(Invitation, data.get("id")) if isinstance(data, dict) else None
-    if invitation is None or invitation.email != data.get("email"):
+    # A held invitation was never sent: no link to it can be genuine.
+    if invitation is None or invitation.email != data.get("email") or invitation.sent_at is None:
         raise ValidationError("auth.link_valid_check_copied")
     if invitation.accepted_at is not None:
         raise ValidationError("auth.invitation_already_been_used")

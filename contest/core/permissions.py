@@ -29,6 +29,9 @@ _ROLES_FOR = {
     Action.MANAGE: {Role.ORGANIZER},
     Action.VIEW: {Role.ORGANIZER, Role.OBSERVER},
 }
+# The roles that see a contest's inside: given by someone here, never by an archive (an
+# archive's are held as invitations for the site administrator to send).
+INSIDE_ROLES = frozenset(_ROLES_FOR[Action.VIEW])
 
 
 def _pairs(user):

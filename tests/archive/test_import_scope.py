@@ -180,11 +180,14 @@ def test_a_known_password_hash_is_not_imported_and_does_not_sign_in(genuine, tar
         assert "Wrong email address or password" in response.get_data(as_text=True)
 
 
-# Grants an archive must never bring: who gets them is filled in by the test.
+# Grants an archive must never bring: who gets them is filled in by the test. (The archived
+# contest's own organizers and observers are held as invitations: test_held_roles.py.)
 WIDE_GRANTS = {
     "organizer everywhere": {"role": "organizer", "contest_id": None},
     "site administrator": {"role": "admin", "contest_id": None},
-    "organizer of the archived contest": {"role": "organizer", "contest_id": "archived"},
+    "organizer of the live contest": {"role": "organizer", "contest_id": "live"},
+    "observer of the live contest": {"role": "observer", "contest_id": "live"},
+    "district coordinator": {"role": "coordinator", "contest_id": None},
     "judge everywhere": {"role": "judge", "contest_id": None},
     "judge of the live contest": {"role": "judge", "contest_id": "live"},
     "teacher at a school already here": {"role": "teacher", "school_id": "live"},
