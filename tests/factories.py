@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy import select
 
-from contest.auth import accounts
+from contest.auth import accounts, invitations, tokens
 from contest.contests.editing import ContestDraft, create_contest
 from contest.core import districts
 from contest.core.dbtypes import utcnow
@@ -50,6 +50,14 @@ def make_school(app, district=None, **fields):
     with app.app_context():
         found = districts.find_or_create(db.session, district)
         return _saved(School(district_id=getattr(found, "id", None), **fields))
+
+
+def add_school(session, name, district, **fields):
+    """A school of `district` added to `session` and flushed, not committed."""
+    school = School(name=name, district_id=district.id, **fields)
+    session.add(school)
+    session.flush()
+    return school
 
 
 def user_row(roles=(), **fields):
@@ -165,7 +173,7 @@ def fetch_user(app, email):
 def make_invitation(app, email, role="teacher", school=None, invited_by=None, now=None):
     """An invitation made through the service; returns (invitation, the path of its link)."""
     with app.app_context():
-        invitation, token = accounts.invite(
+        invitation, token = invitations.invite(
             db.session,
             app.config["SECRET_KEY"],
             email,
@@ -184,7 +192,7 @@ def make_invitation(app, email, role="teacher", school=None, invited_by=None, no
 def signed_token(secret_key, purpose, payload, now=None):
     """A token signed the way the app signs its links ("invitation" or "reset"), for forgeries,
     at `now` (default: the clock)."""
-    return accounts._serializer(secret_key, purpose, now).dumps(payload)
+    return tokens.serializer(secret_key, purpose, now).dumps(payload)
 
 
 def reset_link_path(app, email, now=None):

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from sqlalchemy import func, select
 from wtforms import Form, StringField
 
-from contest.auth import accounts
+from contest.auth import accounts, invitations
 from contest.core import emails
 from contest.core.errors import ValidationError
 from contest.core.extensions import db
@@ -194,7 +194,7 @@ def test_the_services_and_the_command_line_refuse_a_crafted_address(app, runner,
         with pytest.raises(ValidationError):
             accounts.create_user(db.session, address, password="a long pass phrase")
         with pytest.raises(ValidationError):
-            accounts.invite(db.session, "secret", address, "judge", None, 3600)
+            invitations.invite(db.session, "secret", address, "judge", None, 3600)
         db.session.rollback()
     result = runner.invoke(args=["create-admin", address, "--password", "a long pass phrase"])
     assert result.exit_code != 0 and "is not an email address" in result.output

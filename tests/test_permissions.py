@@ -74,6 +74,12 @@ EXPECTED = {
         "contest_organizer": 403, "other_organizer": 403,
         "observer": 403, "coordinator": 403,
     },
+    ("admin.merge_district", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 403, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
     ("admin.edit_district", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "admin": 400,
@@ -387,17 +393,18 @@ EXPECTED = {
         "observer": 403, "coordinator": 403,
     },
     # The organizer's judging screens; an empty form is refused by the form (400).
+    # Judging progress: observers too, judges named by pseudonym.
     ("judging.manage_index", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "admin": 200,
         "contest_organizer": 200, "other_organizer": 200,
-        "observer": 403, "coordinator": 403,
+        "observer": 200, "coordinator": 403,
     },
     ("judging.manage_progress", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "admin": 200,
         "contest_organizer": 200, "other_organizer": 403,
-        "observer": 403, "coordinator": 403,
+        "observer": 200, "coordinator": 403,
     },
     ("judging.manage_assign", "GET"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from contest.admin import bp
-from contest.admin.forms import DistrictForm, RejectSchoolForm
+from contest.admin.forms import DistrictForm, MergeDistrictForm, RejectSchoolForm
 from contest.auth.guards import admin_required, coordinator_required
 from contest.core import districts, permissions
 from contest.core.audit import record
@@ -61,7 +61,56 @@ def edit_district(district_id):
     if done is not None:
         return done
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/district.html", form=form, district=district), status
+    return _district_page(district, form=form, status=status)
+
+
+@bp.route("/districts/<int:district_id>/merge", methods=["POST"])
+@admin_required
+def merge_district(district_id):
+    district = db.session.get(District, district_id) or abort(404)
+    merge_form = _merge_form(district)
+    if merge_form.validate_on_submit():
+        name = district.name
+        with unit_of_work(db.session, show=on_form(merge_form)) as work:
+            target = db.session.get(District, merge_form.target.data)
+            moved = districts.merge(db.session, district, target)
+            record(db.session, current_user, "district.merged", target, merged=name,
+                   schools=moved)  # fmt: skip
+        if work.done:
+            flash(f"{name} is merged into {target.name}: {moved} schools moved.", "success")
+            return redirect(url_for("admin.edit_district", district_id=target.id))
+    return _district_page(district, merge_form=merge_form, status=400)
+
+
+def _merge_form(district):
+    form = MergeDistrictForm()
+    form.target.choices = [
+        (row.id, row.name)
+        for row in db.session.scalars(
+            select(District).where(District.id != district.id).order_by(District.name)
+        )
+    ]
+    return form
+
+
+def _district_page(district, form=None, merge_form=None, status=200):
+    if form is None:
+        form = DistrictForm(formdata=None)
+        form.name.data = district.name
+        form.domains.data = "\n".join(row.domain for row in district.domains)
+    if merge_form is None:
+        merge_form = _merge_form(district)
+    schools_in = db.session.scalars(
+        select(School).where(School.district_id == district.id).order_by(School.name)
+    ).all()
+    page = render_template(
+        "admin/district.html",
+        form=form,
+        merge_form=merge_form,
+        district=district,
+        schools=schools_in,
+    )
+    return page, status
 
 
 @bp.route("/district")

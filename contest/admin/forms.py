@@ -1,4 +1,4 @@
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from contest.web.forms import Form
@@ -26,3 +26,13 @@ class DistrictForm(Form):
         validators=[Optional(), Length(max=5000)],
     )
     submit = SubmitField("Save district")
+
+
+class MergeDistrictForm(Form):
+    target = SelectField(
+        "Merge into",
+        coerce=int,
+        description="Its schools, email domains, conflicts and coordinators move there, and "
+        "this district goes.",
+    )
+    merge = SubmitField("Merge")

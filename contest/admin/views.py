@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from contest.admin import bp
 from contest.admin.forms import ApproveSchoolForm, RejectSchoolForm
-from contest.auth import accounts
+from contest.auth import invitations
 from contest.auth.forms import InvitationForm
 from contest.auth.guards import admin_required, coordinates_school, overview_required
 from contest.core import permissions
@@ -145,7 +145,7 @@ def people():
     if form.validate_on_submit():
         config = current_app.config
         with unit_of_work(db.session, show=on_form(form, {None: "school"})) as work:
-            invitation, token = accounts.invite(
+            invitation, token = invitations.invite(
                 db.session,
                 config["SECRET_KEY"],
                 form.email.data,
@@ -190,7 +190,7 @@ def send_invitation(invitation_id):
     invitation = db.get_or_404(Invitation, invitation_id)
     if Form().validate_on_submit():
         with unit_of_work(db.session, show=flash_error) as work:
-            token = accounts.send_invitation(
+            token = invitations.send_invitation(
                 db.session,
                 current_app.config["SECRET_KEY"],
                 invitation,

@@ -23,7 +23,7 @@ from contest.archive.archive import (
     vet,
 )
 from contest.archive.reading import ArchiveError
-from contest.auth import accounts
+from contest.auth import invitations
 from contest.auth.accounts import normalise_email
 from contest.core.dbtypes import UTCDateTime
 from contest.core.emails import parse_address
@@ -315,7 +315,7 @@ def import_archive(session, metadata, source, check_only=False):
             _fix_sequences(session, metadata, list(rows))
             max_age = current_app.config["INVITATION_MAX_AGE_SECONDS"]
             for email, role in held:
-                accounts.hold_invitation(session, email, role, contest_id, max_age)
+                invitations.hold_invitation(session, email, role, contest_id, max_age)
     except (SQLAlchemyError, ValueError, TypeError) as error:
         _remove(storage, written)
         raise ArchiveError(

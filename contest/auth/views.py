@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from contest.auth import accounts, bp, mails
+from contest.auth import accounts, bp, invitations, mails
 from contest.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -186,7 +186,7 @@ def reset_password(token):
 def accept_invitation(token):
     config = current_app.config
     try:
-        invitation = accounts.read_invitation(
+        invitation = invitations.read_invitation(
             db.session, config["SECRET_KEY"], token, config["INVITATION_MAX_AGE_SECONDS"]
         )
     except ValidationError as error:
@@ -199,7 +199,7 @@ def accept_invitation(token):
             form.confirm.errors = ["The two passwords differ."]
         else:
             with _password_check(form) as work:
-                user = accounts.accept_invitation(
+                user = invitations.accept_invitation(
                     db.session,
                     invitation,
                     form.password.data,

@@ -77,9 +77,7 @@ def index():
         .where(permissions.only(current_user, Contest.id, Action.VIEW))
         .order_by(Contest.created_at.desc())
     ).all()
-    return render_template(
-        "contests/index.html", contests=mine, is_admin=permissions.is_admin(current_user)
-    )
+    return render_template("contests/index.html", contests=mine)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -1,12 +1,15 @@
 """Districts: one row per district however its name is typed, and the email domains that route
 a teacher's registration to one. Plain functions over a session."""
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from contest.core import messages  # noqa: F401  (the words of the codes below)
 from contest.core.emails import parse_address
 from contest.core.errors import ValidationError
-from contest.core.models.entries import District, DistrictDomain
+from contest.core.models.accounts import Invitation, RoleGrant
+from contest.core.models.entries import District, DistrictDomain, School
+from contest.core.models.judging import Conflict
+from contest.core.statuses import Role
 
 
 def name_key(name):
@@ -84,3 +87,42 @@ def save(session, district, name, domains_text):
     ]
     session.flush()
     return district
+
+
+def merge(session, source, target):
+    """Fold district `source` into `target` (a misspelt district a registration made, or two
+    that became one): its schools, email domains, conflicts, coordinators and their invitations
+    move, and `source` goes. Returns the number of schools moved. ValidationError (field
+    "target") if `target` is missing or `source` itself, or both have a school of one name."""
+    if target is None:
+        raise ValidationError("districts.merge_unknown", field="target")
+    if target.id == source.id:
+        raise ValidationError("districts.merge_into_itself", field="target")
+    names_there = select(School.name).where(School.district_id == target.id)
+    clash = session.scalar(
+        select(School.name).where(School.district_id == source.id, School.name.in_(names_there))
+    )
+    if clash is not None:
+        raise ValidationError("districts.merge_school_clash", field="target", school=clash)
+    # A coordinator of both keeps the one grant (a person holds a role once per district).
+    both = select(RoleGrant.user_id).where(
+        RoleGrant.role == Role.COORDINATOR, RoleGrant.district_id == target.id
+    )
+    session.execute(
+        delete(RoleGrant)
+        .where(RoleGrant.district_id == source.id, RoleGrant.user_id.in_(both))
+        .execution_options(synchronize_session=False)
+    )
+    moved = 0
+    for model in (School, DistrictDomain, Conflict, RoleGrant, Invitation):
+        result = session.execute(
+            update(model)
+            .where(model.district_id == source.id)
+            .values(district_id=target.id)
+            .execution_options(synchronize_session=False)
+        )
+        moved = result.rowcount if model is School else moved
+    session.expire_all()
+    session.delete(session.get(District, source.id))
+    session.flush()
+    return moved

@@ -12,5 +12,11 @@ register(
         "districts.name_required": "Give the district a name.",
         "districts.name_taken": "There is already a district called {name}.",
         "districts.domain_taken": "{domain} already belongs to {name}.",
+        "districts.merge_into_itself": "Choose another district to merge this one into.",
+        "districts.merge_unknown": "That district is gone: choose one from the list.",
+        "districts.merge_school_clash": (
+            "Both districts have a school called {school}: rename one first, or reject the "
+            "duplicate."
+        ),
     }
 )

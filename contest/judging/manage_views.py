@@ -8,15 +8,17 @@ from sqlalchemy import select
 from contest.auth.guards import (
     admin_required,
     manages_contest,
-    newest_managed_contest,
-    organizer_required,
+    overview_required,
+    sees_contest,
 )
+from contest.core import permissions
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import User
 from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
+from contest.core.permissions import Action
 from contest.core.rules import current_contest
 from contest.core.transaction import unit_of_work
 from contest.judging import bp, sheets
@@ -47,14 +49,28 @@ def _judge_or_404(contest, judge_id):
 
 
 def _progress_page(contest, reminder_form=None, status=200):
-    contests = db.session.scalars(select(Contest).order_by(Contest.created_at.desc())).all()
+    contests = db.session.scalars(
+        select(Contest)
+        .where(permissions.only(current_user, Contest.id, Action.VIEW))
+        .order_by(Contest.created_at.desc())
+    ).all()
     if contest is None:
         return render_template("judging/manage/progress.html", contest=None, contests=contests)
     progress, per_category = judging_progress.judge_progress(db.session, contest)
     overdue = judging_progress.overdue_judges(db.session, contest, utcnow())
-    if reminder_form is None:
-        reminder_form = ReminderForm(judges=[row.judge.id for row in overdue])
-    reminder_form.judges.choices = [(row.judge.id, _label(row.judge)) for row in progress]
+    manages = permissions.allowed(current_user, Action.MANAGE, contest.id)
+    names, idle = None, 0
+    if manages:
+        if reminder_form is None:
+            reminder_form = ReminderForm(judges=[row.judge.id for row in overdue])
+        reminder_form.judges.choices = [(row.judge.id, _label(row.judge)) for row in progress]
+    else:
+        # An observer knows judges by the pseudonyms of the results; one without work has none.
+        names = judging_progress.judge_pseudonyms(db.session, contest)
+        idle = sum(1 for row in progress if row.judge.id not in names)
+        progress = sorted(
+            (row for row in progress if row.judge.id in names), key=lambda row: names[row.judge.id]
+        )
     entries = judging.judgeable_entries(db.session, contest)
     held = {}
     for assignment in judging.contest_assignments(db.session, contest):
@@ -68,9 +84,11 @@ def _progress_page(contest, reminder_form=None, status=200):
         per_category=per_category,
         overdue={row.judge.id for row in overdue},
         still_open=judging_progress.open_sheets(progress),
-        reminder_form=reminder_form,
+        reminder_form=reminder_form if manages else None,
         entries=entries,
         held=held,
+        names=names,
+        idle=idle,
     )
     return page, status
 
@@ -80,13 +98,14 @@ def _label(user):
 
 
 @bp.route("/manage/")
-@organizer_required
+@overview_required
 def manage_index():
-    return _progress_page(newest_managed_contest())
+    seen = permissions.only(current_user, Contest.id, Action.VIEW)
+    return _progress_page(current_contest(where=seen))
 
 
 @bp.route("/manage/<int:contest_id>/")
-@manages_contest
+@sees_contest
 def manage_progress(contest_id):
     return _progress_page(_get_or_404(Contest, contest_id))
 

@@ -4,6 +4,12 @@ from contest.core.errors import register
 
 register(
     {
+        "rounds.top_required": "Say how many entries of each category advance (1 or more).",
+        "rounds.threshold_required": "Say the score an entry needs to advance.",
+        "rounds.reason_required": (
+            "Give a reason for “{entry}”: every change to the proposal, and every pick, is "
+            "recorded with its reason."
+        ),
         "judging.sheet_locked": (
             "These scores were submitted and are locked. Ask the organizers to reopen the sheet "
             "if you need to change them."

@@ -72,6 +72,26 @@ def judge_progress(session, contest):
     return list(judges.values()), per_category
 
 
+def pseudonyms(judge_ids):
+    """Judge id -> "J01", "J02" ... by ascending id (wider numbers past 99 judges)."""
+    ordered = sorted(set(judge_ids))
+    width = max(2, len(str(len(ordered))))
+    return {judge: f"J{number:0{width}d}" for number, judge in enumerate(ordered, 1)}
+
+
+def judge_pseudonyms(session, contest):
+    """The pseudonym of every judge holding work in `contest`: how observers and the score-sheet
+    export know judges, the same on every page."""
+    return pseudonyms(
+        session.scalars(
+            select(Assignment.judge_id)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .join(Category, Category.id == Entry.category_id)
+            .where(Category.contest_id == contest.id)
+        )
+    )
+
+
 def overdue_judges(session, contest, now):
     """JudgeProgress of judges with unfinished sheets once judging closes within
     REMINDER_WINDOW (or has closed); none while the close is far or unset."""

@@ -7,8 +7,10 @@ Both files are UTF-8 with a byte-order mark (so spreadsheet programs read accent
 a header row, and every text cell that a spreadsheet would run as a formula (one starting with
 = + - @, a tab or a carriage return) prefixed with an apostrophe.
 
-The score-sheet export names judges only by pseudonym (J01, J02 ... in the order of their
-account ids, so the same data gives the same names). Left out, because they could identify a
+The score-sheet export names judges only by pseudonym (J01, J02 ... in the order of the account
+ids of the judges holding work in the contest, so the same data gives the same names, and an
+observer knows a judge by one name on every page: `judging.progress.judge_pseudonyms`).
+Left out, because they could identify a
 judge: names and email addresses, the organizer-only comment and the feedback for the school
 (free text, which may be signed or recognisable by style), the submission time (matchable
 against a judge's known sessions) and the watch evidence (a player's viewing pattern). The
@@ -25,6 +27,7 @@ from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 from contest.core.models.results import Result
+from contest.judging.progress import judge_pseudonyms, pseudonyms
 from contest.results import ranking
 from contest.results.plan import ORDINALS
 
@@ -173,27 +176,20 @@ class ExportedSheet:
     score: float
 
 
-def without_judge_names(categories):
-    """The categories' judges named by the pseudonyms of the score-sheet export, for a reader
-    who may not know who judged (an observer)."""
-    names = pseudonyms(judge.judge_id for category in categories for judge in category.judges)
+def without_judge_names(categories, names):
+    """The categories' judges named by their pseudonyms (`names`: judge id -> pseudonym, as
+    `judge_pseudonyms` gives), for a reader who may not know who judged (an observer)."""
     for category in categories:
         for judge in category.judges:
             judge.name = names[judge.judge_id]
     return categories
 
 
-def pseudonyms(judge_ids):
-    """Judge id -> "J01", "J02" ... by ascending id (wider numbers past 99 judges)."""
-    ordered = sorted(set(judge_ids))
-    width = max(2, len(str(len(ordered))))
-    return {judge: f"J{number:0{width}d}" for number, judge in enumerate(ordered, 1)}
-
-
-def sheets_table(sheets, criteria):
+def sheets_table(sheets, criteria, names=None):
     """(header, rows) of the anonymised score sheets; `criteria` names the criterion columns in
-    order. A criterion not on a sheet's rubric gives an empty cell."""
-    names = pseudonyms(sheet.judge_id for sheet in sheets)
+    order; `names`: judge id -> pseudonym (default: numbered over these sheets' judges). A
+    criterion not on a sheet's rubric gives an empty cell."""
+    names = names or pseudonyms(sheet.judge_id for sheet in sheets)
     header = ("judge", "entry id", "category", "rubric version", *criteria, "sheet score")
     ordered = sorted(
         sheets, key=lambda sheet: (sheet.category_order, sheet.entry_id, names[sheet.judge_id])
@@ -264,4 +260,5 @@ def counted_sheet_details(session, contest):
 
 def sheets_csv(session, contest):
     """The anonymised score-sheet file of `contest`."""
-    return to_csv(*sheets_table(*counted_sheet_details(session, contest)))
+    sheets, criteria = counted_sheet_details(session, contest)
+    return to_csv(*sheets_table(sheets, criteria, judge_pseudonyms(session, contest)))

@@ -10,6 +10,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
 from contest.core.permissions import Action
+from contest.judging.progress import judge_pseudonyms
 from contest.results import bp, exports, ranking, scoring
 from contest.web.pagination import ROWS_PER_PAGE, paginate, requested_page
 
@@ -31,7 +32,8 @@ def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
     categories = ranking.category_results(db.session, row)
     if not permissions.allowed(current_user, Action.MANAGE, row.id):  # an observer
-        categories = exports.without_judge_names(categories)
+        names = judge_pseudonyms(db.session, row)
+        categories = exports.without_judge_names(categories, names)
     # Each category's ranking pages on its own: ?category=<id>&page=<n> turns one of them.
     turned = request.args.get("category", "")
     pages = {

@@ -40,6 +40,11 @@ def may_manage(contest_id=None):
     return permissions.allowed(current_user, Action.MANAGE, contest_id)
 
 
+def may_administer():
+    """Is the signed-in person the site administrator (contests, people, districts)?"""
+    return permissions.is_admin(current_user)
+
+
 def navigation():
     """The links a signed-in person's roles give them, in order."""
     links = []
@@ -50,9 +55,8 @@ def navigation():
             ("admin.index", "Dashboard"),
             ("contests.index", "Contests"),
             ("review.index", "Review"),
+            ("judging.manage_index", "Judging"),
         ]
-    if permissions.manages_any(current_user):
-        links.append(("judging.manage_index", "Judging"))
     if permissions.coordinates_any(current_user) and not permissions.is_admin(current_user):
         links.append(("admin.district_schools", "Your district"))
     if current_user.has_role("teacher"):
@@ -67,4 +71,5 @@ def init_app(app):
     app.add_template_filter(local_time)
     app.add_template_filter(role_label)
     app.add_template_global(may_manage)
+    app.add_template_global(may_administer)
     app.add_template_global(navigation)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from contest.auth import accounts
+from contest.auth import accounts, invitations
 from contest.core.errors import Throttled, ValidationError
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, LoginFailure, User
@@ -54,7 +54,7 @@ def school(session):
 
 
 def invitation_for(session, email, role="teacher", school=None, max_age=14 * DAY, now=NOW):
-    return accounts.invite(
+    return invitations.invite(
         session,
         KEY,
         email,
@@ -67,11 +67,11 @@ def invitation_for(session, email, role="teacher", school=None, max_age=14 * DAY
 
 
 def read(session, token, max_age=14 * DAY, now=NOW, key=KEY):
-    return accounts.read_invitation(session, key, token, max_age, now=now)
+    return invitations.read_invitation(session, key, token, max_age, now=now)
 
 
 def accept(session, invitation, password, name="", now=NOW):
-    return accounts.accept_invitation(
+    return invitations.accept_invitation(
         session, invitation, password, name, limit=LIMIT, window_seconds=WINDOW, now=now
     )
 
@@ -339,7 +339,7 @@ def _sign(payload, key=KEY, purpose="invitation"):
 def test_a_forged_invitation_is_refused(session, forge):
     invitation, token = invitation_for(session, "judge@example.org", role="judge")
     with pytest.raises(ValidationError, match="This link is not valid"):
-        accounts.read_invitation(session, KEY, forge(token, invitation), 14 * DAY)
+        invitations.read_invitation(session, KEY, forge(token, invitation), 14 * DAY)
 
 
 def test_a_token_for_another_invitation_is_refused(session):

@@ -45,6 +45,7 @@ def _values(app, contest, entries, judges):
         "report_id": factories.make_takedown_report(app, entries["E1"]).id,
         "judge_id": judges["a"].id,
         "conflict_id": 1,
+        "invitation_id": factories.make_invitation(app, "invited@example.org", "judge")[0].id,
     }
 
 

@@ -17,6 +17,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from contest.core import districts
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.entries import Entry
@@ -197,6 +198,16 @@ CALENDAR_EDGES = (
 )
 
 
+def _misspelt_district_url(app, world):
+    """A district of its own per example, to merge into the world's (a merge removes it)."""
+    number = len(world.values.setdefault("misspelt", []))
+    with app.app_context():
+        district_id = districts.find_or_create(db.session, f"Misspelt {number}").id
+        db.session.commit()
+    world.values["misspelt"].append(district_id)
+    return f"/admin/districts/{district_id}/merge"
+
+
 def _v(template):
     """A URL from the world's values."""
     return lambda app, world: template.format(**world.values)
@@ -233,6 +244,10 @@ FORM_ROUTES = [
     FormRoute("admin.edit_district", "organizer", _v("/admin/districts/{district_id}"),
               lambda w: {"name": "North", "domains": "north.k12.example"},
               may_delete=("district_domains",)),
+    FormRoute("admin.merge_district", "organizer", _misspelt_district_url,
+              lambda w: {"target": str(w.values["district_id"])}, may_delete=("districts",)),
+    FormRoute("admin.send_invitation", "organizer", _v("/admin/invitations/{invitation_id}/send"),
+              lambda w: {}),
     # --- schools and entries ---
     FormRoute("submissions.register", "anonymous", _v("/school/register"),
               lambda w: {"school_name": "Fuzz High", "district": "West", "name": "Pat Doe",

@@ -15,8 +15,9 @@ from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory, Rubric, ScoreSheet
 from contest.judging import panel as judging
 from contest.judging import progress as judging_progress
+from contest.results import exports, ranking
 from tests import factories
-from tests.helpers import csrf_token, link_path, outbox_messages, page_text, submit
+from tests.helpers import csrf_token, link_path, outbox_messages, page_text, role_client, submit
 
 
 @pytest.fixture
@@ -436,3 +437,56 @@ def test_the_progress_page_says_when_every_sheet_is_in(app, login_as, field):
     client = login_as("organizer")
     text = page_text(client.get(f"/judging/manage/{field.contest.id}/"))
     assert "No sheet is open" in text and "overdue" not in text.lower()
+
+
+def test_an_observer_follows_progress_with_judges_by_pseudonym_and_changes_nothing(
+    app, login_as, field
+):
+    run_assignment(app, field.contest)
+    late = factories.make_user(app, roles=[("judge", field.contest)], email="late@example.org")
+    with app.app_context():
+        contest = db.session.get(Contest, field.contest.id)
+        contest.judging_close_at = utcnow() + timedelta(days=1)
+        db.session.commit()
+        names = judging_progress.judge_pseudonyms(db.session, contest)
+    observer = role_client(app, login_as, "observer", field.contest.id)
+
+    response = observer.get(f"/judging/manage/{field.contest.id}/")
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert sorted(names) == sorted(judge.id for judge in field.judges)
+    for judge in [*field.judges, late]:
+        assert judge.email not in text
+        assert not judge.name or judge.name not in text
+    for pseudonym in names.values():
+        assert pseudonym in text
+    assert "1 more judge has no entries to judge yet." in text
+    assert "4 judges are overdue" in text and "ticked below" not in text
+    body = response.get_data(as_text=True)
+    assert "/reminders" not in body and "/assign" not in body
+    assert f"/review/entries/{field.entries[0].id}" in body
+    assert f"/judging/manage/entries/{field.entries[0].id}" not in body
+    # The observer's dashboard and menu lead there; their own contest opens first.
+    assert "/judging/manage/" in observer.get("/admin/").get_data(as_text=True)
+    assert field.contest.name in page_text(observer.get("/judging/manage/"))
+
+
+def test_the_pseudonyms_are_the_results_and_the_score_sheet_files(app, field):
+    """J04 is one judge wherever an observer meets them: progress, results, the sheets file."""
+    rubric = factories.make_rubric(app, field.contest, version=2)
+    *others, last = sorted(field.judges, key=lambda judge: judge.id)
+    # Only the last judge has submitted: numbered over the sheets alone, they would be J01.
+    factories.make_sheet(app, last, field.entries[0], rubric, (4, 2))
+    with app.app_context():
+        db.session.add_all(Assignment(judge_id=judge.id, entry_id=field.entries[1].id)
+                           for judge in others)  # fmt: skip
+        db.session.commit()
+        contest = db.session.get(Contest, field.contest.id)
+        names = judging_progress.judge_pseudonyms(db.session, contest)
+        sheets_file = exports.sheets_csv(db.session, contest)
+        [category] = [c for c in ranking.category_results(db.session, contest) if c.judges]
+        observed = exports.without_judge_names([category], names)
+    assert names[last.id] == "J04"
+    assert "J04" in sheets_file and "J01" not in sheets_file
+    assert [judge.name for judge in observed[0].judges] == ["J04"]

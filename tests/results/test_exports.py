@@ -11,6 +11,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.judging import ScoreSheet
 from contest.core.models.results import Result
+from contest.judging.progress import pseudonyms
 from contest.results import exports, ranking
 from tests import factories
 
@@ -56,9 +57,9 @@ def test_to_csv_quotes_and_neutralises_every_cell():
 
 
 def test_pseudonyms_follow_account_order_and_widen_past_99():
-    assert exports.pseudonyms([9, 3, 9, 5]) == {3: "J01", 5: "J02", 9: "J03"}
-    assert exports.pseudonyms(range(100))[99] == "J100"
-    assert exports.pseudonyms(range(100))[0] == "J001"
+    assert pseudonyms([9, 3, 9, 5]) == {3: "J01", 5: "J02", 9: "J03"}
+    assert pseudonyms(range(100))[99] == "J100"
+    assert pseudonyms(range(100))[0] == "J001"
 
 
 def _normalised(panel_scores):

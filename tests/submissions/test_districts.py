@@ -7,7 +7,9 @@ from sqlalchemy import select
 from contest.core import districts
 from contest.core.errors import ValidationError, describe
 from contest.core.extensions import db
+from contest.core.models.accounts import RoleGrant
 from contest.core.models.entries import District, School
+from contest.core.models.judging import Conflict
 from tests import factories
 from tests.helpers import page_text, submit
 from tests.submissions.test_registration import register
@@ -120,3 +122,64 @@ def test_a_coordinators_invitation_names_a_district(app, people, login_as):
     assert "Choose the district this coordinator looks after." in page_text(refused)
     north = factories.district_of_school_a(app)
     assert submit(client, "/admin/people", {**form, "district": str(north)}).status_code == 302
+
+
+def test_a_misspelt_district_is_merged_with_everything_that_pointed_at_it(session):
+    right = districts.save(session, None, "Windward", "windward.k12.example")
+    wrong = districts.save(session, None, "Windwrd", "windwrd.example")
+    kailua = factories.add_school(session, "Kailua High", right)
+    typo = factories.add_school(session, "Kaneohe High", wrong)
+    both = factories.add_user(session, roles=[("coordinator", right), ("coordinator", wrong)])
+    only = factories.add_user(session, roles=[("coordinator", wrong)])
+    judge = factories.add_user(session, roles=["judge"])
+    session.add(Conflict(judge_id=judge.id, district_id=wrong.id, source="declared"))
+    session.flush()
+
+    moved = districts.merge(session, wrong, right)
+
+    assert moved == 1
+    assert session.get(District, wrong.id) is None
+    assert {session.get(School, s.id).district_id for s in (kailua, typo)} == {right.id}
+    assert [row.domain for row in right.domains] == ["windward.k12.example", "windwrd.example"]
+    assert [c.district_id for c in session.scalars(select(Conflict))] == [right.id]
+    coordinators = {(g.user_id, g.district_id) for g in session.scalars(
+        select(RoleGrant).where(RoleGrant.role == "coordinator"))}  # fmt: skip
+    assert coordinators == {(both.id, right.id), (only.id, right.id)}
+
+
+def test_a_merge_that_would_lose_a_school_or_itself_is_refused(session):
+    right = districts.save(session, None, "Leeward", "")
+    wrong = districts.save(session, None, "Leward", "")
+    factories.add_school(session, "Waianae High", right)
+    factories.add_school(session, "Waianae High", wrong)
+    for target, words in [
+        (right, "Both districts have a school called Waianae High: rename one first"),
+        (wrong, "Choose another district to merge this one into."),
+        (None, "That district is gone"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            districts.merge(session, wrong, target)
+        assert refused.value.field == "target"
+        assert words in describe(refused.value.code, refused.value.params)
+    assert session.get(District, wrong.id) is not None
+
+
+def test_the_site_administrator_merges_a_district_on_its_page(app, people, login_as):
+    right = factories.make_school(app, name="Kailua High", district="Windward").district_id
+    school = factories.make_school(app, name="Kaneohe High", district="Windwrd")
+    client = login_as("organizer")
+    url = f"/admin/districts/{school.district_id}"
+    page = page_text(client.get(url))
+    assert "Kaneohe High" in page and "Merge into another district" in page
+    merged = submit(client, f"{url}/merge", {"target": right}, page=url)
+    assert (merged.status_code, merged.headers["Location"]) == (302, f"/admin/districts/{right}")
+    assert "Windwrd is merged into Windward: 1 schools moved." in page_text(
+        client.get(merged.headers["Location"])
+    )
+    assert client.get(url).status_code == 404
+    with app.app_context():
+        assert db.session.get(School, school.id).district_id == right
+    lone = factories.make_school(app, name="Lone School", district="Lonely").district_id
+    refused = submit(client, f"/admin/districts/{lone}/merge", {"target": lone},
+                     page=f"/admin/districts/{lone}")  # fmt: skip
+    assert refused.status_code == 400
