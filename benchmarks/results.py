@@ -33,13 +33,14 @@ def build(db, contest_id, entries, start_id):
 
     from sqlalchemy import select
 
-    from contest.core.models.contests import Category
+    from contest.core.models.contests import Category, Round
     from contest.core.models.entries import Entry
     from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
 
     session = db.session
     categories = session.scalars(select(Category.id).where(Category.contest_id == contest_id)).all()
     rubric = session.scalar(select(Rubric).where(Rubric.contest_id == contest_id))
+    round_id = session.scalar(select(Round.id).where(Round.contest_id == contest_id))
     criteria = session.scalars(
         select(Criterion.id).where(Criterion.rubric_id == rubric.id).order_by(Criterion.sort_order)
     ).all()
@@ -55,7 +56,9 @@ def build(db, contest_id, entries, start_id):
         quality = (entry_id * 7919) % 5  # the entry's "true" level, 0-4
         for offset, judge in enumerate(judges):
             key = entry_id * JUDGES + offset
-            assignment_rows.append({"id": key, "judge_id": judge, "entry_id": entry_id})
+            assignment_rows.append(
+                {"id": key, "round_id": round_id, "judge_id": judge, "entry_id": entry_id}
+            )
             sheet_rows.append(
                 {"id": key, "assignment_id": key, "rubric_id": rubric.id, "status": "submitted",
                  "submitted_at": now, "watched_fraction": 1.0, "watched_seconds": 60.0}

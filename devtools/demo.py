@@ -102,7 +102,7 @@ def seed_demo(session, seed=2026):
     )
     contest.submissions_open_at = now - timedelta(days=40)
     contest.submissions_close_at = now - timedelta(days=5)
-    contest.judging_close_at = now + timedelta(days=10)
+    contest.final_round.closes_at = now + timedelta(days=10)
     contest.voting_open_at = now - timedelta(days=1)
     contest.voting_close_at = now + timedelta(days=14)
 
@@ -181,7 +181,7 @@ def _seed_past_contest(session, rng, now, schools, judges):
     contest.created_at = year_ago - timedelta(days=60)  # older than this year's: the archive
     contest.submissions_open_at = year_ago - timedelta(days=40)
     contest.submissions_close_at = year_ago - timedelta(days=5)
-    contest.judging_close_at = year_ago + timedelta(days=10)
+    contest.final_round.closes_at = year_ago + timedelta(days=10)
     contest.voting_open_at = year_ago - timedelta(days=1)
     contest.voting_close_at = year_ago + timedelta(days=14)
     for email in judges:

@@ -14,7 +14,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.assets import Asset
-from contest.core.models.contests import Contest
+from contest.core.models.contests import Category, Contest, Round
 from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion, Rubric, Score, ScoreSheet
 from contest.core.models.results import Result
@@ -108,8 +108,8 @@ def make_contest(app, **fields):
         contest = create_contest(db.session, ContestDraft(**fields))
         db.session.commit()
         db.session.refresh(contest)
-        for category in contest.categories:
-            db.session.refresh(category)
+        for row in (*contest.categories, *contest.rounds):
+            db.session.refresh(row)
         db.session.expunge_all()
         return contest
 
@@ -289,6 +289,19 @@ def _judge_and_conflict(app):
         return {"judge_id": judge.id, "conflict_id": conflict.id}
 
 
+def assignment_row(session, judge_id, entry_id, **fields):
+    """An unsaved assignment of the judge to the entry in its contest's first round."""
+    round_id = session.scalar(
+        select(Round.id)
+        .join(Category, Category.contest_id == Round.contest_id)
+        .join(Entry, Entry.category_id == Category.id)
+        .where(Entry.id == entry_id)
+        .order_by(Round.position)
+        .limit(1)
+    )
+    return Assignment(round_id=round_id, judge_id=judge_id, entry_id=entry_id, **fields)
+
+
 def _judge_assignment(app, contest):
     """An assignment of the matrix's judge (judge@example.org, made if missing) to an entry of its
     own, so the judge gains no access to the route values' entry and its files."""
@@ -297,7 +310,7 @@ def _judge_assignment(app, contest):
     )
     entry = make_entry(app, contest.categories[-1], make_school(app), title="Assigned Entry")
     with app.app_context():
-        assignment = Assignment(judge_id=judge.id, entry_id=entry.id)
+        assignment = assignment_row(db.session, judge.id, entry.id)
         db.session.add(assignment)
         db.session.commit()
         return assignment.id
@@ -341,7 +354,7 @@ def make_sheet(app, judge, entry, rubric, points, status="submitted", calibratio
     """An assignment of `judge` to `entry` with a sheet on `rubric`: `points` holds one value per
     criterion in rubric order. Returns the sheet's id."""
     with app.app_context():
-        assignment = Assignment(judge_id=judge.id, entry_id=entry.id, calibration=calibration)
+        assignment = assignment_row(db.session, judge.id, entry.id, calibration=calibration)
         db.session.add(assignment)
         db.session.flush()
         fields.setdefault("submitted_at", utcnow() if status == "submitted" else None)

@@ -502,3 +502,37 @@ def insert_old_user(app, email, role=None, contest_id=None):
                 )
         db.engine.dispose()  # closed first: the migrations that follow use their own
     return user_id
+
+
+def insert_old_contest(app, name):
+    """A contest with one category written in SQL, for a database at a revision before rounds
+    (16a0rounds01), whose contests table today's model no longer matches: (id, slug, name and
+    categories), as the tests use it."""
+    from types import SimpleNamespace
+
+    from contest.core.extensions import db
+
+    slug = name.lower().replace(" ", "-")
+    with app.app_context():
+        with db.engine.begin() as connection:
+            contest_id = connection.execute(
+                text(
+                    "INSERT INTO contests (name, slug, timezone, description, max_video_seconds, "
+                    "max_bytes, entries_per_school_per_category, judges_per_entry, "
+                    "normalise_scores, require_full_play, show_live_tally, licence, created_at) "
+                    "VALUES (:name, :slug, 'UTC', '', 120, 1000000, 2, 3, :yes, :no, :no, "
+                    "'CC BY-NC-ND 4.0', :at) RETURNING id"
+                ),
+                {"name": name, "slug": slug, "yes": True, "no": False,
+                 "at": datetime(2026, 1, 5, tzinfo=UTC)},
+            ).scalar_one()  # fmt: skip
+            category_id = connection.execute(
+                text(
+                    "INSERT INTO categories (contest_id, name, description, sort_order) "
+                    "VALUES (:contest, 'Cyberbullying', '', 0) RETURNING id"
+                ),
+                {"contest": contest_id},
+            ).scalar_one()
+        db.engine.dispose()
+    category = SimpleNamespace(id=category_id, contest_id=contest_id, name="Cyberbullying")
+    return SimpleNamespace(id=contest_id, slug=slug, name=name, categories=[category])

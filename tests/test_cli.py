@@ -289,7 +289,7 @@ def check_demo_judging(app):
             if entry_id in anchors:  # every judge scores the anchors, first
                 assert {a.judge_id for a in assignments if a.entry_id == entry_id} == judges
             else:
-                assert regular[entry_id] == contest.judges_per_entry, entry_id
+                assert regular[entry_id] == contest.final_round.judges_per_entry, entry_id
         sheets = [a.sheet for a in assignments if a.sheet]
         status = Counter(s.status for s in sheets)
         assert status["submitted"] >= 60 and 3 <= status["draft"] <= 12

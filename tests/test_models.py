@@ -27,6 +27,7 @@ from contest.core.models import (
     Publication,
     Result,
     RoleGrant,
+    Round,
     Rubric,
     School,
     SchoolExtension,
@@ -66,6 +67,7 @@ def ids(session):
     add("contest", Contest(name="ISA", slug="isa"))
     add("contest2", Contest(name="ISA 2027", slug="isa-2027"))
     add("category", Category(contest_id=rows["contest"], name="Cyberbullying"))
+    add("round", Round(contest_id=rows["contest"], position=1, name="Judging"))
     add("rubric", Rubric(contest_id=rows["contest"], version=1))
     add("asset", Asset(backend="local", key="videos/1.mp4", content_type="video/mp4", size_bytes=1))
     add("entry", Entry(category_id=rows["category"], school_id=rows["school"], title="Words Hurt"))
@@ -74,8 +76,10 @@ def ids(session):
     add("criterion2", Criterion(rubric_id=rows["rubric"], name="Impact"))
     add("voter", Voter(contest_id=rows["contest"], email_hash=HASH))
     add("voter2", Voter(contest_id=rows["contest"], email_hash="b" * 64))
-    add("assignment", Assignment(judge_id=rows["judge"], entry_id=rows["entry"]))
-    add("assignment2", Assignment(judge_id=rows["judge2"], entry_id=rows["entry"]))
+    add("assignment", Assignment(round_id=rows["round"], judge_id=rows["judge"],
+                                 entry_id=rows["entry"]))  # fmt: skip
+    add("assignment2", Assignment(round_id=rows["round"], judge_id=rows["judge2"],
+                                  entry_id=rows["entry"]))  # fmt: skip
     add("sheet", ScoreSheet(assignment_id=rows["assignment"], rubric_id=rows["rubric"]))
     add("score", Score(sheet_id=rows["sheet"], criterion_id=rows["criterion"], points=3))
     add("vote", Vote(contest_id=rows["contest"], voter_id=rows["voter"], entry_id=rows["entry"],
@@ -91,6 +95,8 @@ def ids(session):
 
 
 ENTRY = {"category_id": "@category", "school_id": "@school", "title": "T"}
+ROUND = {"contest_id": "@contest", "position": 2, "name": "Finals", "mode": "rubric",
+         "judges_per_entry": 3, "created_at": NOW}  # fmt: skip
 SHEET = {"assignment_id": "@assignment2", "rubric_id": "@rubric"}
 INVITATION = {"email": "a@b.org", "role": "judge", "created_at": NOW, "expires_at": LATER}
 ASSET = {"backend": "s3", "key": "k", "content_type": "video/mp4", "size_bytes": 1}
@@ -171,11 +177,6 @@ CASES = {
         {**CONTEST, "submissions_open_at": NOW, "submissions_close_at": LATER},
         {"submissions_close_at": NOW - timedelta(days=1)},
     ),
-    "judging closes after submissions": (
-        Contest,
-        {**CONTEST, "submissions_close_at": NOW, "judging_close_at": LATER},
-        {"judging_close_at": NOW},
-    ),
     "voting closes after it opens": (
         Contest,
         {**CONTEST, "voting_open_at": NOW, "voting_close_at": LATER},
@@ -184,7 +185,6 @@ CASES = {
     "max video seconds positive": (Contest, CONTEST, {"max_video_seconds": 0}),
     "max bytes positive": (Contest, CONTEST, {"max_bytes": -1}),
     "entries per school at least one": (Contest, CONTEST, {"entries_per_school_per_category": 0}),
-    "judges per entry at least one": (Contest, CONTEST, {"judges_per_entry": 0}),
     "retention days not negative": (Contest, CONTEST, {"retention_days": -3}),
     "category name unique in a contest": (
         Category,
@@ -274,11 +274,26 @@ CASES = {
         {"rubric_id": "@rubric", "name": "Reach"},
         {"name": "Creativity"},
     ),
-    "assignment unique": (
+    "assignment unique in its round": (
         Assignment,
-        {"judge_id": "@judge", "entry_id": "@entry2"},
+        {"round_id": "@round", "judge_id": "@judge", "entry_id": "@entry2"},
         {"entry_id": "@entry"},
     ),
+    "assignment names a real round": (
+        Assignment,
+        {"round_id": "@round", "judge_id": "@judge", "entry_id": "@entry2"},
+        {"round_id": 99999},
+    ),
+    "round position unique in a contest": (Round, ROUND, {"position": 1}),
+    "round position at least one": (Round, ROUND, {"position": 0}),
+    "round mode known": (Round, ROUND, {"mode": "dance-off"}),
+    "round name not empty": (Round, ROUND, {"name": ""}),
+    "round judges per entry at least one": (Round, ROUND, {"judges_per_entry": 0}),
+    "round closes after it opens": (
+        Round,
+        {**ROUND, "opens_at": NOW, "closes_at": LATER},
+        {"closes_at": NOW},
+    ),  # fmt: skip
     "one sheet per assignment": (ScoreSheet, SHEET, {"assignment_id": "@assignment"}),
     "sheet status known": (ScoreSheet, SHEET, {"status": "final"}),
     "submitted sheet has a time": (

@@ -9,9 +9,16 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlalchemy import select
 
 from contest.core.errors import ValidationError, describe
-from contest.core.models.contests import DEFAULT_CATEGORIES, DEFAULT_LICENCE, Category, Contest
+from contest.core.models.contests import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_LICENCE,
+    Category,
+    Contest,
+    Round,
+)
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Rubric
+from contest.core.statuses import RoundMode
 from contest.judging.rubrics import default_rubric
 from contest.web.caching import invalidate_after_commit
 
@@ -35,6 +42,7 @@ PHASE_ORDER = (
 # Pairs that may fall at the same moment (voting may open as submissions close).
 SAME_MOMENT_ALLOWED = {("submissions_close_at", "voting_open_at")}
 MEGABYTE = 1024 * 1024
+FIRST_ROUND = "Judging"  # the name of a contest's one round, until it has more
 RULE_LIMITS = {
     "max_video_seconds": (5, 3600, "Maximum video length (seconds)"),
     "max_bytes": (MEGABYTE, 10 * 1024 * MEGABYTE, "Maximum file size"),
@@ -45,9 +53,9 @@ RETENTION_DAYS = (0, 3650)
 RETENTION_MESSAGE = describe(
     "contests.retention_range", {"lowest": RETENTION_DAYS[0], "highest": RETENTION_DAYS[1]}
 )
-# Every setting a draft carries straight onto the contest.
+# Every setting a draft carries straight onto the contest (judges per entry is its final round's).
 SETTINGS = (
-    *RULE_LIMITS,
+    *(rule for rule in RULE_LIMITS if rule != "judges_per_entry"),
     "normalise_scores",
     "require_full_play",
     "show_live_tally",
@@ -249,11 +257,14 @@ def _apply(contest, draft, checked):
     contest.slug = checked.slug
     contest.timezone = draft.timezone
     contest.description = (draft.description or "").strip()
+    if not contest.rounds:
+        contest.rounds = [Round(position=1, name=FIRST_ROUND, mode=RoundMode.RUBRIC)]
     for phase, value in checked.phases.items():
-        setattr(contest, phase, value)
+        setattr(contest, phase, value)  # judging_close_at: the final round's close
     for setting in SETTINGS:
         setattr(contest, setting, getattr(draft, setting))
     contest.licence = draft.licence.strip()
+    contest.final_round.judges_per_entry = draft.judges_per_entry
 
 
 def _new_category(name, order):
@@ -334,6 +345,7 @@ def draft_from(contest):
         description=contest.description,
         phases=phases,
         **{setting: getattr(contest, setting) for setting in SETTINGS},
+        judges_per_entry=contest.final_round.judges_per_entry,
         categories=[c.name for c in contest.categories],
     )
 

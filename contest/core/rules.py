@@ -90,8 +90,26 @@ def submissions_open(contest, now=None, extension=None):
     return _within(contest.submissions_open_at, submission_deadline(contest, extension), now)
 
 
+def current_round(contest, now=None):
+    """The round judging is in at `now`: the first whose close has not passed (or that has no
+    close), else the final one."""
+    now = now or utcnow()
+    for round_ in contest.rounds:
+        if round_.closes_at is None or now < round_.closes_at:
+            return round_
+    return contest.final_round
+
+
+def round_closed(contest, round_, now=None):
+    """A round of `contest` has a closing time and it has passed (or the results are out)."""
+    now = now or utcnow()
+    close = round_.closes_at
+    return is_published(contest, now) or (close is not None and close <= now)
+
+
 def judging_closed(contest, now=None):
-    """Judging has a closing time and it has passed (or the results are out)."""
+    """Judging has a closing time and it has passed (or the results are out): the final
+    round's."""
     now = now or utcnow()
     close = contest.judging_close_at
     return is_published(contest, now) or (close is not None and close <= now)

@@ -49,6 +49,12 @@ class SheetStatus(StrEnum):
 OPEN_SHEET_STATUSES = (SheetStatus.DRAFT, SheetStatus.REOPENED)
 
 
+class RoundMode(StrEnum):
+    """How a round's judges judge (each mode has its own tables and its own mathematics)."""
+
+    RUBRIC = "rubric"  # a score sheet per entry on the contest's rubric
+
+
 class Role(StrEnum):
     ORGANIZER = "organizer"  # of one contest
     TEACHER = "teacher"

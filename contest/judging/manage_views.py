@@ -19,7 +19,7 @@ from contest.core.models.contests import Category, Contest
 from contest.core.models.entries import District, Entry, School
 from contest.core.models.judging import Assignment, Conflict, Criterion
 from contest.core.permissions import Action
-from contest.core.rules import current_contest
+from contest.core.rules import current_contest, current_round
 from contest.core.transaction import unit_of_work
 from contest.judging import bp, sheets
 from contest.judging import panel as judging
@@ -142,7 +142,11 @@ def manage_assign(contest_id):
     elif form.is_submitted():
         status = 400
     return render_template(
-        "judging/manage/assign.html", contest=contest, form=form, report=report
+        "judging/manage/assign.html",
+        contest=contest,
+        current_round=current_round(contest),
+        form=form,
+        report=report,
     ), status
 
 

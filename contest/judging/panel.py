@@ -13,6 +13,7 @@ from contest.core.models.accounts import RoleGrant, User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory
+from contest.core.rules import current_round
 from contest.core.statuses import SheetStatus
 from contest.judging.assignment import (
     AssignmentReport,
@@ -165,8 +166,10 @@ def contest_assignments(session, contest):
 
 
 def assign_judges(session, contest, seed=0, actor=None):
-    """Give every ready entry of `contest` its missing judges (and every judge the calibration
-    anchors); existing assignments stay. Returns the AssignmentReport; audited on the contest."""
+    """Give every ready entry of `contest` its missing judges in the current round (and every
+    judge the calibration anchors); existing assignments stay. Returns the AssignmentReport;
+    audited on the contest."""
+    round_ = current_round(contest)
     names = {category.id: category.name for category in contest.categories}
     entries = judgeable_entries(session, contest)
     in_scope = {entry.id for entry in entries}
@@ -178,19 +181,24 @@ def assign_judges(session, contest, seed=0, actor=None):
     existing = [
         Pair(row.judge_id, row.entry_id, row.calibration)
         for row in contest_assignments(session, contest)
-        if row.entry_id in in_scope
+        if row.entry_id in in_scope and row.round_id == round_.id
     ]
     plan = plan_assignments(
         [_entry_info(entry, names) for entry in entries],
         judges,
         existing,
         all_conflicts(session, contest),
-        contest.judges_per_entry,
+        round_.judges_per_entry,
         seed,
     )
     for pair in plan.new_pairs:
         session.add(
-            Assignment(judge_id=pair.judge_id, entry_id=pair.entry_id, calibration=pair.calibration)
+            Assignment(
+                round_id=round_.id,
+                judge_id=pair.judge_id,
+                entry_id=pair.entry_id,
+                calibration=pair.calibration,
+            )
         )
     session.flush()
     record(

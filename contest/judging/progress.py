@@ -149,11 +149,16 @@ def send_reminders(session, contest, judges, actor, link):
 
 def entries_short_of_judges(session, contest):
     """How many entries the judges score (calibration anchors aside) have fewer submitted,
-    counted sheets than the contest's judges per entry: judging is not finished while any has."""
+    counted sheets in the final round than its judges per entry: judging is not finished while
+    any has."""
     submitted = (
         select(Assignment.entry_id, func.count(ScoreSheet.id).label("sheets"))
         .join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
-        .where(ScoreSheet.status == SheetStatus.SUBMITTED, Assignment.calibration.is_(False))
+        .where(
+            ScoreSheet.status == SheetStatus.SUBMITTED,
+            Assignment.calibration.is_(False),
+            Assignment.round_id == contest.final_round.id,
+        )
         .group_by(Assignment.entry_id)
         .subquery()
     )
@@ -165,6 +170,6 @@ def entries_short_of_judges(session, contest):
             Category.contest_id == contest.id,
             Entry.judgeable,
             Entry.calibration_anchor.is_(False),
-            func.coalesce(submitted.c.sheets, 0) < contest.judges_per_entry,
+            func.coalesce(submitted.c.sheets, 0) < contest.final_round.judges_per_entry,
         )
     )

@@ -8,7 +8,7 @@ from contest.auth.guards import judge_required
 from contest.core import rules
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
-from contest.core.models.contests import Category, Contest
+from contest.core.models.contests import Category, Contest, Round
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
 from contest.core.statuses import SheetStatus
@@ -21,11 +21,12 @@ FILTERS = {"todo": "To do", "done": "Done", "all": "All"}
 @bp.route("/")
 @judge_required
 def index():
-    """The judge's entries in every contest still being judged, by title and category only
-    (judging is blind); finished contests' sheets are listed apart and never counted. A newer
+    """The judge's entries in every round still being judged, by title and category only
+    (judging is blind); finished rounds' sheets are listed apart and never counted. A newer
     contest set up early hides nothing still open."""
     rows = db.session.execute(
-        select(Assignment, Entry.title, Category.name, ScoreSheet.status, Contest)
+        select(Assignment, Entry.title, Category.name, ScoreSheet.status, Contest, Round)
+        .join(Round, Round.id == Assignment.round_id)
         .join(Entry, Entry.id == Assignment.entry_id)
         .join(Category, Category.id == Entry.category_id)
         .join(Contest, Contest.id == Category.contest_id)
@@ -41,7 +42,7 @@ def index():
     ).all()
     now = utcnow()
     items, past = [], {}
-    for assignment, title, category, status, contest in rows:
+    for assignment, title, category, status, contest, round_ in rows:
         item = {
             "assignment": assignment,
             "title": title,
@@ -50,7 +51,7 @@ def index():
             "status": status or "new",
             "done": status == SheetStatus.SUBMITTED,
         }
-        if rules.judging_closed(contest, now):
+        if rules.round_closed(contest, round_, now):
             past.setdefault(contest, []).append(item)
         else:
             items.append(item)

@@ -211,7 +211,7 @@ def sheets_table(sheets, criteria, names=None):
 def counted_sheet_details(session, contest):
     """(ExportedSheet list, criterion names in rubric order) for every sheet that counts toward
     the results: the results service decides which count and scores them."""
-    counted = ranking.counted_sheets(session, contest)
+    counted = ranking.counted_sheets(session, contest, contest.final_round.id)
     if not counted:
         return [], []
     categories = {

@@ -214,7 +214,7 @@ def judging_state(session, contest, now=None):
         closed=rules.judging_closed(contest, now),
         close_at=contest.judging_close_at,
         timezone=contest.timezone,
-        judges_per_entry=contest.judges_per_entry,
+        judges_per_entry=contest.final_round.judges_per_entry,
         short=entries_short_of_judges(session, contest),
     )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from contest.core.models.accounts import User
-from contest.core.models.contests import Category
+from contest.core.models.contests import Category, final_round_id
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Criterion, Score, ScoreSheet
 from contest.core.statuses import SheetStatus
@@ -92,18 +92,21 @@ def _heaviest(rubric):
     return max(rubric, key=lambda criterion: criterion.weight) if rubric else None
 
 
-def _counted(query, contest):
-    """Only submitted sheets of non-calibration assignments on entries still in the running."""
+def _counted(query, contest, round_id):
+    """Only submitted sheets of the round's non-calibration assignments on entries still in the
+    running."""
     return query.where(
         calibration.contest_entries(contest),
+        Assignment.round_id == round_id,
         ScoreSheet.status == SheetStatus.SUBMITTED,
         Assignment.calibration.is_(False),
         Entry.in_running,
     )
 
 
-def counted_sheets(session, contest):
-    """Every sheet that counts toward the contest's results, scored: four queries in all."""
+def counted_sheets(session, contest, round_id):
+    """Every sheet that counts toward round `round_id`'s results (the final round's give the
+    contest's places), scored: three queries in all."""
     rows = session.execute(
         _counted(
             select(
@@ -122,6 +125,7 @@ def counted_sheets(session, contest):
             .join(School, School.id == Entry.school_id)
             .join(User, User.id == Assignment.judge_id),
             contest,
+            round_id,
         ).order_by(ScoreSheet.id)
     ).all()
     if not rows:
@@ -135,6 +139,7 @@ def counted_sheets(session, contest):
             .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
             .join(Entry, Entry.id == Assignment.entry_id),
             contest,
+            round_id,
         )
     ):
         points.setdefault(sheet_id, {})[criterion_id] = value
@@ -267,13 +272,15 @@ def category_results(session, contest, resamples=scoring.BOOTSTRAP_RESAMPLES):
     """Every category of `contest` with its ranking, intervals, flags, reliability and judges,
     in category order: four queries whatever the number of entries (categories, sheets, criteria,
     scores; the contest is given). Only submitted sheets count, calibration assignments never."""
-    categories = session.scalars(
-        select(Category)
+    # The final round's sheets give the places; its id comes with the categories.
+    rows = session.execute(
+        select(Category, final_round_id(contest.id))
         .where(Category.contest_id == contest.id)
         .order_by(Category.sort_order, Category.id)
     ).all()
+    categories = [category for category, _ in rows]
     by_category = {}
-    for item in counted_sheets(session, contest):
+    for item in counted_sheets(session, contest, rows[0][1] if rows else None):
         by_category.setdefault(item.category_id, []).append(item)
     return [
         score_category(

@@ -16,12 +16,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from contest.core.extensions import db
-from contest.core.models.contests import Contest
+from contest.core.models.contests import Contest, Round
 from contest.web.caching import local_cache
 
 KEY = "contest-clocks"
 CLOCK_SECONDS = 2
 CHANGED = "contest_clocks_changed"  # Session.info flag: a contest row was written
+CLOCKED = (Contest, Round)  # the rows the clocks are read from (judging closes with a round)
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,14 @@ def clock_for_slug(slug):
 @event.listens_for(Session, "after_flush")
 def _note_flushed_contests(session, _flush_context):
     # Still the flush's own lists here: what was new, changed or deleted.
-    if any(isinstance(row, Contest) for row in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(row, CLOCKED) for row in (*session.new, *session.dirty, *session.deleted)):
         session.info[CHANGED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_contest_changes(state):
     if (state.is_update or state.is_delete) and any(
-        mapper.class_ is Contest for mapper in state.all_mappers
+        issubclass(mapper.class_, CLOCKED) for mapper in state.all_mappers
     ):
         state.session.info[CHANGED] = True
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.core.extensions import db
 from tests import factories
-from tests.helpers import fresh_test_database, insert_old_user
+from tests.helpers import fresh_test_database, insert_old_contest, insert_old_user
 
 BEFORE = "14a0digests01"
 CREATED = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -29,7 +29,7 @@ def test_organizers_of_every_contest_become_site_administrators(make_app, tmp_pa
         upgrade(revision=BEFORE)  # the users and contests tables are as they are today
     insert_old_user(site, "boss@example.org", "organizer")
     narrow = insert_old_user(site, "narrow@example.org")
-    contest = factories.make_contest(site).id
+    contest = insert_old_contest(site, "Old Awards").id
     with site.app_context():
         with db.engine.begin() as connection:
             grant = "INSERT INTO role_grants (user_id, role, contest_id, created_at) "

@@ -92,7 +92,7 @@ def test_create_keeps_the_given_settings_trimmed(session):
     assert [c.name for c in contest.categories] == ["Gaming", "Scams"]
     assert [c.description for c in contest.categories] == ["", ""]
     assert (contest.max_video_seconds, contest.max_bytes) == (90, 200 * 1024 * 1024)
-    assert (contest.entries_per_school_per_category, contest.judges_per_entry) == (1, 5)
+    assert (contest.entries_per_school_per_category, contest.final_round.judges_per_entry) == (1, 5)
     assert contest.normalise_scores is False
     assert contest.require_full_play is True
     assert contest.licence == "CC BY 4.0"
@@ -254,7 +254,8 @@ def test_rules_out_of_range_are_refused(session, rule):
     assert count(session, Contest) == 0
     for value in (low, high):
         contest = saved(session, ContestDraft(name=f"ISA {value}", **{rule: value}))
-        assert getattr(contest, rule) == value
+        holder = contest.final_round if rule == "judges_per_entry" else contest
+        assert getattr(holder, rule) == value
 
 
 def test_max_bytes_error_speaks_in_megabytes(session):
@@ -392,7 +393,7 @@ def test_update_changes_settings_and_converts_phases(session):
 
     assert (contest.name, contest.slug) == ("ISA 2026", "isa")
     assert contest.voting_open_at == datetime(2026, 5, 1, 16, 0, tzinfo=UTC)
-    assert contest.judges_per_entry == 4
+    assert contest.final_round.judges_per_entry == 4
     assert draft_from(contest).phases["voting_open_at"] == datetime(2026, 5, 1, 9, 0)
 
 

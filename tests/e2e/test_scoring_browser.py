@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from contest.core.extensions import db
 from contest.core.models.entries import Entry
-from contest.core.models.judging import Assignment, ScoreSheet
+from contest.core.models.judging import ScoreSheet
 from contest.judging import sheets
 from devtools.clips import make_clip
 from tests import factories
@@ -46,7 +46,7 @@ def assignment(live, people, clip):
         video = factories.store_asset(clip.read_bytes(), "video/mp4")
         row = db.session.get(Entry, entry.id)
         row.video_asset_id, row.duration_seconds = video.id, 6.0
-        assignment = Assignment(judge_id=people["judge"].id, entry_id=entry.id)
+        assignment = factories.assignment_row(db.session, people["judge"].id, entry.id)
         db.session.add(assignment)
         db.session.commit()
         return assignment.id

@@ -238,7 +238,7 @@ def create_the_contest(run, organizer):
     with run.app.app_context():
         contest = db.session.get(Contest, run.contest_id)
         run.slug = contest.slug
-        assert contest.timezone == "UTC" and contest.judges_per_entry == 3
+        assert contest.timezone == "UTC" and contest.final_round.judges_per_entry == 3
 
 
 def invite_the_judges(run, organizer):

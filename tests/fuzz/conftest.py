@@ -10,7 +10,7 @@ from sqlalchemy import select
 from contest.core import districts
 from contest.core.extensions import db, limiter
 from contest.core.models.entries import Entry
-from contest.core.models.judging import Assignment, Conflict, ScoreSheet
+from contest.core.models.judging import Conflict, ScoreSheet
 from tests import factories
 from tests.uploads.helpers import naive_utc
 
@@ -43,7 +43,7 @@ def open_phases():
 
 def _assign(app, judge, entry):
     with app.app_context():
-        assignment = Assignment(judge_id=judge.id, entry_id=entry.id)
+        assignment = factories.assignment_row(db.session, judge.id, entry.id)
         db.session.add(assignment)
         db.session.commit()
         return assignment.id

@@ -12,7 +12,7 @@ from contest.core.dbtypes import utcnow
 from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.entries import Entry
-from contest.core.models.judging import Assignment, Score, ScoreSheet
+from contest.core.models.judging import Score, ScoreSheet
 from contest.judging import calibration
 from contest.judging.rubrics import newest_rubric
 from tests import factories
@@ -37,7 +37,7 @@ def entries(app, contest, count=4, status="ready"):
 def score(app, contest, judge, entry, level, status="submitted"):
     """A sheet by `judge` on `entry` at `level` on every criterion of the contest rubric (1-5)."""
     with app.app_context():
-        assignment = Assignment(judge_id=judge.id, entry_id=entry.id)
+        assignment = factories.assignment_row(db.session, judge.id, entry.id)
         db.session.add(assignment)
         db.session.flush()
         rubric = newest_rubric(db.session, contest)

@@ -6,14 +6,15 @@ import re
 from datetime import datetime, timedelta
 
 from contest.core.extensions import db
-from contest.core.models.judging import Assignment
 from tests import factories
 from tests.helpers import page_text
 
 
 def _assign(app, judge, *entries):
     with app.app_context():
-        db.session.add_all(Assignment(judge_id=judge.id, entry_id=entry.id) for entry in entries)
+        db.session.add_all(
+            factories.assignment_row(db.session, judge.id, entry.id) for entry in entries
+        )
         db.session.commit()
 
 

@@ -4,7 +4,6 @@ queries that does not grow with the assignments."""
 import re
 
 from contest.core.extensions import db
-from contest.core.models.judging import Assignment
 from contest.web.pagination import ROWS_PER_PAGE
 from tests import factories
 from tests.helpers import count_statements, page_text
@@ -21,7 +20,7 @@ def assign(app, judge, count):
         for n in range(count)
     ]
     with app.app_context():
-        rows = [Assignment(judge_id=judge.id, entry_id=entry.id) for entry in entries]
+        rows = [factories.assignment_row(db.session, judge.id, entry.id) for entry in entries]
         db.session.add_all(rows)
         db.session.commit()
         return [row.id for row in rows]

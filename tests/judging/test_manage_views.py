@@ -93,7 +93,7 @@ def test_running_assignment_shows_the_report_and_assigns_k_judges(app, login_as,
 def test_the_report_names_entries_short_of_judges(app, login_as, field):
     with app.app_context():
         contest = db.session.get(Contest, field.contest.id)
-        contest.judges_per_entry = 5
+        contest.final_round.judges_per_entry = 5
         db.session.commit()
     text = page_text(
         submit(login_as("organizer"), f"/judging/manage/{field.contest.id}/assign", {"seed": "0"})
@@ -479,7 +479,7 @@ def test_the_pseudonyms_are_the_results_and_the_score_sheet_files(app, field):
     # Only the last judge has submitted: numbered over the sheets alone, they would be J01.
     factories.make_sheet(app, last, field.entries[0], rubric, (4, 2))
     with app.app_context():
-        db.session.add_all(Assignment(judge_id=judge.id, entry_id=field.entries[1].id)
+        db.session.add_all(factories.assignment_row(db.session, judge.id, field.entries[1].id)
                            for judge in others)  # fmt: skip
         db.session.commit()
         contest = db.session.get(Contest, field.contest.id)

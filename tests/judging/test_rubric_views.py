@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
-from contest.core.models.judging import Assignment, Rubric, ScoreSheet
+from contest.core.models.judging import Rubric, ScoreSheet
 from contest.judging.rubrics import newest_rubric
 from tests import factories
 from tests.helpers import page_text, submit
@@ -57,7 +57,7 @@ def submit_a_sheet(app, contest, people):
     school = factories.make_school(app)
     entry = factories.make_entry(app, contest.categories[0], school, status="ready")
     with app.app_context():
-        assignment = Assignment(judge_id=people["judge"].id, entry_id=entry.id)
+        assignment = factories.assignment_row(db.session, people["judge"].id, entry.id)
         db.session.add(assignment)
         db.session.flush()
         rubric = newest_rubric(db.session, contest)

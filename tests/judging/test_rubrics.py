@@ -10,7 +10,7 @@ from contest.contests.editing import ContestDraft, create_contest
 from contest.core.audit import AuditEvent
 from contest.core.errors import ValidationError
 from contest.core.models.entries import Entry, School
-from contest.core.models.judging import Assignment, Criterion, Rubric, Score, ScoreSheet
+from contest.core.models.judging import Criterion, Rubric, Score, ScoreSheet
 from contest.judging.rubrics import (
     CriterionDraft,
     newest_rubric,
@@ -55,7 +55,7 @@ class Contest:
         """A sheet by a new judge on `entry`, with `points` by criterion name."""
         judge = add_user(self.session, roles=["judge"])
         entry = self.entries[entry]
-        assignment = Assignment(judge_id=judge.id, entry_id=entry.id)
+        assignment = factories.assignment_row(self.session, judge.id, entry.id)
         self.session.add(assignment)
         self.session.flush()
         rubric = rubric or rubric_for(

@@ -47,11 +47,13 @@ class Judging:
         self.unassigned = make(app, category, school, title="Not Yours", status="ready")
         with app.app_context():
             rows = [
-                Assignment(judge_id=self.judge.id, entry_id=self.entries[0].id),
-                Assignment(judge_id=self.judge.id, entry_id=self.entries[1].id),
-                Assignment(judge_id=self.judge.id, entry_id=self.entries[2].id, calibration=True),
-                Assignment(judge_id=self.other_judge.id, entry_id=self.entries[0].id),
-                Assignment(judge_id=self.other_judge.id, entry_id=self.unassigned.id),
+                factories.assignment_row(db.session, self.judge.id, self.entries[0].id),
+                factories.assignment_row(db.session, self.judge.id, self.entries[1].id),
+                factories.assignment_row(
+                    db.session, self.judge.id, self.entries[2].id, calibration=True
+                ),
+                factories.assignment_row(db.session, self.other_judge.id, self.entries[0].id),
+                factories.assignment_row(db.session, self.other_judge.id, self.unassigned.id),
             ]
             db.session.add_all(rows)
             db.session.commit()

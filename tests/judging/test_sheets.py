@@ -10,7 +10,7 @@ from contest.contests.editing import ContestDraft, create_contest
 from contest.core.audit import AuditEvent
 from contest.core.errors import NotAllowed, ValidationError
 from contest.core.models.entries import Entry, School
-from contest.core.models.judging import Assignment, Criterion, Rubric
+from contest.core.models.judging import Criterion, Rubric
 from contest.judging import sheets
 from contest.judging.sheets import (
     SheetLocked,
@@ -49,7 +49,7 @@ class Setting:
         self.other_judge = add_user(session, roles=["judge"])
         self.organizer = add_user(session, roles=["admin"])
         session.flush()
-        self.assignment = Assignment(judge_id=self.judge.id, entry_id=self.entry.id)
+        self.assignment = factories.assignment_row(session, self.judge.id, self.entry.id)
         session.add(self.assignment)
         session.flush()
         self.sheet = sheet_for(session, self.judge, self.assignment)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from contest.core.audit import AuditEvent
 from contest.core.extensions import db
-from contest.core.models.judging import Assignment, ScoreSheet
+from contest.core.models.judging import ScoreSheet
 from contest.judging import sheets
 from tests import factories
 from tests.helpers import page_text, submit
@@ -28,7 +28,7 @@ def assignment(app, people):
         app, contest.categories[0], school, title="Think Before You Post", status="ready"
     )
     with app.app_context():
-        row = Assignment(judge_id=people["judge"].id, entry_id=entry.id)
+        row = factories.assignment_row(db.session, people["judge"].id, entry.id)
         db.session.add(row)
         db.session.commit()
         return row.id

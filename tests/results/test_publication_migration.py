@@ -14,7 +14,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.models.results import Publication, Result
 from tests import factories
-from tests.helpers import fresh_test_database, insert_old_user
+from tests.helpers import fresh_test_database, insert_old_contest, insert_old_user
 from tests.results.test_publication import canonical
 
 BEFORE = "13c0uploads01"
@@ -44,7 +44,7 @@ def test_past_publications_move_into_their_table_and_still_verify(
     with site.app_context():
         upgrade()
         downgrade(revision=BEFORE)
-    contest = factories.make_contest(site, name="Safety Awards 2025")
+    contest = insert_old_contest(site, "Safety Awards 2025")
     organizer = SimpleNamespace(id=insert_old_user(site, "organizer@example.org", "organizer"))
     with site.app_context(), db.engine.begin() as connection:  # schools as they were then
         school = SimpleNamespace(

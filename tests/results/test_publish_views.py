@@ -272,7 +272,7 @@ def test_judging_closed_with_an_entry_short_of_sheets_still_needs_a_reason(
 ):
     contest, entries, *_ = make_ready(app, small_contest)
     with app.app_context():
-        db.session.get(Contest, contest.id).judges_per_entry = 4
+        db.session.get(Contest, contest.id).final_round.judges_per_entry = 4
         db.session.commit()
     refused = post(login_as("organizer"), contest, {**fields(contest, entries), "review": "y"})
     assert refused.status_code == 400

@@ -3,7 +3,7 @@
 from contest.core.audit import AuditEvent
 from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
 from contest.core.models.assets import Asset
-from contest.core.models.contests import Category, Contest
+from contest.core.models.contests import Category, Contest, Round
 from contest.core.models.entries import District, DistrictDomain, Entry, School, SchoolExtension
 from contest.core.models.judging import (
     Assignment,
@@ -38,6 +38,7 @@ __all__ = [
     "Publication",
     "Result",
     "RoleGrant",
+    "Round",
     "Rubric",
     "School",
     "SchoolExtension",

@@ -1,12 +1,22 @@
-"""Contests, their phases and rules, and their categories."""
+"""Contests, their phases and rules, their categories and their judging rounds."""
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from contest.core.dbtypes import UTCDateTime, utcnow
+from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
+from contest.core.statuses import RoundMode
 
 DEFAULT_CATEGORIES = (
     ("Cyberbullying", "Recognising, preventing and standing up to online bullying."),
@@ -32,12 +42,10 @@ class Contest(db.Model):
     __tablename__ = "contests"
     __table_args__ = (
         _ordered("submissions_open_at", "submissions_close_at"),
-        _ordered("submissions_close_at", "judging_close_at"),
         _ordered("voting_open_at", "voting_close_at"),
         CheckConstraint("max_video_seconds > 0", name="max_video_seconds_positive"),
         CheckConstraint("max_bytes > 0", name="max_bytes_positive"),
         CheckConstraint("entries_per_school_per_category >= 1", name="entries_per_school_min"),
-        CheckConstraint("judges_per_entry >= 1", name="judges_per_entry_min"),
         CheckConstraint(
             "retention_days IS NULL OR retention_days >= 0", name="retention_days_not_negative"
         ),
@@ -52,7 +60,6 @@ class Contest(db.Model):
 
     submissions_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submissions_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    judging_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,7 +68,6 @@ class Contest(db.Model):
     # Up to 10 GB, past a 32-bit integer.
     max_bytes: Mapped[int] = mapped_column(BigInteger, default=500 * 1024 * 1024)
     entries_per_school_per_category: Mapped[int] = mapped_column(default=2)
-    judges_per_entry: Mapped[int] = mapped_column(default=3)
     normalise_scores: Mapped[bool] = mapped_column(default=True)
     # Judges must have played the whole video before they can submit a score sheet.
     require_full_play: Mapped[bool] = mapped_column(default=False)
@@ -83,6 +89,35 @@ class Contest(db.Model):
         cascade="all, delete-orphan",
         order_by="Category.sort_order, Category.id",
     )
+    rounds: Mapped[list["Round"]] = relationship(
+        back_populates="contest", cascade="all, delete-orphan", order_by="Round.position"
+    )
+
+    @property
+    def final_round(self):
+        """The round whose result gives the places."""
+        return self.rounds[-1] if self.rounds else None
+
+    @hybrid_property
+    def judging_close_at(self):
+        """When the contest's judging closes: when its final round does (and setting it sets
+        that round's close)."""
+        return self.final_round.closes_at if self.rounds else None
+
+    @judging_close_at.inplace.setter
+    def _judging_close_at_setter(self, value):
+        self.final_round.closes_at = value
+
+    @judging_close_at.inplace.expression
+    @classmethod
+    def _judging_close_at_expression(cls):
+        return (
+            select(Round.closes_at)
+            .where(Round.contest_id == cls.id)
+            .order_by(Round.position.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
 
     def __repr__(self):
         return f"<Contest {self.slug}>"
@@ -105,3 +140,45 @@ class Category(db.Model):
 
     def __repr__(self):
         return f"<Category {self.name}>"
+
+
+class Round(db.Model):
+    """One judging round of a contest, in order: its window (in UTC, shown in the contest's
+    zone), its mode and how many judges see each entry. Every contest has at least one."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("contest_id", "position"),
+        one_of("mode", RoundMode),
+        _ordered("opens_at", "closes_at"),
+        CheckConstraint("position >= 1", name="position_min"),
+        CheckConstraint("judges_per_entry >= 1", name="judges_per_entry_min"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=1)
+    name: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(20), default=RoundMode.RUBRIC)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    judges_per_entry: Mapped[int] = mapped_column(default=3)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds")
+
+    def __repr__(self):
+        return f"<Round {self.position} of contest {self.contest_id}>"
+
+
+def final_round_id(contest_id):
+    """The id of the contest's final round, as an SQL expression: a query over its sheets asks
+    for it without loading the rounds."""
+    return (
+        select(Round.id)
+        .where(Round.contest_id == contest_id)
+        .order_by(Round.position.desc())
+        .limit(1)
+        .scalar_subquery()
+    )

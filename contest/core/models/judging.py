@@ -73,10 +73,15 @@ class JudgeCategory(db.Model):
 
 
 class Assignment(db.Model):
+    """An entry given to a judge in one round (a judge may see an entry again in a later one)."""
+
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("judge_id", "entry_id"),)
+    # Entry before judge: a round's sheets are looked up by entry (the results), a judge's by
+    # ix_assignments_judge_id.
+    __table_args__ = (UniqueConstraint("round_id", "entry_id", "judge_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     # A calibration anchor every judge scores first; it does not count toward the entry's K.

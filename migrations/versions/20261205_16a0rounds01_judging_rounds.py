@@ -1,0 +1,108 @@
+"""rounds: every contest judges in rounds; today's single judging window becomes round 1
+
+Each contest gets one rubric round carrying its judging close and judges per entry (which leave
+the contests table), and every assignment belongs to its contest's round 1. Results and their
+digests are untouched: the same sheets count.
+
+Revision ID: 16a0rounds01
+Revises: 15d0held01
+Create Date: 2026-12-05 15:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from contest.core.dbtypes import UTCDateTime
+
+
+# revision identifiers, used by Alembic.
+revision = '16a0rounds01'
+down_revision = '15d0held01'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'rounds',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('contest_id', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=120), nullable=False),
+        sa.Column('mode', sa.String(length=20), nullable=False),
+        sa.Column('opens_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('closes_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('judges_per_entry', sa.Integer(), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("mode IN ('rubric')", name=op.f('ck_rounds_mode_valid')),
+        sa.CheckConstraint('opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at',
+                           name=op.f('ck_rounds_opens_at_before_closes_at')),
+        sa.CheckConstraint('position >= 1', name=op.f('ck_rounds_position_min')),
+        sa.CheckConstraint('judges_per_entry >= 1', name=op.f('ck_rounds_judges_per_entry_min')),
+        sa.CheckConstraint("name <> ''", name=op.f('ck_rounds_name_not_empty')),
+        sa.ForeignKeyConstraint(['contest_id'], ['contests.id'],
+                                name=op.f('fk_rounds_contest_id_contests'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
+        sa.UniqueConstraint('contest_id', 'position', name=op.f('uq_rounds_contest_id_position')),
+    )
+    op.execute(
+        "INSERT INTO rounds (contest_id, position, name, mode, closes_at, judges_per_entry, "
+        "created_at) SELECT id, 1, 'Judging', 'rubric', judging_close_at, judges_per_entry, "
+        "created_at FROM contests"
+    )
+    with op.batch_alter_table('assignments') as batch_op:
+        batch_op.add_column(sa.Column('round_id', sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE assignments SET round_id = (SELECT rounds.id FROM rounds "
+        "JOIN categories ON categories.contest_id = rounds.contest_id "
+        "JOIN entries ON entries.category_id = categories.id "
+        "WHERE entries.id = assignments.entry_id AND rounds.position = 1)"
+    )
+    with op.batch_alter_table('assignments') as batch_op:
+        batch_op.alter_column('round_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.create_foreign_key(batch_op.f('fk_assignments_round_id_rounds'), 'rounds',
+                                    ['round_id'], ['id'], ondelete='CASCADE')
+        batch_op.drop_constraint(batch_op.f('uq_assignments_judge_id_entry_id'), type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_assignments_round_id_entry_id_judge_id'),
+                                          ['round_id', 'entry_id', 'judge_id'])
+        batch_op.create_index(batch_op.f('ix_assignments_round_id'), ['round_id'], unique=False)
+    with op.batch_alter_table('contests') as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_contests_submissions_close_at_before_judging_close_at'),
+                                 type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_contests_judges_per_entry_min'), type_='check')
+        batch_op.drop_column('judging_close_at')
+        batch_op.drop_column('judges_per_entry')
+
+
+def downgrade():
+    # The older schema has one round: later rounds' assignments (and their sheets) go.
+    with op.batch_alter_table('contests') as batch_op:
+        batch_op.add_column(sa.Column('judging_close_at', UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('judges_per_entry', sa.Integer(), nullable=False,
+                                      server_default='3'))
+    op.execute(
+        "UPDATE contests SET judging_close_at = (SELECT closes_at FROM rounds "
+        "WHERE rounds.contest_id = contests.id ORDER BY position DESC LIMIT 1), "
+        "judges_per_entry = COALESCE((SELECT judges_per_entry FROM rounds "
+        "WHERE rounds.contest_id = contests.id ORDER BY position DESC LIMIT 1), 3)"
+    )
+    with op.batch_alter_table('contests') as batch_op:
+        batch_op.alter_column('judges_per_entry', existing_type=sa.Integer(), server_default=None)
+        batch_op.create_check_constraint(
+            batch_op.f('ck_contests_submissions_close_at_before_judging_close_at'),
+            'submissions_close_at IS NULL OR judging_close_at IS NULL '
+            'OR submissions_close_at < judging_close_at')
+        batch_op.create_check_constraint(batch_op.f('ck_contests_judges_per_entry_min'),
+                                         'judges_per_entry >= 1')
+    op.execute(
+        "DELETE FROM assignments WHERE round_id IN (SELECT id FROM rounds WHERE position > 1)"
+    )
+    with op.batch_alter_table('assignments') as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignments_round_id'))
+        batch_op.drop_constraint(batch_op.f('uq_assignments_round_id_entry_id_judge_id'),
+                                 type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_assignments_judge_id_entry_id'),
+                                          ['judge_id', 'entry_id'])
+        batch_op.drop_constraint(batch_op.f('fk_assignments_round_id_rounds'), type_='foreignkey')
+        batch_op.drop_column('round_id')
+    op.drop_table('rounds')
