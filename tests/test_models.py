@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from contest.core.models import (
+    Advancement,
     Asset,
     Assignment,
     Category,
@@ -72,6 +73,7 @@ def ids(session):
     add("asset", Asset(backend="local", key="videos/1.mp4", content_type="video/mp4", size_bytes=1))
     add("entry", Entry(category_id=rows["category"], school_id=rows["school"], title="Words Hurt"))
     add("entry2", Entry(category_id=rows["category"], school_id=rows["school"], title="Be Kind"))
+    add("advancement", Advancement(round_id=rows["round"], entry_id=rows["entry"], advances=True))
     add("criterion", Criterion(rubric_id=rows["rubric"], name="Creativity"))
     add("criterion2", Criterion(rubric_id=rows["rubric"], name="Impact"))
     add("voter", Voter(contest_id=rows["contest"], email_hash=HASH))
@@ -96,7 +98,10 @@ def ids(session):
 
 ENTRY = {"category_id": "@category", "school_id": "@school", "title": "T"}
 ROUND = {"contest_id": "@contest", "position": 2, "name": "Finals", "mode": "rubric",
-         "judges_per_entry": 3, "created_at": NOW}  # fmt: skip
+         "judges_per_entry": 3, "rule": "top", "rule_top": 3, "at_the_cut": "chain",
+         "created_at": NOW}  # fmt: skip
+ADVANCED = {"round_id": "@round", "entry_id": "@entry2", "advances": True, "proposed": "",
+            "changed": False, "reason": "", "decided_at": NOW}  # fmt: skip
 SHEET = {"assignment_id": "@assignment2", "rubric_id": "@rubric"}
 INVITATION = {"email": "a@b.org", "role": "judge", "created_at": NOW, "expires_at": LATER}
 ASSET = {"backend": "s3", "key": "k", "content_type": "video/mp4", "size_bytes": 1}
@@ -289,6 +294,18 @@ CASES = {
     "round mode known": (Round, ROUND, {"mode": "dance-off"}),
     "round name not empty": (Round, ROUND, {"name": ""}),
     "round judges per entry at least one": (Round, ROUND, {"judges_per_entry": 0}),
+    "round rule known": (Round, ROUND, {"rule": "coin toss"}),
+    "round at the cut known": (Round, ROUND, {"at_the_cut": "coin toss"}),
+    "round top names how many": (Round, ROUND, {"rule": "top", "rule_top": 0}),
+    "round threshold set": (Round, ROUND, {"rule": "threshold", "rule_threshold": None}),
+    "round closed by someone": (
+        Round,
+        {**ROUND, "closed_at": NOW, "closed_by_id": "@judge"},
+        {"closed_by_id": None},
+    ),  # fmt: skip
+    "advancement once per round and entry": (Advancement, ADVANCED, {"entry_id": "@entry"}),
+    "advancement change has a reason": (Advancement, ADVANCED, {"changed": True}),
+    "advancement names a real round": (Advancement, ADVANCED, {"round_id": 99999}),
     "round closes after it opens": (
         Round,
         {**ROUND, "opens_at": NOW, "closes_at": LATER},

@@ -3,12 +3,12 @@
 The zip holds `contest.json` (the Alembic revision, every exported table's rows by primary key,
 and the sha256 and size of every file) and `assets/<asset id>`, each stored file's bytes.
 
-Which rows belong to a contest: the contest and everything hanging from it (categories, rounds,
-rubrics and criteria, entries, assignments, sheets and scores, judges' categories, extensions,
-voters and their codes and votes, results, notices about its entries, invitations and role
-grants for it, the conflicts its judges declared, audit events about any of those rows), then
-the people, schools, districts and files those rows point to, and the teachers' roles at those
-schools.
+Which rows belong to a contest: the contest and everything hanging from it (categories, rounds
+and their advancements, rubrics and criteria, entries, assignments, sheets and scores, judges'
+categories, extensions, voters and their codes and votes, results, notices about its entries,
+invitations and role grants for it, the conflicts its judges declared, audit events about any of
+those rows), then the people, schools, districts and files those rows point to, and the
+teachers' roles at those schools.
 Every table of the metadata is either exported (`SCOPES`, `SHARED`) or left out with a reason
 (`EXCLUDED`); a table in neither stops export and import (`unclassified_tables`), so a new table
 is never silently forgotten. An export holds exactly what an import accepts (`scope.vet`).
@@ -57,6 +57,7 @@ SCOPES = {
     "contests": lambda t, c: t["contests"].c.id == c,
     "categories": lambda t, c: t["categories"].c.contest_id == c,
     "rounds": lambda t, c: t["rounds"].c.contest_id == c,
+    "advancements": lambda t, c: t["advancements"].c.round_id.in_(_ids(t, "rounds", c)),
     "rubrics": lambda t, c: t["rubrics"].c.contest_id == c,
     "criteria": lambda t, c: t["criteria"].c.rubric_id.in_(_ids(t, "rubrics", c)),
     "judge_categories": lambda t, c: t["judge_categories"].c.category_id.in_(

@@ -91,20 +91,20 @@ def submissions_open(contest, now=None, extension=None):
 
 
 def current_round(contest, now=None):
-    """The round judging is in at `now`: the first whose close has not passed (or that has no
-    close), else the final one."""
+    """The round judging is in at `now`: the first that has not ended, else the final one."""
     now = now or utcnow()
     for round_ in contest.rounds:
-        if round_.closes_at is None or now < round_.closes_at:
+        if round_.ends_at is None or now < round_.ends_at:
             return round_
     return contest.final_round
 
 
 def round_closed(contest, round_, now=None):
-    """A round of `contest` has a closing time and it has passed (or the results are out)."""
+    """A round of `contest` has ended: its close has passed, the organizers closed it, or the
+    results are out."""
     now = now or utcnow()
-    close = round_.closes_at
-    return is_published(contest, now) or (close is not None and close <= now)
+    end = round_.ends_at
+    return is_published(contest, now) or (end is not None and end <= now)
 
 
 def judging_closed(contest, now=None):

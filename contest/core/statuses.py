@@ -55,6 +55,21 @@ class RoundMode(StrEnum):
     RUBRIC = "rubric"  # a score sheet per entry on the contest's rubric
 
 
+class AdvanceRule(StrEnum):
+    """Which entries of a round move on (contest.judging.advancement)."""
+
+    TOP = "top"  # the best N of each category
+    THRESHOLD = "threshold"  # every entry scoring at least the threshold
+    PICK = "pick"  # the organizers choose each entry, with a reason
+
+
+class AtTheCut(StrEnum):
+    """How a tie at a top-N cut is settled."""
+
+    CHAIN = "chain"  # the mode's tie-break chain; a tie it cannot separate advances whole
+    ALL_TIED = "all_tied"  # every entry level on score with the last one in advances
+
+
 class Role(StrEnum):
     ORGANIZER = "organizer"  # of one contest
     TEACHER = "teacher"

@@ -16,23 +16,12 @@ an entry without a score (not judged in the round) never advances by a rule, onl
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from contest.core.errors import ValidationError
+from contest.core.statuses import AdvanceRule, AtTheCut
 from contest.judging import messages  # noqa: F401  (the words of the codes below)
 
 _SAME = 1e-9  # scores closer than this are equal (floating-point noise), as in the ranking
-
-
-class Rule(StrEnum):
-    TOP = "top"  # the best N of each category
-    THRESHOLD = "threshold"  # every entry scoring at least the threshold
-    PICK = "pick"  # the organizers choose each entry, with a reason
-
-
-class AtTheCut(StrEnum):
-    CHAIN = "chain"
-    ALL_TIED = "all_tied"
 
 
 @dataclass(frozen=True)
@@ -73,9 +62,9 @@ def propose(standings, rule, *, top=None, threshold=None, at_the_cut=AtTheCut.CH
     scored = [s for s in ordered if s.score is not None]
     unscored = [Proposal(s.entry, False, "not judged in this round") for s in ordered
                 if s.score is None]  # fmt: skip
-    if rule == Rule.PICK:
+    if rule == AdvanceRule.PICK:
         return [Proposal(s.entry, False, "awaits the organizers' pick") for s in scored] + unscored
-    if rule == Rule.THRESHOLD:
+    if rule == AdvanceRule.THRESHOLD:
         if threshold is None:
             raise ValidationError("rounds.threshold_required", field="threshold")
         return [_by_threshold(s, threshold) for s in scored] + unscored

@@ -10,32 +10,19 @@ from sqlalchemy import or_, select
 from contest.core.audit import record
 from contest.core.errors import NotAllowed, ValidationError
 from contest.core.models.accounts import RoleGrant, User
-from contest.core.models.contests import Category
+from contest.core.models.contests import Advancement, Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory
 from contest.core.rules import current_round
 from contest.core.statuses import SheetStatus
 from contest.judging.assignment import (
-    AssignmentReport,
     ConflictInfo,
     Conflicts,
     EntryInfo,
     JudgeInfo,
     Pair,
-    Plan,
     plan_assignments,
 )
-
-__all__ = [
-    "AssignmentReport",
-    "ConflictInfo",
-    "EntryInfo",
-    "JudgeInfo",
-    "Pair",
-    "Plan",
-    "plan_assignments",
-]
-
 
 # --- who judges what ---------------------------------------------------------------------------
 
@@ -145,14 +132,23 @@ def _entry_info(entry, category_names):
     )
 
 
-def judgeable_entries(session, contest):
-    """The contest's entries judges score: ready and not hidden."""
-    return session.scalars(
+def judgeable_entries(session, contest, round_=None):
+    """The contest's entries judges score (ready and not hidden) in `round_`: in the first
+    round (or any, when None) all of them, in a later one those that advanced from the round
+    before it."""
+    query = (
         select(Entry)
         .join(Category, Category.id == Entry.category_id)
         .where(Category.contest_id == contest.id, Entry.judgeable)
         .order_by(Entry.id)
-    ).all()
+    )
+    rounds = contest.rounds
+    if round_ is not None and rounds.index(round_) > 0:
+        before = rounds[rounds.index(round_) - 1]
+        query = query.join(Advancement, Advancement.entry_id == Entry.id).where(
+            Advancement.round_id == before.id, Advancement.advances.is_(True)
+        )
+    return session.scalars(query).all()
 
 
 def contest_assignments(session, contest):
@@ -171,7 +167,7 @@ def assign_judges(session, contest, seed=0, actor=None):
     audited on the contest."""
     round_ = current_round(contest)
     names = {category.id: category.name for category in contest.categories}
-    entries = judgeable_entries(session, contest)
+    entries = judgeable_entries(session, contest, round_)
     in_scope = {entry.id for entry in entries}
     chosen = judge_categories(session, contest)
     judges = [

@@ -268,19 +268,21 @@ def _judge_rows(loaded, normalisation):
     return sorted(rows, key=lambda row: (row.name, row.judge_id))
 
 
-def category_results(session, contest, resamples=scoring.BOOTSTRAP_RESAMPLES):
+def category_results(session, contest, resamples=scoring.BOOTSTRAP_RESAMPLES, round_id=None):
     """Every category of `contest` with its ranking, intervals, flags, reliability and judges,
-    in category order: four queries whatever the number of entries (categories, sheets, criteria,
+    in category order, from the sheets of round `round_id` (by default the final round's, which
+    give the places): four queries whatever the number of entries (categories, sheets, criteria,
     scores; the contest is given). Only submitted sheets count, calibration assignments never."""
-    # The final round's sheets give the places; its id comes with the categories.
+    # The final round's id comes with the categories.
     rows = session.execute(
         select(Category, final_round_id(contest.id))
         .where(Category.contest_id == contest.id)
         .order_by(Category.sort_order, Category.id)
     ).all()
     categories = [category for category, _ in rows]
+    round_id = round_id or (rows[0][1] if rows else None)
     by_category = {}
-    for item in counted_sheets(session, contest, rows[0][1] if rows else None):
+    for item in counted_sheets(session, contest, round_id):
         by_category.setdefault(item.category_id, []).append(item)
     return [
         score_category(

@@ -1,5 +1,8 @@
 """rounds: every contest judges in rounds; today's single judging window becomes round 1
 
+Rounds also say who advances (a rule) and when the organizers closed them; `advancements`
+records each entry's outcome of a closed round.
+
 Each contest gets one rubric round carrying its judging close and judges per entry (which leave
 the contests table), and every assignment belongs to its contest's round 1. Results and their
 digests are untouched: the same sheets count.
@@ -33,8 +36,24 @@ def upgrade():
         sa.Column('opens_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('closes_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('judges_per_entry', sa.Integer(), nullable=False),
+        sa.Column('rule', sa.String(length=20), nullable=False),
+        sa.Column('rule_top', sa.Integer(), nullable=True),
+        sa.Column('rule_threshold', sa.Double(), nullable=True),
+        sa.Column('at_the_cut', sa.String(length=20), nullable=False),
+        sa.Column('closed_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('closed_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("mode IN ('rubric')", name=op.f('ck_rounds_mode_valid')),
+        sa.CheckConstraint("rule IN ('top', 'threshold', 'pick')", name=op.f('ck_rounds_rule_valid')),
+        sa.CheckConstraint("at_the_cut IN ('chain', 'all_tied')",
+                           name=op.f('ck_rounds_at_the_cut_valid')),
+        sa.CheckConstraint("rule <> 'top' OR rule_top >= 1", name=op.f('ck_rounds_top_names_how_many')),
+        sa.CheckConstraint("rule <> 'threshold' OR rule_threshold IS NOT NULL",
+                           name=op.f('ck_rounds_threshold_set')),
+        sa.CheckConstraint('closed_at IS NULL OR closed_by_id IS NOT NULL',
+                           name=op.f('ck_rounds_closed_by_someone')),
+        sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'],
+                                name=op.f('fk_rounds_closed_by_id_users'), ondelete='SET NULL'),
         sa.CheckConstraint('opens_at IS NULL OR closes_at IS NULL OR opens_at < closes_at',
                            name=op.f('ck_rounds_opens_at_before_closes_at')),
         sa.CheckConstraint('position >= 1', name=op.f('ck_rounds_position_min')),
@@ -45,10 +64,34 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
         sa.UniqueConstraint('contest_id', 'position', name=op.f('uq_rounds_contest_id_position')),
     )
+    op.create_table(
+        'advancements',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('round_id', sa.Integer(), nullable=False),
+        sa.Column('entry_id', sa.Integer(), nullable=False),
+        sa.Column('advances', sa.Boolean(), nullable=False),
+        sa.Column('proposed', sa.String(length=200), nullable=False),
+        sa.Column('changed', sa.Boolean(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('decided_by_id', sa.Integer(), nullable=True),
+        sa.Column('decided_at', UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("NOT changed OR reason <> ''", name=op.f('ck_advancements_change_has_reason')),
+        sa.ForeignKeyConstraint(['round_id'], ['rounds.id'],
+                                name=op.f('fk_advancements_round_id_rounds'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['entry_id'], ['entries.id'],
+                                name=op.f('fk_advancements_entry_id_entries'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'],
+                                name=op.f('fk_advancements_decided_by_id_users'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_advancements')),
+        sa.UniqueConstraint('round_id', 'entry_id', name=op.f('uq_advancements_round_id_entry_id')),
+    )
+    with op.batch_alter_table('advancements') as batch_op:
+        batch_op.create_index(batch_op.f('ix_advancements_entry_id'), ['entry_id'], unique=False)
     op.execute(
         "INSERT INTO rounds (contest_id, position, name, mode, closes_at, judges_per_entry, "
-        "created_at) SELECT id, 1, 'Judging', 'rubric', judging_close_at, judges_per_entry, "
-        "created_at FROM contests"
+        "rule, rule_top, at_the_cut, created_at) SELECT id, 1, 'Judging', 'rubric', "
+        "judging_close_at, judges_per_entry, 'top', 3, 'chain', created_at FROM contests"
     )
     with op.batch_alter_table('assignments') as batch_op:
         batch_op.add_column(sa.Column('round_id', sa.Integer(), nullable=True))
@@ -105,4 +148,5 @@ def downgrade():
                                           ['judge_id', 'entry_id'])
         batch_op.drop_constraint(batch_op.f('fk_assignments_round_id_rounds'), type_='foreignkey')
         batch_op.drop_column('round_id')
+    op.drop_table('advancements')
     op.drop_table('rounds')

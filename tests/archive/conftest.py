@@ -13,7 +13,7 @@ from contest.core import audit, jobs
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, RoleGrant
-from contest.core.models.contests import Contest
+from contest.core.models.contests import Advancement, Contest
 from contest.core.models.entries import Entry, SchoolExtension
 from contest.core.models.judging import Conflict, JudgeCategory
 from contest.core.models.results import Publication, Result
@@ -105,6 +105,9 @@ def make_full_contest(app):
                                 until=now + timedelta(days=3), reason="Snow day",
                                 granted_by_id=organizer.id),
                 RoleGrant(user_id=judges[2].id, role="judge", contest_id=contest.id),
+                Advancement(round_id=db.session.get(Contest, contest.id).final_round.id,
+                            entry_id=entry.id, advances=True, proposed="in the top 3",
+                            decided_by_id=organizer.id),
                 Invitation(email="new.judge@example.org", role="judge", contest_id=contest.id,
                            invited_by_id=organizer.id, expires_at=now + timedelta(days=7)),
             ]

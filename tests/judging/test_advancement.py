@@ -4,7 +4,9 @@ ties at the cut both ways, close calls, and decisions that need reasons. Plain d
 import pytest
 
 from contest.core.errors import ValidationError, describe
-from contest.judging.advancement import AtTheCut, Rule, Standing, decide, propose
+from contest.core.statuses import AdvanceRule as Rule
+from contest.core.statuses import AtTheCut
+from contest.judging.advancement import Standing, decide, propose
 
 
 def _advancing(proposals):

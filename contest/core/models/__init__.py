@@ -3,7 +3,7 @@
 from contest.core.audit import AuditEvent
 from contest.core.models.accounts import Invitation, LoginFailure, RoleGrant, User
 from contest.core.models.assets import Asset
-from contest.core.models.contests import Category, Contest, Round
+from contest.core.models.contests import Advancement, Category, Contest, Round
 from contest.core.models.entries import District, DistrictDomain, Entry, School, SchoolExtension
 from contest.core.models.judging import (
     Assignment,
@@ -21,6 +21,7 @@ from contest.core.models.voting import Vote, VoteCode, Voter
 from contest.core.notices import Notice
 
 __all__ = [
+    "Advancement",
     "Asset",
     "Assignment",
     "AuditEvent",

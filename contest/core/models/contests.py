@@ -9,6 +9,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
+    or_,
     select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.core.dbtypes import UTCDateTime, one_of, utcnow
 from contest.core.extensions import db
-from contest.core.statuses import RoundMode
+from contest.core.statuses import AdvanceRule, AtTheCut, RoundMode
 
 DEFAULT_CATEGORIES = (
     ("Cyberbullying", "Recognising, preventing and standing up to online bullying."),
@@ -100,9 +103,9 @@ class Contest(db.Model):
 
     @hybrid_property
     def judging_close_at(self):
-        """When the contest's judging closes: when its final round does (and setting it sets
-        that round's close)."""
-        return self.final_round.closes_at if self.rounds else None
+        """When the contest's judging closes: when its final round ends (setting it sets that
+        round's planned close)."""
+        return self.final_round.ends_at if self.rounds else None
 
     @judging_close_at.inplace.setter
     def _judging_close_at_setter(self, value):
@@ -112,7 +115,7 @@ class Contest(db.Model):
     @classmethod
     def _judging_close_at_expression(cls):
         return (
-            select(Round.closes_at)
+            select(Round.ends_at)
             .where(Round.contest_id == cls.id)
             .order_by(Round.position.desc())
             .limit(1)
@@ -154,6 +157,11 @@ class Round(db.Model):
         CheckConstraint("position >= 1", name="position_min"),
         CheckConstraint("judges_per_entry >= 1", name="judges_per_entry_min"),
         CheckConstraint("name <> ''", name="name_not_empty"),
+        one_of("rule", AdvanceRule),
+        one_of("at_the_cut", AtTheCut),
+        CheckConstraint("rule <> 'top' OR rule_top >= 1", name="top_names_how_many"),
+        CheckConstraint("rule <> 'threshold' OR rule_threshold IS NOT NULL", name="threshold_set"),
+        CheckConstraint("closed_at IS NULL OR closed_by_id IS NOT NULL", name="closed_by_someone"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,9 +172,53 @@ class Round(db.Model):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     judges_per_entry: Mapped[int] = mapped_column(default=3)
+    # Who moves on when the round closes (the final round's result gives the places instead).
+    rule: Mapped[str] = mapped_column(String(20), default=AdvanceRule.TOP)
+    rule_top: Mapped[int | None] = mapped_column(default=3)
+    rule_threshold: Mapped[float | None] = mapped_column()
+    at_the_cut: Mapped[str] = mapped_column(String(20), default=AtTheCut.CHAIN)
+    # Closed by the organizers with its advancement decided (early, before closes_at, with a
+    # reason in the audit log).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
+
+    @hybrid_property
+    def ends_at(self):
+        """When the round ends: its planned close, or earlier if the organizers closed it."""
+        closed, planned = self.closed_at, self.closes_at
+        return closed if closed is not None and (planned is None or closed < planned) else planned
+
+    @ends_at.inplace.expression
+    @classmethod
+    def _ends_at_expression(cls):
+        early = and_(
+            cls.closed_at.is_not(None), or_(cls.closes_at.is_(None), cls.closed_at < cls.closes_at)
+        )
+        return case((early, cls.closed_at), else_=cls.closes_at)
+
+
+class Advancement(db.Model):
+    """Whether an entry moved on from a round, as the organizers decided when closing it: the
+    rule's proposal, or their change with its reason."""
+
+    __tablename__ = "advancements"
+    __table_args__ = (
+        UniqueConstraint("round_id", "entry_id"),
+        CheckConstraint("NOT changed OR reason <> ''", name="change_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    advances: Mapped[bool] = mapped_column()
+    proposed: Mapped[str] = mapped_column(String(200), default="")  # the rule's words
+    changed: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self):
         return f"<Round {self.position} of contest {self.contest_id}>"
