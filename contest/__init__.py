@@ -23,6 +23,7 @@ FEATURES = (
     "health",
     "archive",
     "takedown",
+    "rounds",
 )
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

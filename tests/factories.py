@@ -241,6 +241,7 @@ def make_route_values(app):
     assignment_id = _judge_assignment(app, contest)
     return {
         "contest_id": contest.id,
+        "round_id": contest.rounds[0].id,
         "slug": contest.slug,
         "category_id": contest.categories[0].id,
         "token": INVALID_TOKEN,

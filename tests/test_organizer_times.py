@@ -60,6 +60,7 @@ def _values(session):
                 "district_id": entry.school.district_id,
                 "category_id": entry.category_id,
                 "assignment_id": assignment.id if assignment else 0,
+                "round_id": contest.rounds[0].id,
             }
 
 

@@ -436,6 +436,50 @@ EXPECTED = {
         "contest_organizer": 200, "other_organizer": 403,
         "observer": 403, "coordinator": 403,
     },
+    # Rounds: the contest's organizers'. An empty form is refused on the page (400); removing
+    # or closing the contest's only round is refused too.
+    ("rounds.index", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 200,
+        "contest_organizer": 200, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.index", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 400, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.edit", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 200,
+        "contest_organizer": 200, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.edit", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 400, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.remove", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": (302, "/admin/rounds/{contest_id}"),
+        "contest_organizer": (302, "/admin/rounds/{contest_id}"), "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.close", "GET"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 200,
+        "contest_organizer": 200, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
+    ("rounds.close", "POST"): {
+        "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
+        "judge_conflict": 403, "admin": 400,
+        "contest_organizer": 400, "other_organizer": 403,
+        "observer": 403, "coordinator": 403,
+    },
     ("judging.manage_assign", "POST"): {
         "anonymous": TO_LOGIN, "teacher_a": 403, "teacher_b": 403, "judge": 403,
         "judge_conflict": 403, "admin": 400,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contest.core import permissions
 from contest.core.extensions import db, login_manager
-from contest.core.models.contests import Category, Contest
+from contest.core.models.contests import Category, Contest, Round
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment
 from contest.core.models.takedowns import TakedownReport
@@ -61,6 +61,7 @@ _CONTEST_OF = {
     "report_id": lambda value: _ENTRY_CONTEST.join(
         TakedownReport, TakedownReport.entry_id == Entry.id
     ).where(TakedownReport.id == value),
+    "round_id": lambda value: select(Round.contest_id).where(Round.id == value),
 }
 
 

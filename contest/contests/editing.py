@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -18,6 +18,7 @@ from contest.core.models.contests import (
 )
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Criterion, Rubric
+from contest.core.rules import utc_time
 from contest.core.statuses import RoundMode
 from contest.judging.rubrics import default_rubric
 from contest.web.caching import invalidate_after_commit
@@ -141,31 +142,6 @@ def _zone(name):
     return ZoneInfo(name)
 
 
-def _to_utc(local, zone, phase):
-    """A phase entered in the contest's zone, in UTC; a time the clocks skip is refused."""
-    if local is None:
-        return None
-    if local.tzinfo is not None:
-        return local.astimezone(UTC)
-    try:
-        moment = local.replace(tzinfo=zone).astimezone(UTC)
-    except OverflowError:  # 31 Dec 9999 west of UTC, 1 Jan of year 1 east of it
-        raise ValidationError(
-            "contests.too_far_off_contest",
-            field=phase,
-            local=local,
-        ) from None
-    if moment.astimezone(zone).replace(tzinfo=None) != local:
-        raise ValidationError(
-            "contests.there_clocks_go_forward",
-            field=phase,
-            local=local,
-            day=local.day,
-            key=zone.key,
-        )
-    return moment
-
-
 def _check_slug(session, draft, name, contest):
     slug = (draft.slug or "").strip() or slugify(name)
     if not slug:
@@ -204,7 +180,7 @@ def _check_rules(draft):
 
 
 def _check_phases(draft, zone):
-    phases = {phase: _to_utc(draft.phases.get(phase), zone, phase) for phase, _ in PHASES}
+    phases = {phase: utc_time(draft.phases.get(phase), zone, phase) for phase, _ in PHASES}
     labels = dict(PHASES)
     for earlier, later in PHASE_ORDER:
         first, second = phases[earlier], phases[later]

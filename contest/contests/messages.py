@@ -12,10 +12,6 @@ register(
         "contests.size_out_of_range": "{label} must be between {low} MB and {high} MB.",
         "contests.rule_out_of_range": "{label} must be between {low} and {high}.",
         "contests.time_zone_know": "{name!r} is not a time zone we know.",
-        "contests.there_clocks_go_forward": (
-            "There is no {local:%H:%M} on {day} {local:%B %Y} in {key}: the clocks go forward"
-            " then. Pick another time."
-        ),
         "contests.give_contest_web_address": (
             "Give the contest a web address: its name has no letters or digits to make one from."
         ),
@@ -39,9 +35,6 @@ register(
         "contests.give_contest_name": "Give the contest a name.",
         "contests.already_entries_t_removed": (
             "{join} already {plural} entries and can't be removed."
-        ),
-        "contests.too_far_off_contest": (
-            "{local:%d %B %Y} is too far off for a contest: choose a date in our time."
         ),
         "contests.must_come_after": "{labels} must come after {lower}.",
     }

@@ -8,6 +8,13 @@ register(
         # parser's particular complaint.
         "email.invalid": "{lead}",
         "email.invalid_because": "{lead} {reason}",
+        "time.clocks_go_forward": (
+            "There is no {local:%H:%M} on {day} {local:%B %Y} in {key}: the clocks go forward"
+            " then. Pick another time."
+        ),
+        "time.too_far_off": (
+            "{local:%d %B %Y} is too far off for a contest: choose a date in our time."
+        ),
         "districts.not_a_domain": "“{domain}” is not an email domain (such as schools.k12.hi.us).",
         "districts.name_required": "Give the district a name.",
         "districts.name_taken": "There is already a district called {name}.",

@@ -5,12 +5,15 @@ site's cached ContestClock) and a time. Which entries count (judged, shown, awar
 hybrids on Entry, so that the same rule filters rows in Python and in SQL.
 """
 
+from datetime import UTC
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from contest.core import messages  # noqa: F401  (the words of the codes below)
 from contest.core.dbtypes import utcnow
+from contest.core.errors import ValidationError
 from contest.core.extensions import db
 from contest.core.models.contests import Contest
 
@@ -131,6 +134,24 @@ def voting_final(contest, now=None):
 
 
 TIME_FORMAT = "%a %d %b %Y, %H:%M %Z"
+
+
+def utc_time(local, zone, field):
+    """A time a person entered in the contest's zone (`zone`, a ZoneInfo), in UTC (None stays
+    None); ValidationError on `field` for a time the clocks skip or one out of range."""
+    if local is None:
+        return None
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    try:
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # 31 Dec 9999 west of UTC, 1 Jan of year 1 east of it
+        raise ValidationError("time.too_far_off", field=field, local=local) from None
+    if moment.astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationError(
+            "time.clocks_go_forward", field=field, local=local, day=local.day, key=zone.key
+        )
+    return moment
 
 
 def contest_time(value, timezone, fmt=TIME_FORMAT):

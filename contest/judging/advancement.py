@@ -42,6 +42,7 @@ class Proposal:
     advances: bool
     why: str  # "in the top 3", "scored 71.5, at least 70", "tied at the cut" ...
     close: bool = False  # a close call: its interval reaches across the cut
+    score: float | None = None  # the round's figure, None if not judged
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def propose(standings, rule, *, top=None, threshold=None, at_the_cut=AtTheCut.CH
     unscored = [Proposal(s.entry, False, "not judged in this round") for s in ordered
                 if s.score is None]  # fmt: skip
     if rule == AdvanceRule.PICK:
-        return [Proposal(s.entry, False, "awaits the organizers' pick") for s in scored] + unscored
+        return [
+            Proposal(s.entry, False, "awaits the organizers' pick", score=s.score) for s in scored
+        ] + unscored
     if rule == AdvanceRule.THRESHOLD:
         if threshold is None:
             raise ValidationError("rounds.threshold_required", field="threshold")
@@ -82,12 +85,13 @@ def _by_threshold(standing, threshold):
         advances,
         f"scored {standing.score:.1f}, {word} {threshold:g}",
         close=low < threshold <= high,
+        score=standing.score,
     )
 
 
 def _by_top(scored, top, at_the_cut):
     if len(scored) <= top:
-        return [Proposal(s.entry, True, f"in the top {top}") for s in scored]
+        return [Proposal(s.entry, True, f"in the top {top}", score=s.score) for s in scored]
     cut = scored[top - 1]
     if at_the_cut == AtTheCut.ALL_TIED:
         inside = [s.score >= cut.score - _SAME for s in scored]
@@ -111,7 +115,7 @@ def _by_top(scored, top, at_the_cut):
         else:
             why = f"below the top {top}"
             close = last_in is not None and high > last_in
-        proposals.append(Proposal(standing.entry, keep, why, close))
+        proposals.append(Proposal(standing.entry, keep, why, close, standing.score))
     return proposals
 
 

@@ -1,4 +1,5 @@
-"""Organizer downloads: the results and the anonymised score sheets as CSV files."""
+"""Organizer downloads: the results and the anonymised score sheets as CSV files, of the final
+round or of any round (`?round=<id>`)."""
 
 from flask import Response
 
@@ -7,6 +8,7 @@ from contest.core.extensions import db
 from contest.core.models.contests import Contest
 from contest.core.storage.base import content_disposition
 from contest.results import bp, exports
+from contest.results.views import requested_round
 
 
 def _csv_download(text, filename):
@@ -17,17 +19,25 @@ def _csv_download(text, filename):
     )
 
 
+def _name(contest, round_, what):
+    """The file's name: the contest's, and the round's when it is not the final one."""
+    part = "" if round_ is contest.final_round else f"-round-{round_.position}"
+    return f"{contest.slug}{part}-{what}.csv"
+
+
 @bp.route("/<int:contest_id>/results.csv")
 @sees_contest
 def export_results(contest_id):
     contest = db.get_or_404(Contest, contest_id)
-    return _csv_download(exports.results_csv(db.session, contest), f"{contest.slug}-results.csv")
+    round_ = requested_round(contest)
+    text = exports.results_csv(db.session, contest, round_)
+    return _csv_download(text, _name(contest, round_, "results"))
 
 
 @bp.route("/<int:contest_id>/score-sheets.csv")
 @sees_contest
 def export_sheets(contest_id):
     contest = db.get_or_404(Contest, contest_id)
-    return _csv_download(
-        exports.sheets_csv(db.session, contest), f"{contest.slug}-score-sheets.csv"
-    )
+    round_ = requested_round(contest)
+    text = exports.sheets_csv(db.session, contest, round_)
+    return _csv_download(text, _name(contest, round_, "score-sheets"))

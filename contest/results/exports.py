@@ -153,14 +153,13 @@ def published_awards(session, contest):
     ]
 
 
-def results_csv(session, contest):
-    """The results file of `contest`: the organizer's ranking with the published awards."""
-    return to_csv(
-        RESULTS_HEADER,
-        results_table(
-            ranking.category_results(session, contest), published_awards(session, contest)
-        ),
-    )
+def results_csv(session, contest, round_=None):
+    """The results file of a round of `contest` (by default the final one): the organizer's
+    ranking, with the published awards for the final round, whose results give them."""
+    round_ = round_ or contest.final_round
+    awards = published_awards(session, contest) if round_ is contest.final_round else ()
+    categories = ranking.category_results(session, contest, round_id=round_.id)
+    return to_csv(RESULTS_HEADER, results_table(categories, awards))
 
 
 @dataclass
@@ -208,10 +207,11 @@ def sheets_table(sheets, criteria, names=None):
     return header, rows
 
 
-def counted_sheet_details(session, contest):
+def counted_sheet_details(session, contest, round_=None):
     """(ExportedSheet list, criterion names in rubric order) for every sheet that counts toward
-    the results: the results service decides which count and scores them."""
-    counted = ranking.counted_sheets(session, contest, contest.final_round.id)
+    the results of a round (by default the final one): the results service decides which count
+    and scores them."""
+    counted = ranking.counted_sheets(session, contest, (round_ or contest.final_round).id)
     if not counted:
         return [], []
     categories = {
@@ -258,7 +258,7 @@ def counted_sheet_details(session, contest):
     return exported, list(dict.fromkeys(name for _, name, _ in criteria))
 
 
-def sheets_csv(session, contest):
-    """The anonymised score-sheet file of `contest`."""
-    sheets, criteria = counted_sheet_details(session, contest)
+def sheets_csv(session, contest, round_=None):
+    """The anonymised score-sheet file of a round of `contest` (by default the final one)."""
+    sheets, criteria = counted_sheet_details(session, contest, round_)
     return to_csv(*sheets_table(sheets, criteria, judge_pseudonyms(session, contest)))

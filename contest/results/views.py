@@ -26,11 +26,21 @@ def index():
     return render_template("results/index.html", contests=contests)
 
 
+def requested_round(contest):
+    """The round a results page or download is about: `?round=<id>`, else the final round
+    (whose results give the places); 404 for a round of another contest."""
+    wanted = request.args.get("round", type=int)
+    if wanted is None:
+        return contest.final_round
+    return next((round_ for round_ in contest.rounds if round_.id == wanted), None) or abort(404)
+
+
 @bp.route("/<int:contest_id>")
 @sees_contest
 def contest(contest_id):
     row = db.get_or_404(Contest, contest_id)
-    categories = ranking.category_results(db.session, row)
+    round_ = requested_round(row)
+    categories = ranking.category_results(db.session, row, round_id=round_.id)
     if not permissions.allowed(current_user, Action.MANAGE, row.id):  # an observer
         names = judge_pseudonyms(db.session, row)
         categories = exports.without_judge_names(categories, names)
@@ -45,7 +55,12 @@ def contest(contest_id):
         for category in categories
     }
     return render_template(
-        "results/contest.html", contest=row, categories=categories, pages=pages, scoring=scoring
+        "results/contest.html",
+        contest=row,
+        round_=round_,
+        categories=categories,
+        pages=pages,
+        scoring=scoring,
     )
 
 

@@ -46,6 +46,7 @@ def _values(app, contest, entries, judges):
         "judge_id": judges["a"].id,
         "conflict_id": 1,
         "invitation_id": factories.make_invitation(app, "invited@example.org", "judge")[0].id,
+        "round_id": contest.rounds[0].id,
     }
 
 
