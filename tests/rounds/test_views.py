@@ -106,3 +106,11 @@ def test_closing_a_round_on_its_page_records_changes_with_reasons(app, login_as,
             select(Advancement))}  # fmt: skip
     assert moved[e2] == (False, "Uses a copyrighted song")
     assert moved[e3] == (True, "The judges' favourite")
+
+
+def test_the_contest_form_says_its_judging_fields_are_the_final_rounds(app, login_as, two_rounds):
+    client = role_client(app, login_as, "admin")
+    page = page_text(client.get(f"/admin/contests/{two_rounds.contest.id}/edit"))
+    assert "judges in 2 rounds" in page and "its final round's (Finals)" in page
+    one = factories.make_contest(app)
+    assert "judges in" not in page_text(client.get(f"/admin/contests/{one.id}/edit"))
