@@ -77,7 +77,8 @@ def merge_district(district_id):
             record(db.session, current_user, "district.merged", target, merged=name,
                    schools=moved)  # fmt: skip
         if work.done:
-            flash(f"{name} is merged into {target.name}: {moved} schools moved.", "success")
+            schools_moved = f"{moved} school{'s' if moved != 1 else ''} moved"
+            flash(f"{name} is merged into {target.name}: {schools_moved}.", "success")
             return redirect(url_for("admin.edit_district", district_id=target.id))
     return _district_page(district, merge_form=merge_form, status=400)
 

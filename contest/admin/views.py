@@ -199,6 +199,8 @@ def send_invitation(invitation_id):
             _mail_invitation(invitation, token)
         if work.done:
             flash(f"Invitation on its way to {invitation.email}.", "success")
+    else:
+        flash("The invitation was not sent: the page had expired. Try again.", "error")
     return redirect(url_for("admin.people"))
 
 

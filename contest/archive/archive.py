@@ -169,7 +169,8 @@ def contest_rows(session, metadata, contest_id):
     rows.update(shared)
     scope.strip_secrets(metadata, rows)
     scope.drop_links(rows)
-    return dict(sorted(vet(metadata, rows, contest_id).rows.items()))
+    # The export keeps the organizers' and observers' grants: the import holds them.
+    return dict(sorted(vet(metadata, rows, contest_id, hold=False).rows.items()))
 
 
 def _shared_rows(session, metadata, rows):
@@ -246,6 +247,6 @@ def export_contest(session, metadata, contest_id, out):
         archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
 
 
-def vet(metadata, tables, contest_id, hold=False):
+def vet(metadata, tables, contest_id, hold=True):
     """`scope.vet` over the tables an archive may hold."""
     return scope.vet(metadata, tables, contest_id, {*SCOPES, *SHARED, AUDITED}, hold)

@@ -136,11 +136,12 @@ def _links(metadata, name, row):
         yield SUBJECT[1], row.get(SUBJECT[0]), row.get(SUBJECT[1])
 
 
-def vet(metadata, tables, contest_id, importable, hold=False):
+def vet(metadata, tables, contest_id, importable, hold=True):
     """Split the archive's `tables` ({name: rows}) into what may come in and what may not,
     for the contest `contest_id`. `importable`: the table names an archive may hold rows of.
-    `hold`: set the roles an import only holds (`held`) apart, with their history. Rows are
-    dicts with an integer "id" (checked before)."""
+    `hold` (the default, so a caller that forgets fails closed): set the roles an import only
+    holds (`held`) apart, with their history; only an export, writing what an import will vet
+    again, passes False. Rows are dicts with an integer "id" (checked before)."""
     refused = []
     brought = {name: {row["id"] for row in rows} for name, rows in tables.items()}
     accepted = {name: {} for name in tables}

@@ -310,9 +310,13 @@ def update_contest(session, contest, draft):
 def draft_from(contest):
     """A contest's settings as a draft, phases in its own time zone (to edit or clone)."""
     zone = ZoneInfo(contest.timezone)
+    # The planned close of the final round, not its end: an early close stays the round's own.
+    planned = {p: getattr(contest, p) for p, _ in PHASES} | {
+        "judging_close_at": contest.final_round.closes_at
+    }
     phases = {
         phase: value.astimezone(zone).replace(tzinfo=None) if value else None
-        for phase, value in ((p, getattr(contest, p)) for p, _ in PHASES)
+        for phase, value in planned.items()
     }
     return ContestDraft(
         name=contest.name,

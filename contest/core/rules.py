@@ -93,13 +93,11 @@ def submissions_open(contest, now=None, extension=None):
     return _within(contest.submissions_open_at, submission_deadline(contest, extension), now)
 
 
-def current_round(contest, now=None):
-    """The round judging is in at `now`: the first that has not ended, else the final one."""
-    now = now or utcnow()
-    for round_ in contest.rounds:
-        if round_.ends_at is None or now < round_.ends_at:
-            return round_
-    return contest.final_round
+def current_round(contest):
+    """The round judging is in: the first the organizers have not closed (a round past its
+    planned close stays current until they close it and decide who moves on), else the final
+    one."""
+    return next((r for r in contest.rounds if r.closed_at is None), contest.final_round)
 
 
 def round_closed(contest, round_, now=None):

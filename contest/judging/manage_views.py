@@ -71,9 +71,10 @@ def _progress_page(contest, reminder_form=None, status=200):
         progress = sorted(
             (row for row in progress if row.judge.id in names), key=lambda row: names[row.judge.id]
         )
-    entries = judging.judgeable_entries(db.session, contest)
+    round_ = current_round(contest)
+    entries = judging.judgeable_entries(db.session, contest, round_)
     held = {}
-    for assignment in judging.contest_assignments(db.session, contest):
+    for assignment in judging.contest_assignments(db.session, contest, round_):
         if not assignment.calibration:
             held.setdefault(assignment.entry_id, []).append(assignment)
     page = render_template(
@@ -89,6 +90,7 @@ def _progress_page(contest, reminder_form=None, status=200):
         held=held,
         names=names,
         idle=idle,
+        round_=round_,
     )
     return page, status
 

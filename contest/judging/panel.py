@@ -5,12 +5,12 @@ The planning itself is `contest.judging.assignment.plan_assignments` (no databas
 functions gather its input from the rows, store its output and audit every change.
 """
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 
 from contest.core.audit import record
 from contest.core.errors import NotAllowed, ValidationError
 from contest.core.models.accounts import RoleGrant, User
-from contest.core.models.contests import Advancement, Category
+from contest.core.models.contests import Category
 from contest.core.models.entries import Entry, School
 from contest.core.models.judging import Assignment, Conflict, JudgeCategory
 from contest.core.rules import current_round
@@ -23,6 +23,7 @@ from contest.judging.assignment import (
     Pair,
     plan_assignments,
 )
+from contest.judging.in_round import judgeable_entries
 
 # --- who judges what ---------------------------------------------------------------------------
 
@@ -132,31 +133,16 @@ def _entry_info(entry, category_names):
     )
 
 
-def judgeable_entries(session, contest, round_=None):
-    """The contest's entries judges score (ready and not hidden) in `round_`: in the first
-    round (or any, when None) all of them, in a later one those that advanced from the round
-    before it."""
-    query = (
-        select(Entry)
-        .join(Category, Category.id == Entry.category_id)
-        .where(Category.contest_id == contest.id, Entry.judgeable)
-        .order_by(Entry.id)
-    )
-    rounds = contest.rounds
-    if round_ is not None and rounds.index(round_) > 0:
-        before = rounds[rounds.index(round_) - 1]
-        query = query.join(Advancement, Advancement.entry_id == Entry.id).where(
-            Advancement.round_id == before.id, Advancement.advances.is_(True)
-        )
-    return session.scalars(query).all()
-
-
-def contest_assignments(session, contest):
+def contest_assignments(session, contest, round_=None):
+    """The contest's assignments (only `round_`'s when given), oldest first."""
     return session.scalars(
         select(Assignment)
         .join(Entry, Entry.id == Assignment.entry_id)
         .join(Category, Category.id == Entry.category_id)
-        .where(Category.contest_id == contest.id)
+        .where(
+            Category.contest_id == contest.id,
+            true() if round_ is None else Assignment.round_id == round_.id,
+        )
         .order_by(Assignment.id)
     ).all()
 
@@ -176,8 +162,8 @@ def assign_judges(session, contest, seed=0, actor=None):
     ]
     existing = [
         Pair(row.judge_id, row.entry_id, row.calibration)
-        for row in contest_assignments(session, contest)
-        if row.entry_id in in_scope and row.round_id == round_.id
+        for row in contest_assignments(session, contest, round_)
+        if row.entry_id in in_scope
     ]
     plan = plan_assignments(
         [_entry_info(entry, names) for entry in entries],
@@ -238,8 +224,8 @@ def remove_judge(session, contest, judge, actor, seed=0):
         raise ValidationError("judging.judge_contest", email=judge.email)
     for grant in grants:
         judge.grants.remove(grant)
-    mine = [row for row in contest_assignments(session, contest) if row.judge_id == judge.id]
-    dropped = _drop_unsubmitted(session, mine)
+    current = contest_assignments(session, contest, current_round(contest))
+    dropped = _drop_unsubmitted(session, [row for row in current if row.judge_id == judge.id])
     record(
         session,
         actor,
@@ -289,7 +275,7 @@ def _conflicted_assignments(session, contest, judge):
     names = {}
     return [
         row
-        for row in contest_assignments(session, contest)
+        for row in contest_assignments(session, contest, current_round(contest))
         if row.judge_id == judge.id
         and conflicts.between(judge.id, _entry_info(session.get(Entry, row.entry_id), names))
     ]
@@ -371,7 +357,9 @@ def reassign(session, organizer, assignment, new_judge):
         raise ValidationError("judging.conflict_entry", field="judge", email=new_judge.email)
     held = session.scalar(
         select(Assignment).where(
-            Assignment.judge_id == new_judge.id, Assignment.entry_id == entry.id
+            Assignment.judge_id == new_judge.id,
+            Assignment.entry_id == entry.id,
+            Assignment.round_id == assignment.round_id,
         )
     )
     if held is not None:

@@ -11,8 +11,9 @@ from contest.core.models.accounts import User
 from contest.core.models.contests import Category
 from contest.core.models.entries import Entry
 from contest.core.models.judging import Assignment, ScoreSheet
-from contest.core.rules import contest_time
+from contest.core.rules import contest_time, current_round
 from contest.core.statuses import SheetStatus
+from contest.judging.in_round import in_round
 from contest.judging.panel import contest_assignments, contest_judges
 
 # Judges are reminded from this long before judging closes, and after.
@@ -55,10 +56,11 @@ class JudgeProgress:
 
 
 def judge_progress(session, contest):
-    """(JudgeProgress per judge of the contest or holding its work, {category id: Tally})."""
+    """(JudgeProgress per judge of the contest or holding its work, {category id: Tally}), in
+    the round judging is in."""
     judges = {judge.id: JudgeProgress(judge) for judge in contest_judges(session, contest)}
     per_category = {category.id: Tally() for category in contest.categories}
-    for assignment in contest_assignments(session, contest):
+    for assignment in contest_assignments(session, contest, current_round(contest)):
         entry = session.get(Entry, assignment.entry_id)
         if assignment.judge_id not in judges:
             judges[assignment.judge_id] = JudgeProgress(session.get(User, assignment.judge_id))
@@ -93,9 +95,9 @@ def judge_pseudonyms(session, contest):
 
 
 def overdue_judges(session, contest, now):
-    """JudgeProgress of judges with unfinished sheets once judging closes within
+    """JudgeProgress of judges with unfinished sheets once the current round closes within
     REMINDER_WINDOW (or has closed); none while the close is far or unset."""
-    close = contest.judging_close_at
+    close = current_round(contest).ends_at
     if close is None or now < close - REMINDER_WINDOW:
         return []
     progress, _ = judge_progress(session, contest)
@@ -169,6 +171,7 @@ def entries_short_of_judges(session, contest):
         .where(
             Category.contest_id == contest.id,
             Entry.judgeable,
+            in_round(contest, contest.final_round),
             Entry.calibration_anchor.is_(False),
             func.coalesce(submitted.c.sheets, 0) < contest.final_round.judges_per_entry,
         )

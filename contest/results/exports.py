@@ -224,13 +224,16 @@ def counted_sheet_details(session, contest, round_=None):
             )
         )
     }
-    # A judge has one assignment per entry, so (judge, entry) names the counted sheet.
+    # A judge has one assignment per entry in a round, so (judge, entry) names the counted sheet.
     wanted = {(item.sheet.judge, item.sheet.entry): item for item in counted}
     found = session.execute(
         select(ScoreSheet.id, Assignment.judge_id, Assignment.entry_id, Rubric.id, Rubric.version)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
         .join(Rubric, Rubric.id == ScoreSheet.rubric_id)
-        .where(Assignment.entry_id.in_({entry for _, entry in wanted}))
+        .where(
+            Assignment.entry_id.in_({entry for _, entry in wanted}),
+            Assignment.round_id == (round_ or contest.final_round).id,
+        )
     ).all()
     sheets = {row[0]: row for row in found if (row[1], row[2]) in wanted}
     criteria = session.execute(

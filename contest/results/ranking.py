@@ -318,10 +318,14 @@ class SheetRow:
 
 
 def entry_sheets(session, entry):
-    """Every score sheet of `entry` (any status, calibration ones included and marked), with its
-    judge, score, points per criterion and watch evidence: three queries."""
+    """Every score sheet of `entry` (any status and round, calibration ones included and
+    marked), with its judge, score, points per criterion and watch evidence; only the final
+    round's count toward the places: three queries."""
+    final = final_round_id(entry.category.contest_id)
     rows = session.execute(
-        select(ScoreSheet, Assignment.calibration, User.name, User.email)
+        select(
+            ScoreSheet, Assignment.calibration, User.name, User.email, Assignment.round_id == final
+        )
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
         .join(User, User.id == Assignment.judge_id)
         .where(Assignment.entry_id == entry.id)
@@ -338,7 +342,7 @@ def entry_sheets(session, entry):
     ):
         points.setdefault(sheet_id, {})[criterion_id] = value
     result = []
-    for sheet, anchor, name, email in rows:
+    for sheet, anchor, name, email, in_final in rows:
         rubric = criteria.get(sheet.rubric_id, [])
         given = points.get(sheet.id, {})
         try:
@@ -353,6 +357,7 @@ def entry_sheets(session, entry):
                 calibration=anchor,
                 counted=(
                     sheet.status == SheetStatus.SUBMITTED
+                    and in_final
                     and not anchor
                     and entry.in_running
                     and score is not None

@@ -137,9 +137,12 @@ def downgrade():
             'OR submissions_close_at < judging_close_at')
         batch_op.create_check_constraint(batch_op.f('ck_contests_judges_per_entry_min'),
                                          'judges_per_entry >= 1')
-    op.execute(
-        "DELETE FROM assignments WHERE round_id IN (SELECT id FROM rounds WHERE position > 1)"
-    )
+    # Foreign keys are off during SQLite migrations: their sheets and scores go by hand.
+    later = "SELECT id FROM assignments WHERE round_id IN (SELECT id FROM rounds WHERE position > 1)"
+    op.execute("DELETE FROM scores WHERE sheet_id IN (SELECT id FROM score_sheets "
+               f"WHERE assignment_id IN ({later}))")
+    op.execute(f"DELETE FROM score_sheets WHERE assignment_id IN ({later})")
+    op.execute(f"DELETE FROM assignments WHERE id IN ({later})")
     with op.batch_alter_table('assignments') as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_round_id'))
         batch_op.drop_constraint(batch_op.f('uq_assignments_round_id_entry_id_judge_id'),

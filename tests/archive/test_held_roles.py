@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contest.archive import importing
+from contest.archive import archive, importing
 from contest.core.dbtypes import utcnow
 from contest.core.extensions import db
 from contest.core.models.accounts import Invitation, RoleGrant
@@ -137,3 +137,16 @@ def test_sending_again_renews_an_expired_invitations_link(app, people, login_as)
 
 def _import(path):
     return importing.import_archive(db.session, db.metadata, path)
+
+
+def test_vetting_holds_inside_roles_unless_an_export_asks_otherwise(app, target, tmp_path):
+    """Fails closed: a caller that forgets to say gets the organizers and observers held."""
+    contest_id, path = _archive_with_inside_roles(app, tmp_path)
+    tables = manifest_of(path)["tables"]
+    with target.app_context():
+        held = archive.vet(db.metadata, tables, contest_id)
+        kept = archive.vet(db.metadata, tables, contest_id, hold=False)
+    inside = {"organizer", "observer"}
+    assert not [g for g in held.rows["role_grants"] if g["role"] in inside]
+    assert {row["role"] for _, row in held.held} == inside
+    assert {g["role"] for g in kept.rows["role_grants"]} == inside

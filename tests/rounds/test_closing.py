@@ -11,7 +11,7 @@ from contest.core.extensions import db
 from contest.core.models.accounts import User
 from contest.core.models.contests import Advancement, Contest
 from contest.core.models.judging import Assignment
-from contest.judging import panel
+from contest.judging import panel, progress
 from contest.results import ranking
 from contest.rounds import closing
 
@@ -89,6 +89,10 @@ def test_the_organizers_change_with_reasons_and_the_finals_judge_only_who_advanc
         assert (two_rounds.entries["E1"].id, two_rounds.conflicted.id) not in given
         # Only the final round's sheets give the places: none is in yet.
         assert all(not category.rows for category in ranking.category_results(db.session, contest))
+        # Progress is the finals': two entries, two judges each; only they can be short.
+        rows, _ = progress.judge_progress(db.session, contest)
+        assert sum(row.total.assigned for row in rows) == 4
+        assert progress.entries_short_of_judges(db.session, contest) == 2
 
 
 def test_closing_the_final_round_closes_judging_and_moves_no_one(app, two_rounds):

@@ -173,7 +173,7 @@ def test_the_site_administrator_merges_a_district_on_its_page(app, people, login
     assert "Kaneohe High" in page and "Merge into another district" in page
     merged = submit(client, f"{url}/merge", {"target": right}, page=url)
     assert (merged.status_code, merged.headers["Location"]) == (302, f"/admin/districts/{right}")
-    assert "Windwrd is merged into Windward: 1 schools moved." in page_text(
+    assert "Windwrd is merged into Windward: 1 school moved." in page_text(
         client.get(merged.headers["Location"])
     )
     assert client.get(url).status_code == 404

@@ -199,6 +199,9 @@ class Round(db.Model):
         )
         return case((early, cls.closed_at), else_=cls.closes_at)
 
+    def __repr__(self):
+        return f"<Round {self.position} of contest {self.contest_id}>"
+
 
 class Advancement(db.Model):
     """Whether an entry moved on from a round, as the organizers decided when closing it: the
@@ -219,9 +222,6 @@ class Advancement(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self):
-        return f"<Round {self.position} of contest {self.contest_id}>"
 
 
 def final_round_id(contest_id):
