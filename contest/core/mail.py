@@ -6,6 +6,7 @@ and `smtps://...` (TLS from the start).
 """
 
 import logging
+import os
 import secrets
 import smtplib
 import ssl
@@ -181,8 +182,11 @@ def _write_to_outbox(message, folder):
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     # The random part keeps two processes writing in the same microsecond apart.
     path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
-    with path.open("xb") as file:
+    # Written aside, then renamed: whoever reads the outbox never sees half a message.
+    partial = path.with_name(f".{path.name}.part")
+    with partial.open("xb") as file:
         file.write(bytes(message))
+    os.replace(partial, path)
     log.info(
         "mail to %s written to %s\nSubject: %s\n\n%s",
         message["To"],
