@@ -1,6 +1,8 @@
 """Results and downloads per round (issue 16): an earlier round's figures while the finals run,
 the final round's by default, and no round of another contest."""
 
+import re
+
 from contest.core.extensions import db
 from contest.core.models.accounts import User
 from contest.core.models.contests import Contest
@@ -31,7 +33,8 @@ def test_each_round_has_its_results_and_files(app, login_as, two_rounds):
     screening = client.get(f"{url}?round={first}")
     text = page_text(screening)
     assert "Results: Two Rounds, Judging" in text and "decide who moves on" in text
-    assert text.index("E1") < text.index("E2") < text.index("E3") < text.index("E4")
+    # Titles as the ranking links them (a page's random nonce may hold "E4" too).
+    assert re.findall(r">(E\d)</a>", text) == ["E1", "E2", "E3", "E4"]
     assert "Confirm the winners and publish" not in text
     body = screening.get_data(as_text=True)
     assert f"results.csv?round={first}" in body and f"score-sheets.csv?round={first}" in body
